@@ -1,0 +1,23 @@
+"""sklgrad: learning gradients for scikit-learn.
+
+While a neural network trains, keep back-propagating one step past the first layer and
+record dLoss/dInput for every training example: per epoch, each input variable's share of
+what the network learns from.
+"""
+
+from ._capture import LearningGradientMixin, LearningGradientNet, LearningGradientRecorder
+from ._classifier import LearningGradientClassifier
+from ._data import TensorBatchIterator
+from ._regressor import LearningGradientRegressor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LearningGradientClassifier",
+    "LearningGradientMixin",
+    "LearningGradientNet",
+    "LearningGradientRecorder",
+    "LearningGradientRegressor",
+    "TensorBatchIterator",
+    "__version__",
+]

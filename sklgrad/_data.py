@@ -1,0 +1,98 @@
+"""Mini-batches sliced from whole tensors, in place of a row-by-row DataLoader.
+
+skorch's default ``DataLoader`` calls ``Dataset.__getitem__`` once per row and collates the
+rows back into a batch. On small tabular data that bookkeeping costs about as much as the
+training step itself; slicing a batch out of one tensor costs a single gather.
+"""
+
+import math
+
+import numpy as np
+import torch
+from skorch.dataset import Dataset
+from torch.utils.data import DataLoader, Subset
+
+
+def _as_tensor(data):
+    if data is None or isinstance(data, torch.Tensor):
+        return data
+    array = np.asarray(data)
+    if not array.flags.writeable:  # torch warns on read-only memory (e.g. memmaps)
+        array = array.copy()
+    return torch.from_numpy(array)
+
+
+def _tensors_of(dataset):
+    """Return ``(X, y)`` tensors behind ``dataset``, or None if it is not tensor-backed."""
+    if isinstance(dataset, Subset):
+        tensors = _tensors_of(dataset.dataset)
+        if tensors is None:
+            return None
+        index = torch.as_tensor(np.asarray(dataset.indices), dtype=torch.long)
+        X, y = tensors
+        return X[index], (None if y is None else y[index])
+    if type(dataset) is Dataset and isinstance(dataset.X, (np.ndarray, torch.Tensor)):
+        y = None if dataset.y is None else dataset.y
+        if y is not None and not isinstance(y, (np.ndarray, torch.Tensor)):
+            return None
+        return _as_tensor(dataset.X), _as_tensor(y)
+    return None
+
+
+class TensorBatchIterator:
+    """Iterate over mini-batches of a tensor-backed dataset by slicing whole tensors.
+
+    A drop-in replacement for :class:`torch.utils.data.DataLoader` as skorch's
+    ``iterator_train`` / ``iterator_valid``. Datasets that are not backed by arrays or
+    tensors fall back to a plain ``DataLoader`` with the same arguments.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset, torch.utils.data.Subset or torch Dataset
+        The data to iterate over.
+    batch_size : int, default=128
+        Rows per batch; the last batch of an epoch may be shorter.
+    shuffle : bool, default=False
+        Visit the rows in a new random order each epoch.
+    generator : torch.Generator, default=None
+        Source of the random order, so that data order is reproducible without touching
+        torch's global random state.
+    drop_last : bool, default=False
+        Skip the last, shorter batch.
+    **loader_kwargs : dict
+        Passed to ``DataLoader`` on the fallback path only.
+    """
+
+    def __init__(self, dataset, batch_size=128, shuffle=False, generator=None,
+                 drop_last=False, **loader_kwargs):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+        self.drop_last = drop_last
+        self.loader_kwargs = loader_kwargs
+        self._tensors = _tensors_of(dataset)
+
+    def __len__(self):
+        n_rows = len(self.dataset)
+        if self.drop_last:
+            return n_rows // self.batch_size
+        return math.ceil(n_rows / self.batch_size)
+
+    def __iter__(self):
+        if self._tensors is None:
+            yield from DataLoader(
+                self.dataset, batch_size=self.batch_size, shuffle=self.shuffle,
+                generator=self.generator, drop_last=self.drop_last, **self.loader_kwargs,
+            )
+            return
+        X, y = self._tensors
+        n_rows = len(X)
+        stop = n_rows - n_rows % self.batch_size if self.drop_last else n_rows
+        order = torch.randperm(n_rows, generator=self.generator) if self.shuffle else None
+        for start in range(0, stop, self.batch_size):
+            if order is None:
+                rows = slice(start, start + self.batch_size)
+            else:
+                rows = order[start:start + self.batch_size]
+            yield X[rows], (None if y is None else y[rows])

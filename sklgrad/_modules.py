@@ -1,0 +1,66 @@
+"""The PyTorch modules that sklgrad trains.
+
+They live in the package (not in user scripts) so that fitted models unpickle in any
+process, including Dask and loky workers.
+"""
+
+from torch import nn
+
+ACTIVATIONS = {
+    "identity": nn.Identity,
+    "logistic": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+}
+
+
+class MLP(nn.Module):
+    """A fully connected feed-forward network that outputs raw scores (logits).
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input layer.
+    n_outputs : int
+        Width of the output layer.
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Width of each hidden layer; ``()`` gives a linear model.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Non-linearity after each hidden layer (scikit-learn's names).
+    """
+
+    def __init__(self, n_features, n_outputs, hidden_layer_sizes=(100,), activation="relu"):
+        super().__init__()
+        widths = [n_features, *hidden_layer_sizes]
+        layers = []
+        for width_in, width_out in zip(widths[:-1], widths[1:]):
+            layers += [nn.Linear(width_in, width_out), ACTIVATIONS[activation]()]
+        layers.append(nn.Linear(widths[-1], n_outputs))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+class DigitsCNN(nn.Module):
+    """A small convolutional network for 1 x 8 x 8 images such as scikit-learn's digits.
+
+    Parameters
+    ----------
+    n_classes : int, default=10
+        Number of output logits.
+    channels : int, default=16
+        Filters in each of the two convolutional layers.
+    """
+
+    def __init__(self, n_classes=10, channels=16):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, channels, kernel_size=3, padding=1), nn.ReLU(),
+            nn.Conv2d(channels, channels, kernel_size=3, padding=1), nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Linear(channels * 4 * 4, n_classes)
+
+    def forward(self, X):
+        return self.classifier(self.features(X).flatten(1))
