@@ -256,6 +256,10 @@ class _LearningGradientEstimator(BaseEstimator):
         self.gradient_magnitude_history_ = np.asarray(history[:, MAGNITUDE_KEY], dtype=np.float64)
         self.feature_importances_ = self.importance_history_[-1].copy()
 
+    def __sklearn_is_fitted__(self):
+        # Set last in a successful fit: a fit that failed half-way does not count as fitted.
+        return hasattr(self, "feature_importances_")
+
     # ------------------------------------------------------------------ inference
     def _forward(self, X):
         """Raw network outputs (logits) for validated, unscaled X, as float64.
