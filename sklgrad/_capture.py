@@ -34,12 +34,17 @@ def _per_example_scale(criterion, n_rows):
 
 
 def _leaf_input(X, device):
-    if not isinstance(X, torch.Tensor) and not isinstance(X, np.ndarray):
+    """The batch input as a fresh leaf tensor on ``device`` whose ``.grad`` backward fills."""
+    if isinstance(X, torch.Tensor):
+        X = X.to(device)
+    elif isinstance(X, np.ndarray):
+        X = to_tensor(X, device=device)
+    else:
         raise TypeError(
             "Learning gradients need each batch input to be a single tensor or array; "
             f"got {type(X).__name__}."
         )
-    return to_tensor(X, device=device).detach().requires_grad_(True)
+    return X.detach().requires_grad_(True)
 
 
 class LearningGradientRecorder(Callback):
@@ -65,9 +70,9 @@ class LearningGradientRecorder(Callback):
             return
         # Stays on the device: no host synchronisation inside the epoch.
         if self.total_ is None:
-            self.total_ = learning_gradient.detach().to(torch.float64)
+            self.total_ = learning_gradient.to(torch.float64)
         else:
-            self.total_ += learning_gradient.detach()
+            self.total_ += learning_gradient
         self.n_examples_ += len(batch[0])
 
     def on_epoch_end(self, net, **kwargs):
@@ -103,7 +108,10 @@ class LearningGradientMixin:
         return callbacks + [(IMPORTANCE_KEY, LearningGradientRecorder())]
 
     def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
+        # Module.train() walks every submodule; on a small network that costs as much as the
+        # step itself, so switch only when an evaluation left the module in eval mode.
+        if not self.module_.training:
+            self._set_training(True)
         Xi, yi = unpack_data(batch)
         Xi = _leaf_input(Xi, self.device)
         scale = _per_example_scale(self.criterion_, len(Xi))

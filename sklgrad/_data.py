@@ -12,6 +12,9 @@ import torch
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader, Subset
 
+# Rows gathered at once when shuffling.
+_CHUNK_ROWS = 16384
+
 
 def _as_tensor(data):
     if data is None or isinstance(data, torch.Tensor):
@@ -89,10 +92,18 @@ class TensorBatchIterator:
         X, y = self._tensors
         n_rows = len(X)
         stop = n_rows - n_rows % self.batch_size if self.drop_last else n_rows
-        order = torch.randperm(n_rows, generator=self.generator) if self.shuffle else None
-        for start in range(0, stop, self.batch_size):
-            if order is None:
-                rows = slice(start, start + self.batch_size)
-            else:
-                rows = order[start:start + self.batch_size]
-            yield X[rows], (None if y is None else y[rows])
+        if not self.shuffle:
+            for start in range(0, stop, self.batch_size):
+                end = start + self.batch_size
+                yield X[start:end], (None if y is None else y[start:end])
+            return
+        order = torch.randperm(n_rows, generator=self.generator)[:stop]
+        # One gather per chunk of batches, then views: a gather per batch costs as much as a
+        # small training step, and a chunk bounds the memory that a shuffled copy takes.
+        chunk = self.batch_size * max(1, _CHUNK_ROWS // self.batch_size)
+        for chunk_start in range(0, stop, chunk):
+            rows = order[chunk_start:chunk_start + chunk]
+            X_chunk, y_chunk = X[rows], (None if y is None else y[rows])
+            for start in range(0, len(rows), self.batch_size):
+                end = start + self.batch_size
+                yield X_chunk[start:end], (None if y_chunk is None else y_chunk[start:end])

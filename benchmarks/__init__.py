@@ -1,0 +1,1 @@
+"""sklgrad's benchmarks: run with ``python -m benchmarks`` (``--help`` for options)."""
