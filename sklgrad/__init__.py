@@ -9,6 +9,7 @@ from ._capture import LearningGradientMixin, LearningGradientNet, LearningGradie
 from ._classifier import LearningGradientClassifier
 from ._data import TensorBatchIterator
 from ._regressor import LearningGradientRegressor
+from ._selector import LearningGradientSelector
 
 __version__ = "0.1.0"
 
@@ -18,6 +19,7 @@ __all__ = [
     "LearningGradientNet",
     "LearningGradientRecorder",
     "LearningGradientRegressor",
+    "LearningGradientSelector",
     "TensorBatchIterator",
     "__version__",
 ]

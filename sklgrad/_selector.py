@@ -1,0 +1,412 @@
+"""LearningGradientSelector: input simplification in the manner of SelectFromModel."""
+
+import numbers
+from operator import attrgetter
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.feature_selection import SelectorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+
+from ._classifier import LearningGradientClassifier
+from ._regressor import LearningGradientRegressor
+
+SHADOW = "shadow"
+
+
+def _estimator_has(attr):
+    def check(self):
+        return hasattr(self.estimator if self.estimator is not None
+                       else LearningGradientClassifier(), attr)
+    return check
+
+
+def _importances(estimator, getter, norm_order):
+    """One importance per input variable, read from a fitted estimator."""
+    if callable(getter):
+        scores = getter(estimator)
+    elif getter == "auto":
+        if hasattr(estimator, "feature_importances_"):
+            scores = estimator.feature_importances_
+        elif hasattr(estimator, "coef_"):
+            scores = estimator.coef_
+        else:
+            raise ValueError(
+                f"{type(estimator).__name__} has neither feature_importances_ nor coef_; "
+                "pass importance_getter (an attribute name or a callable)."
+            )
+    else:
+        scores = attrgetter(getter)(estimator)
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim == 1:
+        return np.abs(scores)
+    return np.linalg.norm(scores, axis=0, ord=norm_order)
+
+
+def _threshold_value(threshold, scores):
+    """SelectFromModel's reading of a threshold: a number, "mean", "median", "1.5*mean"."""
+    if threshold is None:
+        threshold = "mean"
+    if not isinstance(threshold, str):
+        return float(threshold)
+    scale, reference = 1.0, threshold.strip()
+    if "*" in reference:
+        scale_text, reference = (part.strip() for part in reference.split("*", 1))
+        scale = float(scale_text)
+    if reference == "mean":
+        return scale * float(np.mean(scores))
+    if reference == "median":
+        return scale * float(np.median(scores))
+    raise ValueError(
+        f"threshold must be a number, 'mean', 'median', 'k*mean', 'k*median' or "
+        f"'{SHADOW}'; got {threshold!r}."
+    )
+
+
+class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator):
+    """Keep the input variables that a network learns from (input simplification).
+
+    A :class:`~sklearn.feature_selection.SelectFromModel` for learning gradients, usable in
+    Pipelines and grid searches, with two additions: ``n_repeats`` averages the importances
+    of several seeds (gradient importances vary from seed to seed), and
+    ``threshold="shadow"`` keeps the variables whose importance beats that of shuffled copies
+    of the inputs, so that no number of variables has to be chosen.
+
+    Parameters
+    ----------
+    estimator : estimator, default=None
+        The model that ranks the variables; any estimator with ``feature_importances_`` or
+        ``coef_`` after ``fit`` (or see ``importance_getter``). None picks a
+        :class:`LearningGradientClassifier` or :class:`LearningGradientRegressor` from the
+        type of the target.
+    threshold : str or float, default=None
+        Keep variables whose importance is at least this: a number, ``"mean"``,
+        ``"median"``, a multiple such as ``"1.5*mean"`` (None means ``"mean"``), or
+        ``"shadow"``: more than the largest importance of a shadow variable (see Notes).
+        Changing it after ``fit`` reselects without retraining, except to or from
+        ``"shadow"``, which needs the shadow variables at fit time.
+    prefit : bool, default=False
+        The estimator is already fitted: ``fit`` only copies it into ``estimator_``.
+    norm_order : int, default=1
+        Norm used to collapse a 2-D ``coef_`` into one importance per variable.
+    max_features : int, float, callable or None, default=None
+        At most this many variables (the most important), then filtered by ``threshold``:
+        an int, a fraction of ``n_features_in_`` (float in (0, 1]), or a callable taking X
+        and returning an int. Use ``threshold=-np.inf`` to select on ``max_features`` only.
+    importance_getter : str or callable, default="auto"
+        How to read importances from a fitted estimator: ``"auto"`` (``feature_importances_``
+        or ``coef_``), an attribute path such as ``"regressor_.feature_importances_"``, or a
+        callable taking the estimator.
+    n_repeats : int, default=1
+        Networks trained with different seeds drawn from ``random_state``; the selection
+        uses their mean importance.
+    shadow_rounds : int, default=1
+        With ``threshold="shadow"``: rounds of elimination. Each round but the last drops
+        the variables below the median shadow (about half of the noise); the last applies
+        the shadow rule to the survivors. See Notes.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the repeats and the shuffling of the shadow variables. With ``n_repeats=1``
+        and None, the estimator's own ``random_state`` is used as it is.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The first fitted estimator (the one trained with the first seed). With
+        ``threshold="shadow"`` it was trained on the (surviving) inputs and their shadows.
+    estimators_ : list of estimators
+        All ``n_repeats`` fitted estimators (of the last round with ``threshold="shadow"``).
+    importances_ : ndarray of shape (n_repeats, n_features_in_)
+        Importances of each repeat. With ``threshold="shadow"`` they are shares among the
+        real and the shadow variables of the last round together, and 0 for variables
+        eliminated in an earlier round.
+    importances_mean_ : ndarray of shape (n_features_in_,)
+        Mean importance over the repeats; the selection is made on it.
+    importances_std_ : ndarray of shape (n_features_in_,)
+        Standard deviation of the importance over the repeats.
+    shadow_importances_ : ndarray of shape (n_repeats, n_shadows) or None
+        Importances of the shadow variables (shuffled copies of the inputs) of the last
+        round, when fitted with ``threshold="shadow"``.
+    threshold_ : float
+        The threshold in force.
+    selection_frequency_ : ndarray of shape (n_features_in_,)
+        Share of the repeats whose own importances would select each variable under the
+        current ``threshold`` and ``max_features``.
+    max_features_ : int or None
+        ``max_features`` resolved to a number at fit time (a callable is evaluated on the
+        training X; a number is read again whenever the selection is made).
+    n_features_in_ : int
+        Number of input variables seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the input variables, when X has string column names.
+
+    See Also
+    --------
+    sklearn.feature_selection.SelectFromModel : The same selection for any model.
+    LearningGradientClassifier : The default estimator for classification targets.
+
+    Notes
+    -----
+    The shadow rule: each input column is copied and its rows shuffled independently, which
+    keeps each copy's distribution and destroys its relation to the target. One network is
+    trained on ``[X, shadows]`` (per repeat). A variable is kept when its mean importance
+    exceeds the largest mean importance of the shadows. If the noise variables and the
+    shadows are exchangeable (both unrelated to the target), a noise variable beats all
+    ``d`` shadows with probability at most ``1 / (d + 1)``: the expected share of noise
+    variables kept is about ``1 / (d + 1)``, for instance 1% with 100 inputs.
+
+    Informative variables that the network learns only weakly may fall below the line:
+    with many noise variables and few rows, the network memorizes with the noise (and the
+    shadows), and the learning gradient follows. ``shadow_rounds > 1`` prunes first: each
+    early round keeps the variables above the *median* shadow, which halves the noise in
+    expectation and never drops a variable that beats most shadows; the network of the
+    next round, with fewer distractions, learns the weak variables better. Each round is
+    one fit on fewer inputs than the last.
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklgrad import LearningGradientClassifier, LearningGradientSelector
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> selector = LearningGradientSelector(
+    ...     LearningGradientClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0),
+    ...     max_features=5, threshold=-float("inf"),
+    ... ).set_output(transform="pandas").fit(X, y)
+    >>> selector.transform(X).shape
+    (569, 5)
+    >>> selector.set_params(max_features=10).transform(X).shape  # no retraining
+    (569, 10)
+    """
+
+    def __init__(self, estimator=None, *, threshold=None, prefit=False, norm_order=1,
+                 max_features=None, importance_getter="auto", n_repeats=1,
+                 shadow_rounds=1, random_state=None):
+        self.estimator = estimator
+        self.threshold = threshold
+        self.prefit = prefit
+        self.norm_order = norm_order
+        self.max_features = max_features
+        self.importance_getter = importance_getter
+        self.n_repeats = n_repeats
+        self.shadow_rounds = shadow_rounds
+        self.random_state = random_state
+
+    def _default_estimator(self, y):
+        if self.estimator is not None:
+            return self.estimator
+        if type_of_target(y) in ("binary", "multiclass"):
+            return LearningGradientClassifier()
+        return LearningGradientRegressor()
+
+    def _resolve_max_features(self, X):
+        max_features = self.max_features
+        if max_features is None:
+            return None
+        if callable(max_features):
+            max_features = max_features(X)
+        elif isinstance(max_features, numbers.Real) and not isinstance(
+                max_features, numbers.Integral):
+            check_scalar(max_features, "max_features", numbers.Real, min_val=0, max_val=1,
+                         include_boundaries="right")
+            max_features = max(1, int(max_features * self.n_features_in_))
+        check_scalar(max_features, "max_features", numbers.Integral, min_val=0,
+                     max_val=self.n_features_in_)
+        return int(max_features)
+
+    def _seeds(self):
+        if self.n_repeats == 1 and self.random_state is None:
+            return [None]
+        rng = check_random_state(self.random_state)
+        return rng.randint(np.iinfo(np.int32).max, size=self.n_repeats).tolist()
+
+    def _fit_one(self, estimator, X, y, seed, shadow_rng, **fit_params):
+        estimator = clone(estimator)
+        if seed is not None and "random_state" in estimator.get_params():
+            estimator.set_params(random_state=seed)
+        if shadow_rng is not None:
+            X = np.asarray(X)
+            shadows = np.column_stack([shadow_rng.permutation(column) for column in X.T])
+            X = np.hstack([X, shadows])
+        estimator.fit(X, y, **fit_params)
+        return estimator
+
+    def fit(self, X, y=None, **fit_params):
+        """Fit the estimator(s) and record the importances.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets.
+        **fit_params : dict
+            Passed to the estimator's ``fit``.
+
+        Returns
+        -------
+        self : LearningGradientSelector
+            The fitted selector.
+        """
+        check_scalar(self.n_repeats, "n_repeats", numbers.Integral, min_val=1)
+        X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
+                                  ensure_2d=True)
+        # The estimator gets X as the user gave it (a DataFrame keeps its names).
+        X_fit = X if hasattr(X, "columns") else X_checked
+        shadow = isinstance(self.threshold, str) and self.threshold.strip() == SHADOW
+        check_scalar(self.shadow_rounds, "shadow_rounds", numbers.Integral, min_val=1)
+        n_features = self.n_features_in_
+        if self.prefit:
+            if self.n_repeats != 1 or shadow:
+                raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
+                                 "must be 1 and threshold cannot be 'shadow'.")
+            check_is_fitted(self.estimator)
+            self.estimators_ = [self.estimator]
+            scores = self._scores()
+        elif y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                             "target y is None.")
+        elif shadow:
+            scores = self._fit_shadow_rounds(np.asarray(X_checked), y, **fit_params)
+        else:
+            estimator = self._default_estimator(y)
+            self.estimators_ = [self._fit_one(estimator, X_fit, y, seed, None, **fit_params)
+                                for seed in self._seeds()]
+            scores = self._scores()
+        if not shadow and scores.shape[1] != n_features:
+            raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
+                             f"{n_features} input variables.")
+        self.estimator_ = self.estimators_[0]
+        if shadow:
+            self.importances_, self.shadow_importances_ = scores
+        else:
+            self.importances_, self.shadow_importances_ = scores, None
+        self.importances_mean_ = self.importances_.mean(axis=0)
+        self.importances_std_ = self.importances_.std(axis=0)
+        self.max_features_ = self._resolve_max_features(X_checked)
+        return self
+
+    def _scores(self):
+        return np.array([_importances(est, self.importance_getter, self.norm_order)
+                         for est in self.estimators_])
+
+    def _fit_shadow_rounds(self, X, y, **fit_params):
+        """Rounds of networks on [survivors, shadows]; return (importances, shadows)."""
+        estimator = self._default_estimator(y)
+        rng = check_random_state(self.random_state)
+        seeds = self._seeds()
+        alive = np.arange(X.shape[1])
+        for round_ in range(self.shadow_rounds):
+            self.estimators_ = [self._fit_one(estimator, X[:, alive], y, seed, rng,
+                                              **fit_params) for seed in seeds]
+            scores = self._scores()
+            if scores.shape[1] != 2 * len(alive):
+                raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
+                                 f"{len(alive)} variables and {len(alive)} shadows.")
+            real, shadows = scores[:, :len(alive)], scores[:, len(alive):]
+            if round_ == self.shadow_rounds - 1:
+                break
+            survivors = real.mean(axis=0) > np.median(shadows.mean(axis=0))
+            if survivors.all() or not survivors.any():
+                break
+            alive = alive[survivors]
+        importances = np.zeros((len(seeds), X.shape[1]))
+        importances[:, alive] = real
+        return importances, shadows
+
+    @available_if(_estimator_has("partial_fit"))
+    def partial_fit(self, X, y=None, **fit_params):
+        """Train the estimator on one more batch and update the importances.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,), default=None
+            Targets.
+        **fit_params : dict
+            Passed to the estimator's ``partial_fit`` (e.g. ``classes``).
+
+        Returns
+        -------
+        self : LearningGradientSelector
+            The updated selector.
+        """
+        first_call = not hasattr(self, "estimator_")
+        if self.n_repeats != 1 or self.threshold == SHADOW or self.prefit:
+            raise ValueError("partial_fit trains one estimator: it needs n_repeats=1, "
+                             "prefit=False and a threshold other than 'shadow'.")
+        X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
+                                  reset=first_call)
+        if first_call:
+            self.estimator_ = clone(self._default_estimator(y))
+            self.estimators_ = [self.estimator_]
+            self.shadow_importances_ = None
+        self.estimator_.partial_fit(X if hasattr(X, "columns") else X_checked, y,
+                                    **fit_params)
+        scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
+        self.importances_ = scores[np.newaxis, :]
+        self.importances_mean_ = scores
+        self.importances_std_ = np.zeros_like(scores)
+        self.max_features_ = self._resolve_max_features(X_checked)
+        return self
+
+    def _threshold_for(self, scores, shadow_scores):
+        if isinstance(self.threshold, str) and self.threshold.strip() == SHADOW:
+            if shadow_scores is None:
+                raise ValueError("threshold='shadow' needs shadow variables: fit the "
+                                 "selector with threshold='shadow' (set_params alone cannot).")
+            # Strictly more than the best shadow: np.nextafter turns '>' into '>='.
+            return float(np.nextafter(np.max(shadow_scores), np.inf))
+        return _threshold_value(self.threshold, scores)
+
+    def _max_features_now(self):
+        # Read at selection time, so set_params(max_features=...) reselects without a
+        # refit; only a callable (which needs X) was resolved at fit.
+        if callable(self.max_features):
+            return self.max_features_
+        return self._resolve_max_features(None)
+
+    def _mask(self, scores, shadow_scores):
+        threshold = self._threshold_for(scores, shadow_scores)
+        max_features = self._max_features_now()
+        if max_features is not None:
+            mask = np.zeros_like(scores, dtype=bool)
+            mask[np.argsort(-scores, kind="mergesort")[:max_features]] = True
+        else:
+            mask = np.ones_like(scores, dtype=bool)
+        mask[scores < threshold] = False
+        return mask
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        shadow_mean = (None if self.shadow_importances_ is None
+                       else self.shadow_importances_.mean(axis=0))
+        return self._mask(self.importances_mean_, shadow_mean)
+
+    @property
+    def threshold_(self):
+        """The threshold in force, computed from the mean importances."""
+        check_is_fitted(self)
+        shadow_mean = (None if self.shadow_importances_ is None
+                       else self.shadow_importances_.mean(axis=0))
+        return self._threshold_for(self.importances_mean_, shadow_mean)
+
+    @property
+    def selection_frequency_(self):
+        """Share of the repeats that would select each variable on their own."""
+        check_is_fitted(self)
+        shadows = (self.shadow_importances_ if self.shadow_importances_ is not None
+                   else [None] * len(self.importances_))
+        return np.mean([self._mask(scores, shadow)
+                        for scores, shadow in zip(self.importances_, shadows)], axis=0)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        estimator = self.estimator if self.estimator is not None else (
+            LearningGradientClassifier())
+        sub = estimator.__sklearn_tags__()
+        tags.input_tags.allow_nan = sub.input_tags.allow_nan
+        tags.input_tags.sparse = sub.input_tags.sparse
+        tags.target_tags.required = True
+        return tags
