@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: name -> (module, heading)
 SECTIONS = {
     "speed": ("bench_speed", "Fit time against a plain PyTorch loop, skorch and scikit-learn"),
+    "selection": ("bench_selection", "Stability of the selection across seeds"),
 }
 
 INTRO = """# Benchmarks

@@ -8,12 +8,20 @@ what the network learns from.
 from ._capture import LearningGradientMixin, LearningGradientNet, LearningGradientRecorder
 from ._classifier import LearningGradientClassifier
 from ._data import TensorBatchIterator
+from ._display_epochs import EpochImportanceDisplay
+from ._display_history import ImportanceHistoryDisplay
+from ._display_images import ImageImportanceDisplay
+from ._display_ranking import ImportanceRankingDisplay
 from ._regressor import LearningGradientRegressor
 from ._selector import LearningGradientSelector
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "EpochImportanceDisplay",
+    "ImageImportanceDisplay",
+    "ImportanceHistoryDisplay",
+    "ImportanceRankingDisplay",
     "LearningGradientClassifier",
     "LearningGradientMixin",
     "LearningGradientNet",

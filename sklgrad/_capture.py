@@ -15,6 +15,9 @@ from skorch.utils import to_tensor
 #: History keys written once per epoch by :class:`LearningGradientRecorder`.
 IMPORTANCE_KEY = "learning_gradient"
 MAGNITUDE_KEY = "learning_gradient_magnitude"
+BY_TARGET_KEY = "learning_gradient_by_target"
+# Step key holding the batch's leaf input: its .grad is the batch's dLoss/dx.
+INPUT_KEY = "learning_gradient_input"
 
 
 def _per_example_scale(criterion, n_rows):
@@ -59,10 +62,21 @@ class LearningGradientRecorder(Callback):
       signal, before normalization).
 
     Both are flat lists with one entry per input variable (an image's pixels in C order).
+
+    Parameters
+    ----------
+    by_target : bool, default=False
+        Also record, under ``"learning_gradient_by_target"``, one normalized vector per
+        class (integer targets 0..n_classes-1): what the network learns from the examples
+        of each class. Costs one more pass over each batch's gradient.
     """
+
+    def __init__(self, by_target=False):
+        self.by_target = by_target
 
     def on_epoch_begin(self, net, **kwargs):
         self.total_ = None
+        self.by_target_ = None
         self.n_examples_ = 0
 
     def on_batch_end(self, net, batch=None, training=False, learning_gradient=None, **kwargs):
@@ -74,6 +88,20 @@ class LearningGradientRecorder(Callback):
         else:
             self.total_ += learning_gradient
         self.n_examples_ += len(batch[0])
+        if self.by_target:
+            self._add_by_target(net, batch[1], kwargs[INPUT_KEY])
+
+    def _add_by_target(self, net, y, X_leaf):
+        y = torch.as_tensor(y, device=X_leaf.device).long().reshape(-1)
+        per_example = X_leaf.grad.abs().flatten(1).to(torch.float64)
+        per_example *= _per_example_scale(net.criterion_, len(X_leaf))
+        n_classes = int(y.max()) + 1
+        if self.by_target_ is None or len(self.by_target_) < n_classes:
+            grown = per_example.new_zeros((n_classes, per_example.shape[1]))
+            if self.by_target_ is not None:
+                grown[:len(self.by_target_)] = self.by_target_
+            self.by_target_ = grown
+        self.by_target_.index_add_(0, y, per_example)
 
     def on_epoch_end(self, net, **kwargs):
         if self.total_ is None:
@@ -84,6 +112,11 @@ class LearningGradientRecorder(Callback):
         share = total / mass if mass > 0 else np.full_like(total, 1.0 / total.size)
         net.history.record(IMPORTANCE_KEY, share.tolist())
         net.history.record(MAGNITUDE_KEY, (total / self.n_examples_).tolist())
+        if self.by_target_ is not None:
+            by_target = self.by_target_.cpu().numpy()
+            mass = by_target.sum(axis=1, keepdims=True)
+            net.history.record(BY_TARGET_KEY, np.divide(
+                by_target, mass, out=np.zeros_like(by_target), where=mass > 0).tolist())
 
 
 class LearningGradientMixin:
@@ -103,7 +136,7 @@ class LearningGradientMixin:
         callbacks = []
         for name, callback in super().get_default_callbacks():
             if isinstance(callback, PrintLog):
-                callback = PrintLog(keys_ignored=[IMPORTANCE_KEY, MAGNITUDE_KEY])
+                callback = PrintLog(keys_ignored=[IMPORTANCE_KEY, MAGNITUDE_KEY, BY_TARGET_KEY])
             callbacks.append((name, callback))
         return callbacks + [(IMPORTANCE_KEY, LearningGradientRecorder())]
 
@@ -121,7 +154,7 @@ class LearningGradientMixin:
         # Sum of |grad| over the batch in one kernel; the scale restores per-example gradients.
         batch_sum = torch.linalg.vector_norm(Xi.grad, ord=1, dim=0)
         batch_sum *= scale
-        return {"loss": loss, "y_pred": y_pred, IMPORTANCE_KEY: batch_sum}
+        return {"loss": loss, "y_pred": y_pred, IMPORTANCE_KEY: batch_sum, INPUT_KEY: Xi}
 
     def learning_gradients(self, X, y, absolute=True):
         """Per-example dLoss/dx at the current weights, without updating them.
