@@ -3,31 +3,42 @@
 While a neural network trains, keep back-propagating one step past the first layer and
 record dLoss/dInput for every training example: per epoch, each input variable's share of
 what the network learns from.
+
+The public names are imported on first use, so that ``import sklgrad`` (and the command
+line's ``--help``) does not pay for importing torch and skorch.
 """
 
-from ._capture import LearningGradientMixin, LearningGradientNet, LearningGradientRecorder
-from ._classifier import LearningGradientClassifier
-from ._data import TensorBatchIterator
-from ._display_epochs import EpochImportanceDisplay
-from ._display_history import ImportanceHistoryDisplay
-from ._display_images import ImageImportanceDisplay
-from ._display_ranking import ImportanceRankingDisplay
-from ._regressor import LearningGradientRegressor
-from ._selector import LearningGradientSelector
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "EpochImportanceDisplay",
-    "ImageImportanceDisplay",
-    "ImportanceHistoryDisplay",
-    "ImportanceRankingDisplay",
-    "LearningGradientClassifier",
-    "LearningGradientMixin",
-    "LearningGradientNet",
-    "LearningGradientRecorder",
-    "LearningGradientRegressor",
-    "LearningGradientSelector",
-    "TensorBatchIterator",
-    "__version__",
-]
+# public name -> private module that defines it
+_EXPORTS = {
+    "EpochImportanceDisplay": "._display_epochs",
+    "ImageImportanceDisplay": "._display_images",
+    "ImportanceHistoryDisplay": "._display_history",
+    "ImportanceRankingDisplay": "._display_ranking",
+    "LearningGradientClassifier": "._classifier",
+    "LearningGradientMixin": "._capture",
+    "LearningGradientNet": "._capture",
+    "LearningGradientRecorder": "._capture",
+    "LearningGradientRegressor": "._regressor",
+    "LearningGradientSelector": "._selector",
+    "TensorBatchIterator": "._data",
+    "load_model": "._persistence",
+    "save_model": "._persistence",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

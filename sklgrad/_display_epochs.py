@@ -94,8 +94,10 @@ class EpochImportanceDisplay:
             ax.grid(axis="x", alpha=0.3)
         for ax in axes[len(epochs):]:
             ax.set_visible(False)
-        axes[0].set_yticks(positions, [str(n) for n in names[shown]], fontsize="x-small")
+        axes[0].set_yticks(positions, [str(n) for n in names[shown]])
         axes[0].invert_yaxis()
+        for ax in axes:
+            ax.tick_params(axis="y", labelsize="x-small")
         figure.supxlabel("share of the learning gradient")
         figure.suptitle(title if title is not None
                         else "Learning-gradient distribution over the inputs, by epoch")

@@ -9,7 +9,8 @@ class ImportanceHistoryDisplay:
     """How the network's attention to its inputs evolves over the epochs.
 
     Use :meth:`from_estimator` or :meth:`from_history` to create it. ``kind="lines"`` draws
-    one line per top feature and folds the others into one "other" line; ``kind="heatmap"``
+    one line per top feature and folds the others into one band (their range) and one
+    line (their mean); ``kind="heatmap"``
     draws the whole history (epochs x features, features ordered by final importance).
 
     Parameters
@@ -26,7 +27,9 @@ class ImportanceHistoryDisplay:
     figure_ : matplotlib Figure
         The figure holding ``ax_``.
     lines_ : list of Line2D
-        With ``kind="lines"``: one line per shown feature, then the "other" line if any.
+        With ``kind="lines"``: one line per shown feature, then the others' mean if any.
+    band_ : PolyCollection or None
+        With ``kind="lines"``: the range (min to max) of the features not shown.
     image_ : AxesImage or None
         With ``kind="heatmap"``: the image; its array is epochs x features in the order
         of ``features_``.
@@ -40,7 +43,7 @@ class ImportanceHistoryDisplay:
     >>> X, y = load_iris(return_X_y=True, as_frame=True)
     >>> clf = LearningGradientClassifier(max_iter=20, random_state=0).fit(X, y)
     >>> display = ImportanceHistoryDisplay.from_estimator(clf, top_k=2)
-    >>> len(display.lines_)  # two features and the other two folded into one line
+    >>> len(display.lines_)  # two features, and the mean of the other two
     3
     """
 
@@ -77,15 +80,21 @@ class ImportanceHistoryDisplay:
         shown = order if top_k is None else order[:top_k]
         epochs = np.arange(1, n_epochs + 1)
         ax = new_axes(ax, (8, 5) if kind == "lines" else (8, max(3, 0.25 * len(shown) + 1)))
-        self.lines_, self.image_ = [], None
+        self.lines_, self.image_, self.band_ = [], None, None
         if kind == "lines":
             for index in shown:
                 (line,) = ax.plot(epochs, history[:, index], label=str(names[index]))
                 self.lines_.append(line)
             rest = np.setdiff1d(order, shown)
+            self.band_ = None
             if len(rest):
-                (line,) = ax.plot(epochs, history[:, rest].sum(axis=1), color="0.55",
-                                  linestyle="--", label=f"other {len(rest)} (sum)")
+                # The others as their mean and their range: a sum would dwarf the top lines.
+                others = history[:, rest]
+                self.band_ = ax.fill_between(epochs, others.min(axis=1), others.max(axis=1),
+                                             color="0.8", alpha=0.6, linewidth=0,
+                                             label=f"other {len(rest)} (range)")
+                (line,) = ax.plot(epochs, others.mean(axis=1), color="0.45", linestyle="--",
+                                  label=f"other {len(rest)} (mean)")
                 self.lines_.append(line)
             ax.set(xlabel="epoch", ylabel="share of the learning gradient", ylim=(0, None))
             ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))

@@ -39,7 +39,8 @@ def test_history_lines_hold_the_history_columns(fitted):
         np.testing.assert_array_equal(line.get_ydata(), clf.importance_history_[:, index])
         assert line.get_label() == X.columns[index]
     np.testing.assert_allclose(display.lines_[-1].get_ydata(),
-                               clf.importance_history_[:, order[2:]].sum(axis=1))
+                               clf.importance_history_[:, order[2:]].mean(axis=1))
+    assert display.band_ is not None
     np.testing.assert_array_equal(display.lines_[0].get_xdata(), np.arange(1, 8))
     assert display.figure_ is display.ax_.figure
 

@@ -1,0 +1,143 @@
+"""The paper's experiment, its replication over seeds, and the files a run writes."""
+
+import json
+import os
+import shutil
+import tempfile
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: The paper's top 5 after training (its Figure 5), in order.
+PAPER_TOP5 = ["worst area", "worst texture", "worst radius", "mean perimeter", "mean texture"]
+
+
+def paper_classifier(seed, epochs=40, verbose=0):
+    """The paper's network: 30-3-1, ReLU, SGD. Learning rate, momentum and batch size are
+    not given in the paper; these are ordinary choices."""
+    from ._classifier import LearningGradientClassifier
+
+    return LearningGradientClassifier(
+        hidden_layer_sizes=(3,), activation="relu", solver="sgd", learning_rate_init=0.01,
+        momentum=0.9, batch_size=32, max_iter=epochs, tol=None, random_state=seed,
+        verbose=verbose,
+    )
+
+
+def load_paper_data():
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    X = data.data
+    X.columns = [str(c) for c in X.columns]  # numpy.str_ names lose feature_names_in_
+    return X, data.target
+
+
+def run_paper(seed, epochs=40, test_size=0.25, verbose=0):
+    """One run: stratified split, standardized inputs (inside the estimator), training."""
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_paper_data()
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=seed)
+    clf = paper_classifier(seed, epochs, verbose).fit(X_train, y_train)
+    return {"seed": seed, "accuracy": float(clf.score(X_test, y_test)), "estimator": clf}
+
+
+def ranking(importances, names):
+    order = np.argsort(-np.asarray(importances), kind="mergesort")
+    return [str(names[i]) for i in order]
+
+
+def replication_summary(runs, names):
+    """Accuracy over seeds, and how the paper's top 5 fare in each run's ranking."""
+    from scipy.stats import spearmanr
+
+    accuracies = np.array([run["accuracy"] for run in runs])
+    rankings = [ranking(run["estimator"].feature_importances_, names) for run in runs]
+    features = {
+        feature: {
+            "paper_rank": rank + 1,
+            "in_top5": float(np.mean([feature in r[:5] for r in rankings])),
+            "in_top10": float(np.mean([feature in r[:10] for r in rankings])),
+            "mean_rank": float(np.mean([r.index(feature) + 1 for r in rankings])),
+        }
+        for rank, feature in enumerate(PAPER_TOP5)
+    }
+    importances = [run["estimator"].feature_importances_ for run in runs]
+    rhos = [spearmanr(importances[a], importances[b]).statistic
+            for a, b in combinations(range(len(runs)), 2)]
+    return {
+        "n_seeds": len(runs),
+        "accuracy_mean": float(accuracies.mean()),
+        "accuracy_min": float(accuracies.min()),
+        "accuracy_max": float(accuracies.max()),
+        "share_of_seeds_with_100_percent": float(np.mean(accuracies == 1.0)),
+        "paper_top5": features,
+        "between_seed_spearman_mean": float(np.mean(rhos)) if rhos else None,
+        "between_seed_spearman_min": float(np.min(rhos)) if rhos else None,
+    }
+
+
+def format_replication(summary):
+    lines = [
+        f"Replication over {summary['n_seeds']} seeds (the paper reports 100% test accuracy):",
+        f"  test accuracy: mean {summary['accuracy_mean']:.4f}, min "
+        f"{summary['accuracy_min']:.4f}, max {summary['accuracy_max']:.4f}; 100% in "
+        f"{summary['share_of_seeds_with_100_percent']:.0%} of the seeds",
+    ]
+    if summary["between_seed_spearman_mean"] is not None:
+        lines.append(f"  between-seed rank agreement (Spearman): mean "
+                     f"{summary['between_seed_spearman_mean']:.3f}, min "
+                     f"{summary['between_seed_spearman_min']:.3f}")
+    lines.append(f"  {'paper rank':>10}  {'feature':<16} {'in our top 5':>12} "
+                 f"{'in our top 10':>13} {'our mean rank':>13}")
+    for feature, row in summary["paper_top5"].items():
+        lines.append(f"  {row['paper_rank']:>10}  {feature:<16} {row['in_top5']:>12.0%} "
+                     f"{row['in_top10']:>13.0%} {row['mean_rank']:>13.1f}")
+    return "\n".join(lines)
+
+
+def write_outputs(out_dir, estimator, feature_names, summary, *, model_extra=None):
+    """Write the run's files into ``out_dir`` all at once: they are made in a temporary
+    folder beside it and moved in only when every one is written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ._display_epochs import EpochImportanceDisplay
+    from ._display_history import ImportanceHistoryDisplay
+    from ._display_ranking import ImportanceRankingDisplay
+    from ._persistence import save_model
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".sklgrad-", dir=out_dir.parent))
+    try:
+        history = estimator.importance_history_
+        names = [str(n) for n in feature_names]
+        frame = pd.DataFrame(history, columns=names)
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+        frame.to_csv(staging / "importance_history.csv")
+        paper = EpochImportanceDisplay.from_history(history, feature_names=names)
+        paper.figure_.savefig(staging / "importance_by_epoch.png", dpi=100)
+        lines = ImportanceHistoryDisplay.from_history(history, feature_names=names, top_k=8)
+        lines.figure_.savefig(staging / "top_features_over_epochs.png", dpi=110)
+        bars = ImportanceRankingDisplay.from_importances(history[-1], feature_names=names)
+        bars.figure_.savefig(staging / "ranking.png", dpi=110)
+        plt.close("all")
+        with open(staging / "summary.json", "w") as handle:
+            json.dump(summary, handle, indent=2)
+        if model_extra is not None:
+            save_model(estimator, staging / "model.sklgrad", extra=model_extra)
+        out_dir.mkdir(exist_ok=True)
+        written = []
+        for path in sorted(staging.iterdir()):
+            os.replace(path, out_dir / path.name)
+            written.append(out_dir / path.name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
