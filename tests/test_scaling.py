@@ -1,0 +1,84 @@
+"""Scale-out: model search on a local Dask cluster and under loky, one torch thread each."""
+
+import os
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklgrad import LearningGradientClassifier, LearningGradientSelector
+
+distributed = pytest.importorskip("distributed")
+
+SMALL = dict(hidden_layer_sizes=(4,), max_iter=8, learning_rate_init=0.01, random_state=0)
+
+
+def _fit_and_count_threads(X, y):
+    import torch
+
+    LearningGradientClassifier(**SMALL).fit(X, y)
+    return torch.get_num_threads()
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    return load_breast_cancer(return_X_y=True)
+
+
+@pytest.mark.slow
+def test_grid_search_on_dask_matches_serial(dask_client, cancer):
+    X, y = cancer
+    grid = {"hidden_layer_sizes": [(2,), (4,)], "learning_rate_init": [0.01, 0.03]}
+    serial = GridSearchCV(LearningGradientClassifier(**SMALL), grid, cv=3).fit(X, y)
+    with joblib.parallel_config(backend="dask"):
+        on_dask = GridSearchCV(LearningGradientClassifier(**SMALL), grid, cv=3,
+                               n_jobs=-1).fit(X, y)
+    # Seeded fits are deterministic on CPU, wherever they run.
+    np.testing.assert_array_equal(serial.cv_results_["mean_test_score"],
+                                  on_dask.cv_results_["mean_test_score"])
+    assert on_dask.best_estimator_.feature_importances_.shape == (30,)
+
+
+@pytest.mark.slow
+def test_selector_pipeline_cross_validates_on_dask(dask_client, cancer):
+    X, y = cancer
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("select", LearningGradientSelector(LearningGradientClassifier(**SMALL),
+                                                         max_features=10, threshold=-np.inf)),
+                     ("model", LearningGradientClassifier(**SMALL))])
+    with joblib.parallel_config(backend="dask"):
+        scores = cross_validate(pipe, X, y, cv=3, n_jobs=-1, return_estimator=True)
+    assert len(scores["estimator"]) == 3 and scores["test_score"].min() > 0.8
+    assert scores["estimator"][0]["select"].get_support().sum() == 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["loky", "dask"])
+def test_workers_train_with_one_torch_thread(dask_client, cancer, backend):
+    X, y = cancer
+    with joblib.parallel_config(backend=backend, n_jobs=2):
+        counts = joblib.Parallel()(joblib.delayed(_fit_and_count_threads)(X, y)
+                                   for _ in range(2))
+    assert counts == [1, 1]
+
+
+def test_module_class_is_importable_for_workers():
+    from sklgrad._modules import MLP
+
+    assert MLP.__module__ == "sklgrad._modules"
+    assert "__main__" not in MLP.__module__ and os.path.exists(
+        os.path.join(os.path.dirname(__import__("sklgrad").__file__), "_modules.py"))
