@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = {
     "speed": ("bench_speed", "Fit time against a plain PyTorch loop, skorch and scikit-learn"),
     "selection": ("bench_selection", "Stability of the selection across seeds"),
+    "importance": ("bench_importance", "Learning gradients against permutation importance, "
+                   "captum, random forests and lassonet"),
+    "scaling": ("bench_scaling", "Scale-out and large data"),
 }
 
 INTRO = """# Benchmarks

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 
 def best_of(fn, repeats):
     """Run ``fn`` ``repeats`` times; return (median seconds, last result)."""
@@ -42,8 +44,8 @@ def peak_rss_mib():
 def table(header, rows):
     """A Markdown table; floats are written with 3 significant digits."""
     def cell(value):
-        if isinstance(value, float):
-            return f"{value:.3g}"
+        if isinstance(value, (float, np.floating)):
+            return f"{float(value):.3g}"
         return str(value)
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -84,3 +86,35 @@ def machine():
         f"- Command: `{' '.join(['python', '-m', 'benchmarks', *sys.argv[1:]])}`"
         + (f" at commit {commit}" if commit else "")
     )
+
+
+class PeakMemory:
+    """Peak resident memory added while the block runs, sampled from /proc every 2 ms
+    (torch's allocations are invisible to tracemalloc)."""
+
+    def __enter__(self):
+        import threading
+
+        self._stop = threading.Event()
+        self.start_mib = self.peak_mib = _rss_mib()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(0.002):
+            self.peak_mib = max(self.peak_mib, _rss_mib())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak_mib = max(self.peak_mib, _rss_mib())
+        self.added_mib = self.peak_mib - self.start_mib
+
+
+def _rss_mib():
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return peak_rss_mib()
