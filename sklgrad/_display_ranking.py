@@ -39,7 +39,7 @@ class ImportanceRankingDisplay:
     >>> from sklgrad import ImportanceRankingDisplay
     >>> display = ImportanceRankingDisplay.from_importances(
     ...     [0.1, 0.6, 0.3], feature_names=["a", "b", "c"], top_k=2)
-    >>> [bar.get_width() for bar in display.bars_]
+    >>> [float(bar.get_width()) for bar in display.bars_]
     [0.6, 0.3]
     """
 
