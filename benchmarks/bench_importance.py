@@ -263,8 +263,8 @@ def cost(quick):
         X, y, _, _ = make_dataset(f"classification-{width}", 0, n_rows)
         X_train, y_train, X_eval, y_eval = X[:-n_eval], y[:-n_eval], X[-n_eval:], y[-n_eval:]
         times = interleaved({
-            "on": lambda: LearningGradientClassifier(**params).fit(X_train, y_train),
-            "off": lambda: _NoCaptureClassifier(**params).fit(X_train, y_train),
+            "on": lambda X=X_train, y=y_train: LearningGradientClassifier(**params).fit(X, y),
+            "off": lambda X=X_train, y=y_train: _NoCaptureClassifier(**params).fit(X, y),
         }, 3)
         with PeakMemory() as memory:
             clf = LearningGradientClassifier(**params).fit(X_train, y_train)

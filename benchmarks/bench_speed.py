@@ -9,11 +9,11 @@ import warnings
 
 import numpy as np
 import torch
-from skorch import NeuralNet, NeuralNetBinaryClassifier
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
+from skorch import NeuralNet, NeuralNetBinaryClassifier
 from torch import nn
 
 from sklgrad import LearningGradientClassifier

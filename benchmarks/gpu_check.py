@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import torch
 from sklearn.datasets import make_classification
 

@@ -9,27 +9,36 @@ import warnings
 
 import numpy as np
 import torch
-from skorch.callbacks import EarlyStopping
-from skorch.dataset import Dataset
-from skorch.helper import predefined_split
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
 
 from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY, LearningGradientNet
 from ._data import TensorBatchIterator
 from ._loop import LeanEpochMixin
 from ._modules import ACTIVATIONS, MLP
 
-# Rows per forward pass at prediction time: bounds memory on large inputs.
-_PREDICT_CHUNK = 65536
+# Rows per chunk when predicting and when fitting the scaler: bounds memory on large inputs.
+_CHUNK_ROWS = 65536
 
 
 def _silent(*args, **kwargs):
     pass
+
+
+def _fit_scaler(X):
+    """A StandardScaler fitted chunk by chunk: fitted at once, it makes a float64 temporary
+    of the whole of X (2.25x the size of float32 data), which large data cannot spare."""
+    scaler = StandardScaler()
+    for start in range(0, len(X), _CHUNK_ROWS):
+        scaler.partial_fit(X[start:start + _CHUNK_ROWS])
+    return scaler
 
 
 class _TabularNet(LeanEpochMixin, LearningGradientNet):
@@ -106,7 +115,8 @@ class _LearningGradientEstimator(BaseEstimator):
         if self.solver not in ("sgd", "adam"):
             raise ValueError(
                 f"solver must be 'sgd' or 'adam'; got {self.solver!r}. Learning gradients are "
-                "taken from mini-batch steps, so full-batch solvers such as 'lbfgs' are not offered."
+                "taken from mini-batch steps, so full-batch solvers such as 'lbfgs' are not "
+                "offered."
             )
         if self.activation not in ACTIVATIONS:
             raise ValueError(
@@ -209,7 +219,7 @@ class _LearningGradientEstimator(BaseEstimator):
 
     def _prepare_X(self, X, first_call):
         if first_call:
-            self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+            self.scaler_ = _fit_scaler(X) if self.standardize else None
         if self.scaler_ is not None:
             X = self.scaler_.transform(X)
         X = np.asarray(X, dtype=np.float32)
@@ -253,7 +263,7 @@ class _LearningGradientEstimator(BaseEstimator):
                 and len(net.history) - epochs_before == self.max_iter):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.", ConvergenceWarning,
+                "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3,
             )
         self._read_history()
         return self
@@ -288,8 +298,8 @@ class _LearningGradientEstimator(BaseEstimator):
                  for name, tensor in module.state_dict().items()}
         outputs = []
         with torch.no_grad():
-            for start in range(0, len(X), _PREDICT_CHUNK):
-                chunk = torch.from_numpy(X[start:start + _PREDICT_CHUNK])
+            for start in range(0, len(X), _CHUNK_ROWS):
+                chunk = torch.from_numpy(X[start:start + _CHUNK_ROWS])
                 chunk = chunk.to(self.net_.device, torch.float64)
                 outputs.append(torch.func.functional_call(module, state, (chunk,)).cpu())
         return torch.cat(outputs).numpy()

@@ -22,7 +22,8 @@ def _hidden(text):
     try:
         sizes = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sizes like 3 or 64,32; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected sizes like 3 or 64,32; got {text!r}") from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"layer sizes must be positive; got {text!r}")
     return sizes
@@ -34,7 +35,8 @@ def _batch_size(text):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer or 'auto'; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected an integer or 'auto'; got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
@@ -55,10 +57,10 @@ def _read_table(path):
     try:
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
-        raise UsageError(f"{path} is empty")
+        raise UsageError(f"{path} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UsageError(f"could not read {path} as CSV: {first}")
+        raise UsageError(f"could not read {path} as CSV: {first}") from None
     if frame.empty:
         raise UsageError(f"{path} has no data rows")
     frame.columns = [str(c) for c in frame.columns]
@@ -230,7 +232,7 @@ def _cmd_predict(args):
         target = extra["target"]
     except (ValueError, KeyError, TypeError) as error:
         raise UsageError(f"{args.model} is not an sklgrad model file written by "
-                         f"'sklgrad fit' ({error})")
+                         f"'sklgrad fit' ({error})") from None
     frame = _read_table(args.data)
     X = encoder.transform(frame.drop(columns=[target], errors="ignore"))
     X = pd.DataFrame(X, columns=encoder.feature_names_)
@@ -244,7 +246,6 @@ def _cmd_predict(args):
 
 
 def _cmd_select(args):
-    import numpy as np
     import pandas as pd
 
     from . import LearningGradientSelector
@@ -271,11 +272,15 @@ def _cmd_select(args):
     print("Kept:    " + ", ".join(f"{c} ({importance[c]:.3f})" for c in order if c in kept))
     print("Dropped: " + (", ".join(f"{c} ({importance[c]:.3f})" for c in order
                                   if c in dropped) or "none"))
-    del np
     return 0
 
 
 # ----------------------------------------------------------------------------- parser
+def _add_table_arguments(parser):
+    parser.add_argument("data", metavar="DATA.csv")
+    parser.add_argument("--target", required=True, metavar="COLUMN")
+
+
 def _add_model_options(parser, epochs):
     parser.add_argument("--task", choices=["auto", "classification", "regression"],
                         default="auto", help="inferred from the target by default")
@@ -319,8 +324,7 @@ def build_parser():
         "fit", help="train on a CSV table and rank its columns",
         description="Train on DATA.csv to predict --target; print the test score and the "
                     "ranked inputs; write the history, figures, summary and model to --out.")
-    fit.add_argument("data", metavar="DATA.csv")
-    fit.add_argument("--target", required=True, metavar="COLUMN")
+    _add_table_arguments(fit)
     fit.add_argument("--test-size", type=float, default=0.25, help="default: 0.25")
     fit.add_argument("--out", default="sklgrad-output", help="output folder")
     _add_model_options(fit, epochs=200)
@@ -338,8 +342,7 @@ def build_parser():
         "select", help="keep only the columns the network learns from",
         description="Input simplification: write DATA.csv with only the kept columns (and "
                     "the target).")
-    select.add_argument("data", metavar="DATA.csv")
-    select.add_argument("--target", required=True, metavar="COLUMN")
+    _add_table_arguments(select)
     select.add_argument("--out", required=True, metavar="REDUCED.csv")
     select.add_argument("--threshold", type=_threshold, default="shadow",
                         help="shadow (default), mean, median, 1.5*mean, or a number")

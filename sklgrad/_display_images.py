@@ -1,6 +1,5 @@
 """ImageImportanceDisplay: where in an image a network learns from, epoch by epoch."""
 
-import math
 
 import numpy as np
 

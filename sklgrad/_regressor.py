@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._base import _LearningGradientEstimator
-from ._docstrings import PARAMETERS_DOC, ATTRIBUTES_DOC, NOTES_DOC
+from ._docstrings import ATTRIBUTES_DOC, NOTES_DOC, PARAMETERS_DOC
 
 
 class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):

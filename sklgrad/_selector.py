@@ -378,19 +378,20 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         mask[scores < threshold] = False
         return mask
 
+    def _shadow_mean(self):
+        if self.shadow_importances_ is None:
+            return None
+        return self.shadow_importances_.mean(axis=0)
+
     def _get_support_mask(self):
         check_is_fitted(self)
-        shadow_mean = (None if self.shadow_importances_ is None
-                       else self.shadow_importances_.mean(axis=0))
-        return self._mask(self.importances_mean_, shadow_mean)
+        return self._mask(self.importances_mean_, self._shadow_mean())
 
     @property
     def threshold_(self):
         """The threshold in force, computed from the mean importances."""
         check_is_fitted(self)
-        shadow_mean = (None if self.shadow_importances_ is None
-                       else self.shadow_importances_.mean(axis=0))
-        return self._threshold_for(self.importances_mean_, shadow_mean)
+        return self._threshold_for(self.importances_mean_, self._shadow_mean())
 
     @property
     def selection_frequency_(self):
