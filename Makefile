@@ -14,7 +14,6 @@ export OMP_NUM_THREADS ?= 1
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-compile "$(TORCH_CPU)" \
 	  || $(BIN)/python -m pip install --quiet "torch>=2.2"
 	$(BIN)/python -m pip install --quiet -e ".[test,benchmarks]"
