@@ -78,12 +78,16 @@ def main(argv=None):
         print(f"[benchmarks] {name} done in {took:.0f} s", flush=True)
         body += f"\n\n_Section run in {took:.0f} s{' (--quick)' if args.quick else ''}._"
         page = _merge(page, name, _section(name, heading, body))
-    page = _merge(page, "machine", _section("machine", "Machine and command", machine()))
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(page)
-    tmp.replace(out)
+        page = _merge(page, "machine", _section("machine", "Machine and command", machine()))
+        _write(out, page)  # after every section: a long run that stops keeps what it has
     print(f"[benchmarks] wrote {out}")
     return results
+
+
+def _write(path, text):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
 
 
 if __name__ == "__main__":
