@@ -89,7 +89,7 @@ def machine():
 
 
 class PeakMemory:
-    """Peak resident memory added while the block runs, sampled from /proc every 2 ms
+    """Peak resident memory added while the block runs, sampled from /proc every 20 ms (more often would slow the measured code, which must hand over the GIL)
     (torch's allocations are invisible to tracemalloc)."""
 
     def __enter__(self):
@@ -102,7 +102,7 @@ class PeakMemory:
         return self
 
     def _sample(self):
-        while not self._stop.wait(0.002):
+        while not self._stop.wait(0.02):
             self.peak_mib = max(self.peak_mib, _rss_mib())
 
     def __exit__(self, *exc):
