@@ -89,8 +89,9 @@ def machine():
 
 
 class PeakMemory:
-    """Peak resident memory added while the block runs, sampled from /proc every 20 ms (more often would slow the measured code, which must hand over the GIL)
-    (torch's allocations are invisible to tracemalloc)."""
+    """Peak resident memory added while the block runs, sampled from /proc every 20 ms
+    (torch's allocations are invisible to tracemalloc; sampling more often slows the
+    measured code, which must hand the GIL over to the sampler)."""
 
     def __enter__(self):
         import threading
