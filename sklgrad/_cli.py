@@ -142,6 +142,7 @@ def _cmd_paper(args):
     from ._experiment import (
         format_replication,
         load_paper_data,
+        ranking,
         replication_summary,
         run_paper,
         write_outputs,
@@ -165,9 +166,7 @@ def _cmd_paper(args):
     _print_ranking(names, estimator.feature_importances_)
     summary = {"experiment": "paper", "epochs": args.epochs, "seed": args.seed,
                "test_accuracy": first["accuracy"],
-               "ranking": [names[i] for i in
-                           sorted(range(len(names)),
-                                  key=lambda i: -estimator.feature_importances_[i])],
+               "ranking": ranking(estimator.feature_importances_, names),
                "final_importances": dict(zip(names, estimator.feature_importances_.tolist()))}
     if args.seeds > 1:
         summary["replication"] = replication_summary(runs, names)

@@ -37,7 +37,7 @@ def feature_names_of(estimator):
     names = getattr(estimator, "feature_names_in_", None)
     if names is not None:
         return np.asarray(names, dtype=object)
-    return np.asarray([f"x{i}" for i in range(estimator.n_features_in_)], dtype=object)
+    return check_names(None, estimator.n_features_in_)
 
 
 def history_of(model):

@@ -1,6 +1,9 @@
 """Scale-out: model search on a local Dask cluster and under loky, one torch thread each."""
 
 import os
+import pickle
+import subprocess
+import sys
 
 import joblib
 import numpy as np
@@ -76,9 +79,16 @@ def test_workers_train_with_one_torch_thread(dask_client, cancer, backend):
     assert counts == [1, 1]
 
 
-def test_module_class_is_importable_for_workers():
-    from sklgrad._modules import MLP
-
-    assert MLP.__module__ == "sklgrad._modules"
-    assert "__main__" not in MLP.__module__ and os.path.exists(
-        os.path.join(os.path.dirname(__import__("sklgrad").__file__), "_modules.py"))
+def test_fitted_model_unpickles_in_a_fresh_process(cancer, tmp_path):
+    """What a Dask or loky worker does: the module class must come from the package."""
+    X, y = cancer
+    clf = LearningGradientClassifier(**SMALL).fit(X, y)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(clf))
+    np.save(tmp_path / "X.npy", X)
+    code = ("import pickle, numpy as np;"
+            f"clf = pickle.loads(open({str(tmp_path / 'model.pkl')!r}, 'rb').read());"
+            f"np.save({str(tmp_path / 'p.npy')!r}, "
+            f"clf.predict_proba(np.load({str(tmp_path / 'X.npy')!r})))")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path,
+                   env={**os.environ, "OMP_NUM_THREADS": "1"})
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), clf.predict_proba(X))
