@@ -1,48 +1,114 @@
-"""What the classifier and the regressor share: parameters, the training loop, the capture.
+"""What the classifier and the regressor share: parameters, validation, the fit's bookkeeping.
 
-The estimators hold a fitted skorch network (``net_``) by composition; all torch and skorch
-glue lives here so that ``_classifier.py`` and ``_regressor.py`` read like scikit-learn.
+The estimators hold a fitted skorch network (``net_``) by composition. How a network is
+trained (scikit-learn's loss, penalty and stopping rule inside skorch) lives in
+``_training.py``; this file decides what is trained on, and keeps the fitted state whole: a
+fit that fails or is interrupted leaves the estimator exactly as it was before the call.
 """
 
 import numbers
+import types
 import warnings
+from functools import partial
 
 import numpy as np
+import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
-from skorch.callbacks import EarlyStopping
-from skorch.dataset import Dataset
-from skorch.helper import predefined_split
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY, LearningGradientNet
-from ._data import TensorBatchIterator
-from ._loop import LeanEpochMixin
+from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY
+from ._data import TensorBatchIterator, dense_chunks
 from ._modules import ACTIVATIONS, MLP
+from ._optimizers import ScikitAdam, ScikitSGD
+from ._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
+from ._training import (
+    EpochRule,
+    NetSnapshot,
+    ScikitStoppingRule,
+    StoppingState,
+    TabularLoss,
+    TabularNet,
+)
 
-# Rows per chunk when predicting and when fitting the scaler: bounds memory on large inputs.
-_CHUNK_ROWS = 65536
-
-
-def _silent(*args, **kwargs):
-    pass
+_REAL, _INT = numbers.Real, numbers.Integral
+_UNIT = Interval(_REAL, 0, 1, "left")
+_PARAMETER_CONSTRAINTS = {
+    "activation": (Options(*ACTIVATIONS),),
+    "alpha": (Interval(_REAL, 0, None, "left"),),
+    "batch_size": (Options("auto"), Interval(_INT, 1, None, "left")),
+    "learning_rate": (Options("constant", "invscaling", "adaptive"),),
+    "learning_rate_init": (Interval(_REAL, 0, None, "neither"),),
+    "power_t": (Interval(_REAL, 0, None, "left"),),
+    "max_iter": (Interval(_INT, 1, None, "left"),),
+    "shuffle": (BOOLEAN,),
+    "random_state": RANDOM_STATE,
+    "tol": (Interval(_REAL, 0, None, "left"), NoneValue()),
+    "verbose": (Interval(_INT, 0, None, "left"), BOOLEAN),
+    "warm_start": (BOOLEAN,),
+    "momentum": (Interval(_REAL, 0, 1, "both"),),
+    "nesterovs_momentum": (BOOLEAN,),
+    "early_stopping": (BOOLEAN,),
+    "validation_fraction": (_UNIT,),
+    "beta_1": (_UNIT,),
+    "beta_2": (_UNIT,),
+    "epsilon": (Interval(_REAL, 0, None, "neither"),),
+    "n_iter_no_change": (Interval(_INT, 1, None, "left"), Options(np.inf)),
+    "standardize": (BOOLEAN,),
+}
+# Elements per chunk when a large (or sparse) X is scaled, checked or predicted.
+_CHUNK_ELEMENTS = 2**23
 
 
 def _fit_scaler(X):
     """A StandardScaler fitted chunk by chunk: fitted at once, it makes a float64 temporary
-    of the whole of X (2.25x the size of float32 data), which large data cannot spare."""
-    scaler = StandardScaler()
-    for start in range(0, len(X), _CHUNK_ROWS):
-        scaler.partial_fit(X[start:start + _CHUNK_ROWS])
+    of the whole of X (2.25x the size of float32 data), which large data cannot spare.
+    Sparse inputs are scaled but not centred, which would make them dense."""
+    scaler = StandardScaler(with_mean=not sp.issparse(X))
+    for chunk in dense_chunks(X, _CHUNK_ELEMENTS, densify=False):
+        scaler.partial_fit(chunk)
     return scaler
 
 
-class _TabularNet(LeanEpochMixin, LearningGradientNet):
-    """The estimators' network: learning-gradient capture with a lean epoch loop."""
+def _column_name(estimator, index):
+    names = getattr(estimator, "feature_names_in_", None)
+    return f"{names[index]!r} (index {index})" if names is not None else f"{index}"
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """Sample weights as a float64 vector, with scikit-learn's wording for bad ones."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.ndim == 0:
+        weights = np.full(n_samples, float(weights))
+    if weights.shape != (n_samples,):
+        raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n_samples,)}!")
+    if not np.isfinite(weights).all():
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    if (weights < 0).any():
+        raise ValueError("Negative values in data passed to sample_weight.")
+    if weights.sum() <= 0:
+        raise ValueError("sample_weight sums to 0: no example would be learned from.")
+    return weights
+
+
+def public_init(class_name):
+    """The shared ``__init__``, named after the public class that uses it, so that a wrong
+    keyword is reported as ``LearningGradientClassifier.__init__() got an unexpected keyword
+    argument`` rather than naming this private base."""
+    base = _LearningGradientEstimator.__init__
+    code = base.__code__
+    if hasattr(code, "co_qualname"):  # Python >= 3.11 names functions by their code's qualname
+        code = code.replace(co_qualname=f"{class_name}.__init__")
+    init = types.FunctionType(code, base.__globals__, "__init__", base.__defaults__)
+    init.__kwdefaults__ = base.__kwdefaults__
+    init.__qualname__ = f"{class_name}.__init__"
+    return init
 
 
 class _LearningGradientEstimator(BaseEstimator):
@@ -56,7 +122,9 @@ class _LearningGradientEstimator(BaseEstimator):
         solver="adam",
         alpha=1e-4,
         batch_size="auto",
+        learning_rate="constant",
         learning_rate_init=1e-3,
+        power_t=0.5,
         max_iter=200,
         shuffle=True,
         random_state=None,
@@ -79,7 +147,9 @@ class _LearningGradientEstimator(BaseEstimator):
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
@@ -98,107 +168,95 @@ class _LearningGradientEstimator(BaseEstimator):
         self.device = device
 
     # ------------------------------------------------------------------ hooks for subclasses
-    # _criterion(): the torch loss class; _encode_target(y, first_call) -> (y for torch,
-    # n_outputs); _split_stratify(y) -> labels to stratify the validation split, or None.
+    # _loss_kind() -> "binary" | "multiclass" | "regression";
+    # _encode_target(y, *, first_call, incremental, classes) -> (2-D float32 targets, n_outputs);
+    # _score_outputs(outputs, targets, weights) -> validation score (accuracy or R^2);
+    # _split_stratify(targets) -> labels to stratify the validation split, or None.
 
     # ------------------------------------------------------------------ validation
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
         if not all(isinstance(s, numbers.Integral) and s > 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers; got {self.hidden_layer_sizes!r}."
-            )
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {list(sizes)}.")
         return tuple(int(s) for s in sizes)
 
     def _check_params(self):
         if self.solver not in ("sgd", "adam"):
             raise ValueError(
-                f"solver must be 'sgd' or 'adam'; got {self.solver!r}. Learning gradients are "
+                f"The 'solver' parameter of {type(self).__name__} must be a str among "
+                f"{{'adam', 'sgd'}}. Got {self.solver!r} instead. Learning gradients are "
                 "taken from mini-batch steps, so full-batch solvers such as 'lbfgs' are not "
                 "offered."
             )
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}; got {self.activation!r}."
-            )
-        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
-        check_scalar(self.learning_rate_init, "learning_rate_init", numbers.Real, min_val=0,
-                     include_boundaries="neither")
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.momentum, "momentum", numbers.Real, min_val=0, max_val=1)
-        check_scalar(self.validation_fraction, "validation_fraction", numbers.Real, min_val=0,
-                     max_val=1, include_boundaries="neither")
-        check_scalar(self.n_iter_no_change, "n_iter_no_change", numbers.Integral, min_val=1)
-        for name in ("beta_1", "beta_2"):
-            check_scalar(getattr(self, name), name, numbers.Real, min_val=0, max_val=1,
-                         include_boundaries="left")
-        check_scalar(self.epsilon, "epsilon", numbers.Real, min_val=0,
-                     include_boundaries="neither")
-        if self.tol is not None:
-            check_scalar(self.tol, "tol", numbers.Real, min_val=0)
-        if self.batch_size != "auto":
-            check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
+        validate_params(self, _PARAMETER_CONSTRAINTS)
         device = torch.device(self.device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device={self.device!r} was asked for, but CUDA is not available.")
         return self._hidden_layer_sizes()
 
+    def _check_same_network(self, hidden_layer_sizes, incremental):
+        """Continued training keeps the network: what shapes it cannot change."""
+        net = self.net_
+        fitted = {"hidden_layer_sizes": tuple(net.module__hidden_layer_sizes),
+                  "activation": net.module__activation,
+                  "standardize": self.scaler_ is not None,
+                  "device": str(torch.device(net.device))}
+        asked = {"hidden_layer_sizes": hidden_layer_sizes, "activation": self.activation,
+                 "standardize": bool(self.standardize),
+                 "device": str(torch.device(self.device))}
+        for name, value in asked.items():
+            if value != fitted[name]:
+                mode = "partial_fit" if incremental else "warm_start=True"
+                raise ValueError(
+                    f"{name} is {value!r}, but the fitted network has {fitted[name]!r}; "
+                    f"{mode} continues training that network. Fit with warm_start=False "
+                    f"to train a new one."
+                )
+
     # ------------------------------------------------------------------ the network
     def _batch_size(self, n_samples):
-        return min(200, n_samples) if self.batch_size == "auto" else min(self.batch_size, n_samples)
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                          "going to be clipped", stacklevel=4)
+        return min(self.batch_size, n_samples)
 
-    def _optimizer(self):
-        params = {}
-        if self.alpha > 0:
-            # Weight decay on weights only, like scikit-learn's alpha (biases are not
-            # penalized). Without a penalty, one parameter group steps faster than two.
-            params["optimizer__param_groups"] = [("*weight", {"weight_decay": self.alpha})]
+    def _make_optimizer(self, module):
         if self.solver == "sgd":
-            return torch.optim.SGD, {
-                **params,
-                "optimizer__momentum": self.momentum,
-                "optimizer__nesterov": bool(self.nesterovs_momentum and self.momentum > 0),
-            }
-        return torch.optim.Adam, {
-            **params,
-            "optimizer__betas": (self.beta_1, self.beta_2),
-            "optimizer__eps": self.epsilon,
-        }
+            return ScikitSGD(module.parameters(), lr=self.learning_rate_init,
+                             momentum=self.momentum, nesterov=self.nesterovs_momentum)
+        return ScikitAdam(module.parameters(), lr=self.learning_rate_init,
+                          betas=(self.beta_1, self.beta_2), eps=self.epsilon)
 
     def _build_net(self, n_features, n_outputs, hidden_layer_sizes):
-        optimizer, optimizer_params = self._optimizer()
-        callbacks = []
-        if self.tol is not None:
-            callbacks.append(("convergence", EarlyStopping(
-                monitor="valid_loss" if self.early_stopping else "train_loss",
-                patience=self.n_iter_no_change, threshold=self.tol, threshold_mode="abs",
-                load_best=self.early_stopping, sink=print if self.verbose else _silent,
-            )))
-        return _TabularNet(
+        return TabularNet(
             MLP,
             module__n_features=n_features,
             module__n_outputs=n_outputs,
             module__hidden_layer_sizes=hidden_layer_sizes,
             module__activation=self.activation,
-            criterion=self._criterion(),
-            optimizer=optimizer,
+            criterion=TabularLoss,
+            criterion__kind=self._loss_kind(),
+            criterion__n_targets=n_outputs if self._loss_kind() == "regression" else 1,
+            # Replaced by _make_optimizer at every fit (a new optimizer per fit, as
+            # scikit-learn's; partial_fit keeps it).
+            optimizer=ScikitAdam,
             lr=self.learning_rate_init,
-            **optimizer_params,
             max_epochs=self.max_iter,
             iterator_train=TensorBatchIterator,
             iterator_valid=TensorBatchIterator,
-            iterator_train__shuffle=self.shuffle,
-            # Data order has its own generator, reseeded per call (see _fit).
+            # Data order has its own generator, reseeded per call (see _train).
             iterator_train__generator=torch.Generator(),
             train_split=None,
-            callbacks=callbacks,
+            callbacks=[("epoch_rule", EpochRule())],
+            # skorch formats its epoch table even when silent; verbose prints
+            # scikit-learn's lines instead. There is no skorch validation step.
+            callbacks__print_log=None,
+            callbacks__valid_loss=None,
             device=self.device,
-            verbose=self.verbose,
-            # Callbacks that would only cost time: skorch formats its epoch table even when
-            # silent, and there is no validation loss without early stopping.
-            **({} if self.verbose else {"callbacks__print_log": None}),
-            **({} if self.early_stopping else {"callbacks__valid_loss": None}),
+            verbose=0,
         )
 
     # ------------------------------------------------------------------ training
@@ -218,73 +276,163 @@ class _LearningGradientEstimator(BaseEstimator):
         return [device.index if device.index is not None else torch.cuda.current_device()]
 
     def _prepare_X(self, X, first_call):
+        """Scaled float32 X (CSR when sparse), checked to be finite in float32."""
         if first_call:
             self.scaler_ = _fit_scaler(X) if self.standardize else None
+            if self.scaler_ is not None:
+                bad = ~(np.isfinite(self.scaler_.scale_)
+                        & np.isfinite(self.scaler_.mean_ if self.scaler_.with_mean else 0))
+                if bad.any():
+                    raise ValueError(
+                        f"The variance of input column {_column_name(self, np.argmax(bad))} "
+                        "overflows float64: scale it down before fitting."
+                    )
         if self.scaler_ is not None:
             X = self.scaler_.transform(X)
-        X = np.asarray(X, dtype=np.float32)
-        return X if X.flags.writeable else X.copy()
-
-    def _fit(self, X, y, *, incremental, classes=None):
-        hidden_layer_sizes = self._check_params()
-        continuing = hasattr(self, "net_") and (incremental or self.warm_start)
-        X, y = validate_data(
-            self, X, y, reset=not continuing, dtype=(np.float64, np.float32),
-            multi_output=self._multi_output_target(),
-            y_numeric=self._multi_output_target(),
-        )
-        y_torch, n_outputs = self._encode_target(y, first_call=not continuing, classes=classes)
-        X_torch = self._prepare_X(X, first_call=not continuing)
-
-        seed = self._seed_for_call(first_call=not continuing)
-        if not continuing:
-            self.net_ = self._build_net(X.shape[1], n_outputs, hidden_layer_sizes)
-        net = self.net_
-
-        epochs = 1 if incremental else self.max_iter
-        if self.early_stopping and not incremental:
-            X_torch, X_valid, y_torch, y_valid = train_test_split(
-                X_torch, y_torch, test_size=self.validation_fraction, random_state=seed,
-                stratify=self._split_stratify(y_torch),
-            )
-            net.set_params(train_split=predefined_split(Dataset(X_valid, y_valid)))
+        if sp.issparse(X):
+            X = X.astype(np.float32).tocsr()
+            values, columns = X.data, X.indices
         else:
-            net.set_params(train_split=None)
-        net.set_params(batch_size=self._batch_size(len(X_torch)))
+            X = np.asarray(X, dtype=np.float32)
+            X = X if X.flags.writeable else X.copy()
+            values, columns = X, None
+        for chunk in dense_chunks(values, _CHUNK_ELEMENTS, densify=False):
+            if not np.isfinite(chunk).all():
+                finite = np.isfinite(values)
+                index = (columns[np.argmin(finite)] if columns is not None
+                         else int(np.argmin(finite.all(axis=0))))
+                raise ValueError(
+                    f"Input X has values beyond float32's range (about 3.4e38), in which the "
+                    f"network trains, in column {_column_name(self, index)}: scale it down "
+                    "or set standardize=True."
+                )
+        return X
+
+    def _fit(self, X, y, sample_weight=None, *, incremental, classes=None):
+        """Train, then commit the fitted state whole; on any failure, put back the old one."""
+        hidden_layer_sizes = self._check_params()
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
+        if continuing:
+            self._check_same_network(hidden_layer_sizes, incremental)
+        before = dict(self.__dict__)
+        snapshot = NetSnapshot(self.net_) if continuing else None
+        try:
+            self._train(X, y, sample_weight, hidden_layer_sizes, continuing=continuing,
+                        incremental=incremental, classes=classes)
+        except BaseException:  # KeyboardInterrupt too: an interrupted fit is not a fit
+            if snapshot is not None:
+                snapshot.restore()
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _train(self, X, y, sample_weight, hidden_layer_sizes, *, continuing, incremental,
+               classes):
+        X, y = validate_data(
+            self, X, y, reset=not continuing, accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32), multi_output=is_regressor(self),
+            y_numeric=is_regressor(self),
+        )
+        sample_weight = _check_sample_weight(sample_weight, X.shape[0])
+        targets, n_outputs = self._encode_target(
+            y, first_call=not continuing, incremental=incremental, classes=classes)
+        X = self._prepare_X(X, first_call=not continuing)
+        if sample_weight is not None:
+            targets = np.column_stack([targets, sample_weight.astype(np.float32)])
+        seed = self._seed_for_call(first_call=not continuing)
+
+        state = (StoppingState.resume(self) if continuing
+                 else StoppingState(self.early_stopping))
+        validation = None
+        if self.early_stopping:
+            X, X_val, targets, y_val = train_test_split(
+                X, targets, test_size=self.validation_fraction, random_state=self._base_seed,
+                stratify=self._split_stratify(targets))
+            if X_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase "
+                                 "'validation_fraction' or the size of your dataset.")
+            validation = partial(self._validation_score, X_val, y_val,
+                                 sample_weight is not None)
+            state.start_validation()
+
+        net = self.net_ if continuing else self._build_net(
+            X.shape[1], n_outputs, hidden_layer_sizes)
+        net.set_params(batch_size=self._batch_size(X.shape[0]))
+        # skorch's set_params refuses iterator arguments on an initialized net; they are
+        # read when each epoch's iterator is made.
+        net.iterator_train__shuffle = bool(self.shuffle)
+        net.alpha = float(self.alpha)
         net.iterator_train__generator.manual_seed(seed)
+        rule = ScikitStoppingRule(
+            state, tol=self.tol, n_iter_no_change=self.n_iter_no_change, n_train=X.shape[0],
+            lr_schedule=self.learning_rate if self.solver == "sgd" else "constant",
+            learning_rate_init=self.learning_rate_init, power_t=self.power_t,
+            validation=validation, verbose=bool(self.verbose),
+        )
         epochs_before = len(net.history) if continuing else 0
         with torch.random.fork_rng(devices=self._fork_rng_devices()):
             torch.manual_seed(seed)
             if not continuing:
                 net.initialize()
-            net.partial_fit(X_torch, y_torch, epochs=epochs)
+            epoch_rule = dict(net.callbacks_)["epoch_rule"]
+            if not incremental or not continuing:
+                net.optimizer_ = self._make_optimizer(net.module_)
+            epoch_rule.rule = rule
+            try:
+                net.partial_fit(X, targets, epochs=1 if incremental else self.max_iter)
+            finally:
+                epoch_rule.rule = None
+        epochs_run = len(net.history) - epochs_before
+        if self.early_stopping and state.best_state is not None:
+            net.module_.load_state_dict(state.best_state)  # scikit-learn's best weights
 
-        if (not incremental and self.tol is not None
-                and len(net.history) - epochs_before == self.max_iter):
+        self.net_ = net
+        state.commit(self)
+        self._read_history(epochs_run)
+        if (not incremental and not rule.converged and self.tol is not None
+                and epochs_run == self.max_iter):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3,
+                "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4,
             )
-        self._read_history()
-        return self
 
-    def _read_history(self):
+    def _read_history(self, epochs_run):
         history = self.net_.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
-        self.validation_loss_curve_ = (
-            [float(v) for v in history[:, "valid_loss"]]
-            if "valid_loss" in history[-1] else None
-        )
+        self.n_iter_ = epochs_run
         self.importance_history_ = np.asarray(history[:, IMPORTANCE_KEY], dtype=np.float64)
         self.gradient_magnitude_history_ = np.asarray(history[:, MAGNITUDE_KEY], dtype=np.float64)
         self.feature_importances_ = self.importance_history_[-1].copy()
+
+    def _validation_score(self, X_val, y_val, weighted, module):
+        """scikit-learn's validation score (accuracy or R^2) of the module on held-out rows."""
+        outputs = self._outputs(module, X_val, dtype=torch.float32)
+        if weighted:
+            return self._score_outputs(outputs, y_val[:, :-1], y_val[:, -1])
+        return self._score_outputs(outputs, y_val, None)
 
     def __sklearn_is_fitted__(self):
         # Set last in a successful fit: a fit that failed half-way does not count as fitted.
         return hasattr(self, "feature_importances_")
 
     # ------------------------------------------------------------------ inference
+    def _outputs(self, module, X, dtype):
+        """The module's raw outputs on prepared X, chunk by chunk, as a NumPy array."""
+        was_training = module.training
+        module.eval()
+        device = next(module.parameters()).device
+        state = {name: tensor.to(dtype) if tensor.is_floating_point() else tensor
+                 for name, tensor in module.state_dict().items()}
+        outputs = []
+        with torch.no_grad():
+            for chunk in dense_chunks(X, _CHUNK_ELEMENTS):
+                chunk = torch.from_numpy(chunk).to(device, dtype)
+                outputs.append(torch.func.functional_call(module, state, (chunk,)).cpu())
+        module.train(was_training)
+        return torch.cat(outputs).numpy()
+
     def _forward(self, X):
         """Raw network outputs (logits) for validated, unscaled X, as float64.
 
@@ -292,17 +440,12 @@ class _LearningGradientEstimator(BaseEstimator):
         number of rows, so a row's prediction would depend on what it is predicted with.
         """
         X = self._prepare_X(X, first_call=False)
-        module = self.net_.module_
-        module.eval()
-        state = {name: tensor.to(torch.float64) if tensor.is_floating_point() else tensor
-                 for name, tensor in module.state_dict().items()}
-        outputs = []
-        with torch.no_grad():
-            for start in range(0, len(X), _CHUNK_ROWS):
-                chunk = torch.from_numpy(X[start:start + _CHUNK_ROWS])
-                chunk = chunk.to(self.net_.device, torch.float64)
-                outputs.append(torch.func.functional_call(module, state, (chunk,)).cpu())
-        return torch.cat(outputs).numpy()
+        return self._outputs(self.net_.module_, X, dtype=torch.float64)
+
+    def _validate_for_inference(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
+                             dtype=(np.float64, np.float32))
 
     def learning_gradients(self, X, y, *, absolute=True):
         """Per-example learning gradients |dLoss/dx| at the fitted weights.
@@ -313,7 +456,7 @@ class _LearningGradientEstimator(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets; a classifier's labels must be among ``classes_``.
@@ -327,10 +470,16 @@ class _LearningGradientEstimator(BaseEstimator):
         """
         check_is_fitted(self)
         X, y = validate_data(
-            self, X, y, reset=False, dtype=(np.float64, np.float32),
-            multi_output=self._multi_output_target(), y_numeric=self._multi_output_target(),
+            self, X, y, reset=False, accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32), multi_output=is_regressor(self),
+            y_numeric=is_regressor(self),
         )
-        y_torch, _ = self._encode_target(y, first_call=False)
-        X_torch = self._prepare_X(X, first_call=False)
-        gradients = self.net_.learning_gradients(X_torch, y_torch, absolute=absolute)
+        targets, _ = self._encode_target(y, first_call=False, incremental=True, classes=None)
+        X = self._prepare_X(X, first_call=False)
+        gradients = self.net_.learning_gradients(X, targets, absolute=absolute)
         return gradients.astype(np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

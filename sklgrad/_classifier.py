@@ -3,11 +3,10 @@
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
 
-from ._base import _LearningGradientEstimator
+from ._base import _LearningGradientEstimator, public_init
 from ._docstrings import ATTRIBUTES_DOC, NOTES_DOC, PARAMETERS_DOC
 
 
@@ -56,14 +55,23 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
     True
     """
 
-    def _multi_output_target(self):
-        return False
+    __init__ = public_init("LearningGradientClassifier")
 
-    def _criterion(self):
-        return nn.BCEWithLogitsLoss if len(self.classes_) == 2 else nn.CrossEntropyLoss
+    def _loss_kind(self):
+        return "binary" if len(self.classes_) == 2 else "multiclass"
 
-    def _encode_target(self, y, first_call, classes=None):
+    def _encode_target(self, y, *, first_call, incremental, classes):
+        """Class codes as a float32 column; sets or checks ``classes_`` as MLPClassifier."""
         check_classification_targets(y)
+        if incremental:
+            if first_call and classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            if classes is not None and not first_call and not np.array_equal(
+                    self.classes_, np.unique(classes)):
+                raise ValueError(
+                    f"`classes={classes!r}` is not the same as on last call to partial_fit, "
+                    f"was: {self.classes_!r}"
+                )
         if first_call:
             found = np.unique(y if classes is None else np.asarray(classes))
             if len(found) < 2:
@@ -72,61 +80,76 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
                     f"but the data contains only one class: {found.tolist()[0]!r}."
                 )
             self.classes_ = found
-        unseen = ~np.isin(y, self.classes_)
-        if unseen.any():
+        labels = np.unique(y)
+        if not first_call and not incremental and set(labels) != set(self.classes_):
             raise ValueError(
-                f"y contains labels that are not in classes_ {self.classes_.tolist()}: "
-                f"{np.unique(np.asarray(y)[unseen]).tolist()}."
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {labels}"
             )
-        codes = np.searchsorted(self.classes_, y)
-        if len(self.classes_) == 2:
-            return codes.astype(np.float32).reshape(-1, 1), 1
-        return codes.astype(np.int64), len(self.classes_)
+        if not np.isin(labels, self.classes_).all():
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {labels}."
+            )
+        codes = np.searchsorted(self.classes_, y).astype(np.float32).reshape(-1, 1)
+        return codes, 1 if len(self.classes_) == 2 else len(self.classes_)
 
-    def _split_stratify(self, y_torch):
-        return np.asarray(y_torch).ravel()
+    def _score_outputs(self, outputs, targets, weights):
+        if outputs.shape[1] == 1:
+            predicted = (outputs[:, 0] > 0).astype(np.float32)
+        else:
+            predicted = np.argmax(outputs, axis=1).astype(np.float32)
+        return accuracy_score(targets[:, 0], predicted, sample_weight=weights)
 
-    def fit(self, X, y):
+    def _split_stratify(self, targets):
+        return targets[:, 0]
+
+    def fit(self, X, y, sample_weight=None):
         """Train the network on (X, y) and record its learning gradients.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training inputs: arrays (float64 or float32), DataFrames or lists.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training inputs: arrays (float64 or float32), DataFrames, lists, or CSR/CSC
+            matrices (densified one batch at a time).
         y : array-like of shape (n_samples,)
             Class labels of any type (strings too).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights: each example's loss, and so its learning gradient, is
+            multiplied by its weight, and each batch's loss divided by the batch's total
+            weight (as MLPClassifier does).
 
         Returns
         -------
         self : LearningGradientClassifier
             The fitted classifier.
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one more epoch on (X, y), appending to the learning history.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training inputs.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, as in :meth:`fit`.
         classes : array-like of shape (n_classes,), default=None
-            All the classes, needed on the first call when one batch may not show them all;
-            later calls ignore it.
+            All the classes. Required on the first call (one batch need not show them all);
+            a later call may repeat it, but not change it.
 
         Returns
         -------
         self : LearningGradientClassifier
             The updated classifier.
         """
-        return self._fit(X, y, incremental=True, classes=classes)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _logits(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return self._forward(X)
+        return self._forward(self._validate_for_inference(X))
 
     def predict_proba(self, X):
         """Probability of each class, in float64 (rows sum to 1).

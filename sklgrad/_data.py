@@ -8,6 +8,7 @@ training step itself; slicing a batch out of one tensor costs a single gather.
 import math
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader, Subset
@@ -16,13 +17,39 @@ from torch.utils.data import DataLoader, Subset
 _CHUNK_ROWS = 16384
 
 
+def dense_chunks(X, elements, densify=True):
+    """Consecutive row blocks of X holding about ``elements`` values each.
+
+    Sparse blocks are made dense one at a time when ``densify``: a sparse X is never made
+    dense whole.
+    """
+    n_columns = X.shape[1] if X.ndim > 1 else 1
+    rows = max(1, elements // max(1, n_columns))
+    for start in range(0, X.shape[0], rows):
+        chunk = X[start:start + rows]
+        yield chunk.toarray() if densify and sp.issparse(chunk) else chunk
+
+
+def _dense(part):
+    """A batch as a dense tensor (sparse batches are densified here, one at a time)."""
+    if sp.issparse(part):
+        return torch.from_numpy(part.toarray())
+    return part
+
+
 def _as_tensor(data):
     if data is None or isinstance(data, torch.Tensor):
         return data
+    if sp.issparse(data):
+        return data.tocsr()  # rows are sliced and densified per batch
     array = np.asarray(data)
     if not array.flags.writeable:  # torch warns on read-only memory (e.g. memmaps)
         array = array.copy()
     return torch.from_numpy(array)
+
+
+def _take(X, rows):
+    return X[rows.numpy()] if sp.issparse(X) else X[rows]
 
 
 def _tensors_of(dataset):
@@ -33,8 +60,9 @@ def _tensors_of(dataset):
             return None
         index = torch.as_tensor(np.asarray(dataset.indices), dtype=torch.long)
         X, y = tensors
-        return X[index], (None if y is None else y[index])
-    if type(dataset) is Dataset and isinstance(dataset.X, (np.ndarray, torch.Tensor)):
+        return _take(X, index), (None if y is None else y[index])
+    if type(dataset) is Dataset and (isinstance(dataset.X, (np.ndarray, torch.Tensor))
+                                     or sp.issparse(dataset.X)):
         y = None if dataset.y is None else dataset.y
         if y is not None and not isinstance(y, (np.ndarray, torch.Tensor)):
             return None
@@ -90,12 +118,12 @@ class TensorBatchIterator:
             )
             return
         X, y = self._tensors
-        n_rows = len(X)
+        n_rows = X.shape[0]
         stop = n_rows - n_rows % self.batch_size if self.drop_last else n_rows
         if not self.shuffle:
             for start in range(0, stop, self.batch_size):
                 end = start + self.batch_size
-                yield X[start:end], (None if y is None else y[start:end])
+                yield _dense(X[start:end]), (None if y is None else y[start:end])
             return
         order = torch.randperm(n_rows, generator=self.generator)[:stop]
         # One gather per chunk of batches, then views: a gather per batch costs as much as a
@@ -103,7 +131,8 @@ class TensorBatchIterator:
         chunk = self.batch_size * max(1, _CHUNK_ROWS // self.batch_size)
         for chunk_start in range(0, stop, chunk):
             rows = order[chunk_start:chunk_start + chunk]
-            X_chunk, y_chunk = X[rows], (None if y is None else y[rows])
+            X_chunk, y_chunk = _take(X, rows), (None if y is None else y[rows])
             for start in range(0, len(rows), self.batch_size):
                 end = start + self.batch_size
-                yield X_chunk[start:end], (None if y_chunk is None else y_chunk[start:end])
+                yield (_dense(X_chunk[start:end]),
+                       None if y_chunk is None else y_chunk[start:end])

@@ -4,6 +4,9 @@ They live in the package (not in user scripts) so that fitted models unpickle in
 process, including Dask and loky workers.
 """
 
+import math
+
+import torch
 from torch import nn
 
 ACTIVATIONS = {
@@ -27,6 +30,12 @@ class MLP(nn.Module):
         Width of each hidden layer; ``()`` gives a linear model.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Non-linearity after each hidden layer (scikit-learn's names).
+
+    Notes
+    -----
+    Weights and biases start uniform in ``[-b, b]`` with ``b = sqrt(6 / (fan_in + fan_out))``
+    (``sqrt(2 / ...)`` for the logistic activation): scikit-learn's MLP initialization
+    (Glorot et al.), drawn from torch's random generator.
     """
 
     def __init__(self, n_features, n_outputs, hidden_layer_sizes=(100,), activation="relu"):
@@ -37,6 +46,13 @@ class MLP(nn.Module):
             layers += [nn.Linear(width_in, width_out), ACTIVATIONS[activation]()]
         layers.append(nn.Linear(widths[-1], n_outputs))
         self.layers = nn.Sequential(*layers)
+        factor = 2.0 if activation == "logistic" else 6.0
+        with torch.no_grad():
+            for layer in self.layers:
+                if isinstance(layer, nn.Linear):
+                    bound = math.sqrt(factor / (layer.in_features + layer.out_features))
+                    layer.weight.uniform_(-bound, bound)
+                    layer.bias.uniform_(-bound, bound)
 
     def forward(self, X):
         return self.layers(X)

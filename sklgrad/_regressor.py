@@ -2,11 +2,10 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
 
-from ._base import _LearningGradientEstimator
+from ._base import _LearningGradientEstimator, public_init
 from ._docstrings import ATTRIBUTES_DOC, NOTES_DOC, PARAMETERS_DOC
 
 
@@ -51,18 +50,21 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
     True
     """
 
-    def _multi_output_target(self):
-        return True
+    __init__ = public_init("LearningGradientRegressor")
 
-    def _criterion(self):
-        return nn.MSELoss
+    def _loss_kind(self):
+        return "regression"
 
-    def _encode_target(self, y, first_call, classes=None):
+    def _encode_target(self, y, *, first_call, incremental, classes):
         y = np.asarray(y, dtype=np.float64)
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         if first_call:
             self.n_outputs_ = y.shape[1]
             self.target_scaler_ = StandardScaler().fit(y) if self.standardize else None
+            if self.target_scaler_ is not None and not np.isfinite(
+                    self.target_scaler_.scale_).all():
+                raise ValueError("The variance of y overflows float64: scale y down before "
+                                 "fitting.")
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} targets, but {type(self).__name__} was fitted with "
@@ -70,44 +72,58 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
             )
         if self.target_scaler_ is not None:
             y = self.target_scaler_.transform(y)
-        return y.astype(np.float32), self.n_outputs_
+        y = y.astype(np.float32)
+        if not np.isfinite(y).all():
+            raise ValueError("y has values beyond float32's range (about 3.4e38), in which the "
+                             "network trains: scale y down or set standardize=True.")
+        return y, self.n_outputs_
 
-    def _split_stratify(self, y_torch):
+    def _score_outputs(self, outputs, targets, weights):
+        return r2_score(targets, outputs, sample_weight=weights)
+
+    def _split_stratify(self, targets):
         return None
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on (X, y) and record its learning gradients.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training inputs: arrays (float64 or float32), DataFrames or lists.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training inputs: arrays (float64 or float32), DataFrames, lists, or CSR/CSC
+            matrices (densified one batch at a time).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights: each example's loss, and so its learning gradient, is
+            multiplied by its weight, and each batch's loss divided by the batch's total
+            weight (as MLPRegressor does).
 
         Returns
         -------
         self : LearningGradientRegressor
             The fitted regressor.
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Train for one more epoch on (X, y), appending to the learning history.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, as in :meth:`fit`.
 
         Returns
         -------
         self : LearningGradientRegressor
             The updated regressor.
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
         """Predict the targets.
@@ -122,9 +138,7 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             One column per target; 1-D for a single target.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        y_pred = self._forward(X)
+        y_pred = self._forward(self._validate_for_inference(X))
         if self.target_scaler_ is not None:
             y_pred = self.target_scaler_.inverse_transform(y_pred)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
@@ -132,4 +146,5 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
         return tags

@@ -42,7 +42,7 @@ def test_fitted_attributes_and_their_shapes(cancer):
     np.testing.assert_allclose(clf.importance_history_,
                                magnitude / magnitude.sum(axis=1, keepdims=True), rtol=1e-10)
     assert list(clf.feature_names_in_) == list(X.columns)
-    assert clf.validation_loss_curve_ is None
+    assert clf.validation_scores_ is None and clf.best_epoch_ is None
     np.testing.assert_array_equal(clf.classes_, [0, 1])
 
 

@@ -1,0 +1,326 @@
+"""How the estimators train a network: scikit-learn's loss, penalty and stopping rule in skorch.
+
+skorch keeps the epoch loop, the history and the callbacks. What is scikit-learn's here:
+
+- the loss: the mean (or sample-weighted mean) of the per-example loss, with scikit-learn's
+  squared error ``0.5 * (y - f(x))**2`` for regression;
+- ``alpha``: ``alpha * W / sum(weights of the batch)`` is added to each weight matrix's
+  gradient and ``0.5 * alpha * ||W||^2 / sum(weights)`` to the reported loss (torch's
+  ``weight_decay`` would add ``alpha * W``, ``batch_size`` times more);
+- the stopping rule (:class:`ScikitStoppingRule`), the learning-rate schedules and the check
+  that training stayed finite;
+- a real interrupt (Ctrl-C) reaches the caller: skorch's ``partial_fit`` swallows
+  ``KeyboardInterrupt``, which its own early stopping raises to stop.
+"""
+
+import copy
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import Callback
+
+from ._capture import IMPORTANCE_KEY, INPUT_KEY, LearningGradientNet, _leaf_input
+from ._loop import LeanEpochMixin
+
+NON_FINITE_MESSAGE = (
+    "Solver produced non-finite parameter weights. The input data may contain large values "
+    "and need to be preprocessed."
+)
+
+
+class TrainingConverged(Exception):
+    """Raised by the stopping rule at the end of an epoch; ends the fit normally."""
+
+
+class TabularLoss(torch.nn.Module):
+    """Summed (sample-weighted) loss of a batch, in scikit-learn's form.
+
+    ``y`` holds the targets in its first ``n_targets`` columns and, when the fit has sample
+    weights, the weights in one more column. ``forward`` returns ``(sum_i w_i * loss_i,
+    sum_i w_i)``; dividing the two gives scikit-learn's (weighted) mean loss.
+
+    Parameters
+    ----------
+    kind : {"binary", "multiclass", "regression"}
+        Logistic loss on one logit, cross-entropy on softmax logits, or half squared error.
+    n_targets : int
+        Target columns in ``y`` (1 for classification).
+    """
+
+    reduction = "sum"  # what the post-hoc capture reads to scale per-example gradients
+
+    def __init__(self, kind, n_targets):
+        super().__init__()
+        self.kind, self.n_targets = kind, n_targets
+
+    def per_example(self, y_pred, target):
+        if self.kind == "binary":
+            return F.binary_cross_entropy_with_logits(y_pred, target, reduction="none")[:, 0]
+        if self.kind == "multiclass":
+            return F.cross_entropy(y_pred, target[:, 0].long(), reduction="none")
+        # scikit-learn's gradient is (f(x) - y) summed over the outputs: half the squared
+        # error summed over them (its reported loss averages them; see report_scale).
+        return 0.5 * (y_pred - target).square().sum(dim=1)
+
+    def forward(self, y_pred, y):
+        losses = self.per_example(y_pred, y[:, :self.n_targets])
+        if y.shape[1] == self.n_targets:
+            return losses.sum(), float(len(losses))
+        weights = y[:, self.n_targets]
+        # A batch whose weights are all zero teaches nothing (and must not divide by 0).
+        return (losses * weights).sum(), weights.sum().clamp_min(torch.finfo(y.dtype).tiny)
+
+    @property
+    def report_scale(self):
+        """Factor from the trained loss to scikit-learn's reported loss."""
+        return 1.0 / self.n_targets if self.kind == "regression" else 1.0
+
+
+class EpochRule(Callback):
+    """Runs the estimator's end-of-epoch rule, after the history and the capture are recorded.
+
+    The rule is set for one ``fit`` call and cleared afterwards, so that a fitted network
+    keeps no validation data.
+    """
+
+    def __init__(self):
+        self.rule = None
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.rule is not None:
+            self.rule(net)
+
+
+class TabularNet(LeanEpochMixin, LearningGradientNet):
+    """The estimators' network: scikit-learn's loss and penalty, capture, lean epoch loop.
+
+    ``alpha`` is set on the instance by the estimator before each call (it is read at every
+    step, as scikit-learn's is).
+    """
+
+    alpha = 0.0
+
+    def initialize_module(self):
+        super().initialize_module()
+        # Weight matrices carry the L2 penalty; biases do not (as in scikit-learn).
+        self.penalized_ = [param for name, param in self.module_.named_parameters()
+                           if name.endswith("weight")]
+        return self
+
+    def train_step_single(self, batch, **fit_params):
+        if not self.module_.training:
+            self._set_training(True)
+        X, y = batch
+        X = _leaf_input(X, self.device)
+        y = y.to(self.device)
+        y_pred = self.module_(X)
+        loss_sum, weight_sum = self.criterion_(y_pred, y)
+        loss = loss_sum / weight_sum
+        loss.backward()
+        reported = loss.detach() * self.criterion_.report_scale
+        if self.alpha:
+            with torch.no_grad():
+                squares = 0.0
+                for weight in self.penalized_:
+                    weight.grad.add_(weight * (self.alpha / weight_sum))
+                    squares = squares + weight.square().sum()
+                reported = reported + 0.5 * self.alpha * squares / weight_sum
+        # Each example's own gradient (times its weight): undo the division by the weights.
+        batch_sum = torch.linalg.vector_norm(X.grad, ord=1, dim=0)
+        batch_sum *= weight_sum
+        return {"loss": reported, "y_pred": y_pred, IMPORTANCE_KEY: batch_sum, INPUT_KEY: X}
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        # skorch's partial_fit catches KeyboardInterrupt (its EarlyStopping raises one to
+        # stop): a real interrupt would then look like a finished fit. Only the stopping
+        # rule's own signal ends the loop quietly here.
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, **fit_params)
+        except TrainingConverged:
+            pass
+        self.notify("on_train_end", X=X, y=y)
+        return self
+
+
+class StoppingState:
+    """What scikit-learn's MLP keeps between calls (under ``warm_start`` and ``partial_fit``).
+
+    Read from and written back to the estimator's fitted attributes of the same names as
+    MLPClassifier's (``loss_curve_``, ``t_``, ``best_loss_``, ``validation_scores_``,
+    ``best_validation_score_``), plus the no-improvement count and the best weights.
+    """
+
+    def __init__(self, early_stopping):
+        self.loss_curve = []
+        self.t = 0
+        self.no_improvement_count = 0
+        self.best_loss = None if early_stopping else np.inf
+        self.validation_scores = [] if early_stopping else None
+        self.best_validation_score = -np.inf if early_stopping else None
+        self.best_state = None
+        self.best_epoch = None
+
+    @classmethod
+    def resume(cls, estimator):
+        """The state a fitted estimator ended with (copied: a failed call changes nothing)."""
+        state = cls(early_stopping=False)
+        state.loss_curve = list(estimator.loss_curve_)
+        state.t = estimator.t_
+        state.no_improvement_count = estimator._no_improvement_count
+        state.best_loss = estimator.best_loss_
+        if estimator.validation_scores_ is not None:
+            state.validation_scores = list(estimator.validation_scores_)
+        state.best_validation_score = estimator.best_validation_score_
+        state.best_state = getattr(estimator, "_best_state", None)
+        state.best_epoch = estimator.best_epoch_
+        return state
+
+    def commit(self, estimator):
+        estimator.loss_curve_ = list(self.loss_curve)
+        estimator.loss_ = self.loss_curve[-1]
+        estimator.t_ = self.t
+        estimator._no_improvement_count = self.no_improvement_count
+        estimator.best_loss_ = self.best_loss
+        estimator.validation_scores_ = (None if self.validation_scores is None
+                                        else list(self.validation_scores))
+        estimator.best_validation_score_ = self.best_validation_score
+        estimator._best_state = self.best_state
+        estimator.best_epoch_ = self.best_epoch
+
+    def start_validation(self):
+        """Early stopping switched on under warm_start: start scoring from here."""
+        if self.validation_scores is None:
+            self.validation_scores, self.best_validation_score = [], -np.inf
+
+
+class ScikitStoppingRule:
+    """scikit-learn's end-of-epoch rule for its stochastic solvers, for one ``fit`` call.
+
+    After each epoch: stop with a ValueError if the loss or the weights are not finite;
+    append the epoch's loss; count an epoch without improvement when the loss is not below
+    ``best_loss - tol`` (with ``validation``: when the validation score is below
+    ``best_validation_score + tol``), else reset the count; keep the best loss (or score and
+    weights); update the learning rate (``"invscaling"``); and once the count exceeds
+    ``n_iter_no_change``, stop, or with ``"adaptive"`` divide the learning rate by 5 (stopping
+    once it is at most 1e-6) and start counting again. ``tol=None`` never stops.
+
+    Parameters
+    ----------
+    state : StoppingState
+        Updated in place.
+    tol, n_iter_no_change : float or None, int or float
+        As in MLPClassifier.
+    n_train : int
+        Training rows (``t_`` counts samples seen).
+    lr_schedule : {"constant", "invscaling", "adaptive"}
+        The schedule; only the "sgd" solver uses the last two.
+    learning_rate_init, power_t : float
+        As in MLPClassifier.
+    validation : callable or None
+        ``validation(module) -> float``, the validation score, with early stopping.
+    verbose : bool
+        Print scikit-learn's messages.
+    """
+
+    def __init__(self, state, *, tol, n_iter_no_change, n_train, lr_schedule,
+                 learning_rate_init, power_t, validation=None, verbose=False):
+        self.state = state
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.n_train = n_train
+        self.lr_schedule = lr_schedule
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.validation = validation
+        self.verbose = verbose
+        self.converged = False
+
+    def __call__(self, net):
+        loss = float(net.history[-1, "train_loss"])
+        epoch = len(net.history)
+        if not np.isfinite(loss) or not all(
+                bool(torch.isfinite(p).all()) for p in net.module_.parameters()):
+            raise ValueError(
+                f"{NON_FINITE_MESSAGE} The training loss was {loss} in epoch {epoch}: lower "
+                "learning_rate_init, or scale the inputs (standardize=True)."
+            )
+        state = self.state
+        state.loss_curve.append(loss)
+        state.t += self.n_train
+        if self.verbose:
+            print(f"Iteration {epoch}, loss = {loss:.8f}")
+        self.update_no_improvement_count(loss, net)
+        if self.lr_schedule == "invscaling":
+            self.set_learning_rate(
+                net, self.learning_rate_init / (state.t + 1) ** self.power_t)
+        if self.tol is not None and state.no_improvement_count > self.n_iter_no_change:
+            subject = ("Validation score did not improve" if self.validation is not None
+                       else "Training loss did not improve")
+            message = (f"{subject} more than tol={self.tol:f} for {self.n_iter_no_change} "
+                       "consecutive epochs.")
+            learning_rate = net.optimizer_.param_groups[0]["lr"]
+            if self.lr_schedule != "adaptive" or learning_rate <= 1e-6:
+                if self.verbose:
+                    print(message + " Stopping.")
+                self.converged = True
+                raise TrainingConverged(message)
+            self.set_learning_rate(net, learning_rate / 5.0)
+            state.no_improvement_count = 0
+            if self.verbose:
+                print(f"{message} Setting learning rate to {learning_rate / 5.0:f}")
+
+    def update_no_improvement_count(self, loss, net):
+        state, tol = self.state, self.tol or 0.0
+        if self.validation is not None:
+            score = float(self.validation(net.module_))
+            state.validation_scores.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            if score < state.best_validation_score + tol:
+                state.no_improvement_count += 1
+            else:
+                state.no_improvement_count = 0
+            if score > state.best_validation_score:
+                state.best_validation_score = score
+                state.best_epoch = len(net.history) - 1
+                state.best_state = {name: tensor.detach().clone() for name, tensor
+                                    in net.module_.state_dict().items()}
+        else:
+            if loss > state.best_loss - tol:
+                state.no_improvement_count += 1
+            else:
+                state.no_improvement_count = 0
+            if loss < state.best_loss:
+                state.best_loss = loss
+
+    @staticmethod
+    def set_learning_rate(net, learning_rate):
+        for group in net.optimizer_.param_groups:
+            group["lr"] = learning_rate
+
+
+class NetSnapshot:
+    """The trainable state of a fitted network, to put back when a continued fit fails.
+
+    Holds copies of the module's and the optimizer's state and the length of the history:
+    cheaper than a deep copy of the network, whose history grows with every epoch.
+    """
+
+    def __init__(self, net):
+        self.net = net
+        self.module = {name: tensor.detach().clone()
+                       for name, tensor in net.module_.state_dict().items()}
+        self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
+        self.optimizer_object = net.optimizer_
+        self.n_epochs = len(net.history)
+
+    def restore(self):
+        net = self.net
+        net.module_.load_state_dict(self.module)
+        net.optimizer_ = self.optimizer_object
+        net.optimizer_.load_state_dict(self.optimizer)
+        del net.history[self.n_epochs:]
