@@ -64,13 +64,16 @@ _PARAMETER_CONSTRAINTS = {
 _CHUNK_ELEMENTS = 2**23
 
 
-def _fit_scaler(X):
+def _fit_scaler(X, sample_weight):
     """A StandardScaler fitted chunk by chunk: fitted at once, it makes a float64 temporary
     of the whole of X (2.25x the size of float32 data), which large data cannot spare.
-    Sparse inputs are scaled but not centred, which would make them dense."""
+    Sparse inputs are scaled but not centred, which would make them dense. With sample
+    weights, a row of weight 2 counts as two rows, as it does in the loss."""
     scaler = StandardScaler(with_mean=not sp.issparse(X))
-    for chunk in dense_chunks(X, _CHUNK_ELEMENTS, densify=False):
-        scaler.partial_fit(chunk)
+    rows = max(1, _CHUNK_ELEMENTS // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], rows):
+        weights = None if sample_weight is None else sample_weight[start:start + rows]
+        scaler.partial_fit(X[start:start + rows], sample_weight=weights)
     return scaler
 
 
@@ -93,7 +96,7 @@ def _check_sample_weight(sample_weight, n_samples):
     if (weights < 0).any():
         raise ValueError("Negative values in data passed to sample_weight.")
     if weights.sum() <= 0:
-        raise ValueError("sample_weight sums to 0: no example would be learned from.")
+        raise ValueError("Sample weights must contain at least one non-zero number.")
     return weights
 
 
@@ -169,7 +172,8 @@ class _LearningGradientEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------ hooks for subclasses
     # _loss_kind() -> "binary" | "multiclass" | "regression";
-    # _encode_target(y, *, first_call, incremental, classes) -> (2-D float32 targets, n_outputs);
+    # _encode_target(y, *, first_call, incremental, classes, sample_weight)
+    #     -> (2-D float targets, n_outputs);
     # _score_outputs(outputs, targets, weights) -> validation score (accuracy or R^2);
     # _split_stratify(targets) -> labels to stratify the validation split, or None.
 
@@ -275,10 +279,22 @@ class _LearningGradientEstimator(BaseEstimator):
             return []
         return [device.index if device.index is not None else torch.cuda.current_device()]
 
-    def _prepare_X(self, X, first_call):
-        """Scaled float32 X (CSR when sparse), checked to be finite in float32."""
+    def _training_dtype(self, X, continuing):
+        """Train in X's precision, as scikit-learn does (float32 on a GPU, where float64 is
+        slow); continued training keeps the network's."""
+        if continuing:
+            return self._module_dtype()
+        if X.dtype == np.float64 and torch.device(self.device).type == "cpu":
+            return np.float64
+        return np.float32
+
+    def _module_dtype(self):
+        return torch.empty(0, dtype=next(self.net_.module_.parameters()).dtype).numpy().dtype
+
+    def _prepare_X(self, X, dtype, first_call=False, sample_weight=None):
+        """Scaled X in ``dtype`` (CSR when sparse), checked to be finite in that dtype."""
         if first_call:
-            self.scaler_ = _fit_scaler(X) if self.standardize else None
+            self.scaler_ = _fit_scaler(X, sample_weight) if self.standardize else None
             if self.scaler_ is not None:
                 bad = ~(np.isfinite(self.scaler_.scale_)
                         & np.isfinite(self.scaler_.mean_ if self.scaler_.with_mean else 0))
@@ -290,10 +306,10 @@ class _LearningGradientEstimator(BaseEstimator):
         if self.scaler_ is not None:
             X = self.scaler_.transform(X)
         if sp.issparse(X):
-            X = X.astype(np.float32).tocsr()
+            X = X.astype(dtype).tocsr()
             values, columns = X.data, X.indices
         else:
-            X = np.asarray(X, dtype=np.float32)
+            X = np.asarray(X, dtype=dtype)
             X = X if X.flags.writeable else X.copy()
             values, columns = X, None
         for chunk in dense_chunks(values, _CHUNK_ELEMENTS, densify=False):
@@ -302,9 +318,9 @@ class _LearningGradientEstimator(BaseEstimator):
                 index = (columns[np.argmin(finite)] if columns is not None
                          else int(np.argmin(finite.all(axis=0))))
                 raise ValueError(
-                    f"Input X has values beyond float32's range (about 3.4e38), in which the "
-                    f"network trains, in column {_column_name(self, index)}: scale it down "
-                    "or set standardize=True."
+                    f"Input X has values beyond the range of {np.dtype(dtype).name}, in which "
+                    f"the network computes, in column {_column_name(self, index)}: scale it "
+                    "down or set standardize=True."
                 )
         return X
 
@@ -338,10 +354,17 @@ class _LearningGradientEstimator(BaseEstimator):
         )
         sample_weight = _check_sample_weight(sample_weight, X.shape[0])
         targets, n_outputs = self._encode_target(
-            y, first_call=not continuing, incremental=incremental, classes=classes)
-        X = self._prepare_X(X, first_call=not continuing)
+            y, first_call=not continuing, incremental=incremental, classes=classes,
+            sample_weight=sample_weight)
+        dtype = self._training_dtype(X, continuing)
+        X = self._prepare_X(X, dtype, first_call=not continuing, sample_weight=sample_weight)
         if sample_weight is not None:
-            targets = np.column_stack([targets, sample_weight.astype(np.float32)])
+            targets = np.column_stack([targets, sample_weight])
+        targets = targets.astype(dtype)
+        if not np.isfinite(targets).all():
+            raise ValueError(f"y has values beyond the range of {np.dtype(dtype).name}, in "
+                             "which the network computes: scale y down or set "
+                             "standardize=True.")
         seed = self._seed_for_call(first_call=not continuing)
 
         state = (StoppingState.resume(self) if continuing
@@ -377,6 +400,7 @@ class _LearningGradientEstimator(BaseEstimator):
             torch.manual_seed(seed)
             if not continuing:
                 net.initialize()
+                net.module_.to(torch.from_numpy(np.empty(0, dtype)).dtype)
             epoch_rule = dict(net.callbacks_)["epoch_rule"]
             if not incremental or not continuing:
                 net.optimizer_ = self._make_optimizer(net.module_)
@@ -408,7 +432,7 @@ class _LearningGradientEstimator(BaseEstimator):
 
     def _validation_score(self, X_val, y_val, weighted, module):
         """scikit-learn's validation score (accuracy or R^2) of the module on held-out rows."""
-        outputs = self._outputs(module, X_val, dtype=torch.float32)
+        outputs = self._outputs(module, X_val, dtype=next(module.parameters()).dtype)
         if weighted:
             return self._score_outputs(outputs, y_val[:, :-1], y_val[:, -1])
         return self._score_outputs(outputs, y_val, None)
@@ -439,7 +463,7 @@ class _LearningGradientEstimator(BaseEstimator):
         Inference runs in float64: float32 matrix products round differently with the
         number of rows, so a row's prediction would depend on what it is predicted with.
         """
-        X = self._prepare_X(X, first_call=False)
+        X = self._prepare_X(X, np.float64)
         return self._outputs(self.net_.module_, X, dtype=torch.float64)
 
     def _validate_for_inference(self, X):
@@ -474,9 +498,11 @@ class _LearningGradientEstimator(BaseEstimator):
             dtype=(np.float64, np.float32), multi_output=is_regressor(self),
             y_numeric=is_regressor(self),
         )
-        targets, _ = self._encode_target(y, first_call=False, incremental=True, classes=None)
-        X = self._prepare_X(X, first_call=False)
-        gradients = self.net_.learning_gradients(X, targets, absolute=absolute)
+        targets, _ = self._encode_target(y, first_call=False, incremental=True, classes=None,
+                                         sample_weight=None)
+        dtype = self._module_dtype()
+        X = self._prepare_X(X, dtype)
+        gradients = self.net_.learning_gradients(X, targets.astype(dtype), absolute=absolute)
         return gradients.astype(np.float64)
 
     def __sklearn_tags__(self):

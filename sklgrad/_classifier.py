@@ -60,8 +60,8 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
     def _loss_kind(self):
         return "binary" if len(self.classes_) == 2 else "multiclass"
 
-    def _encode_target(self, y, *, first_call, incremental, classes):
-        """Class codes as a float32 column; sets or checks ``classes_`` as MLPClassifier."""
+    def _encode_target(self, y, *, first_call, incremental, classes, sample_weight):
+        """Class codes as a float column; sets or checks ``classes_`` as MLPClassifier."""
         check_classification_targets(y)
         if incremental:
             if first_call and classes is None:
@@ -91,7 +91,7 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
                 f"`y` has classes not in `self.classes_`. `self.classes_` has "
                 f"{self.classes_}. 'y' has {labels}."
             )
-        codes = np.searchsorted(self.classes_, y).astype(np.float32).reshape(-1, 1)
+        codes = np.searchsorted(self.classes_, y).astype(np.float64).reshape(-1, 1)
         return codes, 1 if len(self.classes_) == 2 else len(self.classes_)
 
     def _score_outputs(self, outputs, targets, weights):

@@ -55,12 +55,12 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
     def _loss_kind(self):
         return "regression"
 
-    def _encode_target(self, y, *, first_call, incremental, classes):
+    def _encode_target(self, y, *, first_call, incremental, classes, sample_weight):
         y = np.asarray(y, dtype=np.float64)
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         if first_call:
             self.n_outputs_ = y.shape[1]
-            self.target_scaler_ = StandardScaler().fit(y) if self.standardize else None
+            self.target_scaler_ = StandardScaler().fit(y, sample_weight=sample_weight) if self.standardize else None
             if self.target_scaler_ is not None and not np.isfinite(
                     self.target_scaler_.scale_).all():
                 raise ValueError("The variance of y overflows float64: scale y down before "
@@ -72,10 +72,6 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
             )
         if self.target_scaler_ is not None:
             y = self.target_scaler_.transform(y)
-        y = y.astype(np.float32)
-        if not np.isfinite(y).all():
-            raise ValueError("y has values beyond float32's range (about 3.4e38), in which the "
-                             "network trains: scale y down or set standardize=True.")
         return y, self.n_outputs_
 
     def _score_outputs(self, outputs, targets, weights):
