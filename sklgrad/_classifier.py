@@ -63,9 +63,9 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
     def _encode_target(self, y, *, first_call, incremental, classes, sample_weight):
         """Class codes as a float column; sets or checks ``classes_`` as MLPClassifier."""
         check_classification_targets(y)
+        # Unlike MLPClassifier, a first partial_fit without classes takes them from y (a
+        # selector's partial_fit in a Pipeline has no way to pass them).
         if incremental:
-            if first_call and classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
             if classes is not None and not first_call and not np.array_equal(
                     self.classes_, np.unique(classes)):
                 raise ValueError(
@@ -138,8 +138,8 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, as in :meth:`fit`.
         classes : array-like of shape (n_classes,), default=None
-            All the classes. Required on the first call (one batch need not show them all);
-            a later call may repeat it, but not change it.
+            All the classes, for a first call whose batch may not show them all (None takes
+            them from ``y``); a later call may repeat it, but not change it.
 
         Returns
         -------

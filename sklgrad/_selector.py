@@ -1,10 +1,13 @@
 """LearningGradientSelector: input simplification in the manner of SelectFromModel."""
 
 import numbers
+from copy import deepcopy
 from operator import attrgetter
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
@@ -29,10 +32,11 @@ def _importances(estimator, getter, norm_order):
     if callable(getter):
         scores = getter(estimator)
     elif getter == "auto":
-        if hasattr(estimator, "feature_importances_"):
-            scores = estimator.feature_importances_
-        elif hasattr(estimator, "coef_"):
+        # SelectFromModel's order: coef_ first.
+        if hasattr(estimator, "coef_"):
             scores = estimator.coef_
+        elif hasattr(estimator, "feature_importances_"):
+            scores = estimator.feature_importances_
         else:
             raise ValueError(
                 f"{type(estimator).__name__} has neither feature_importances_ nor coef_; "
@@ -40,16 +44,32 @@ def _importances(estimator, getter, norm_order):
             )
     else:
         scores = attrgetter(getter)(estimator)
+    if sp.issparse(scores):
+        scores = scores.toarray()
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim == 1:
         return np.abs(scores)
     return np.linalg.norm(scores, axis=0, ord=norm_order)
 
 
-def _threshold_value(threshold, scores):
+def _default_threshold(estimator):
+    """SelectFromModel's default: 1e-5 after an L1 penalty (whose zeros are exact), else
+    "mean". It recognizes the L1-penalized estimators by their class names and parameters;
+    this copies its rule exactly, so that the same estimator selects the same columns."""
+    name = type(estimator).__name__
+    l1_ratio_is_1 = np.isclose(getattr(estimator, "l1_ratio", np.nan) or np.nan, 1.0)
+    fitted_ratio_is_1 = np.all(np.isclose(getattr(estimator, "l1_ratio_", np.nan), 1.0))
+    if (getattr(estimator, "penalty", None) == "l1" or "Lasso" in name
+            or (name in ("ElasticNet", "LogisticRegression") and l1_ratio_is_1)
+            or (name in ("ElasticNetCV", "LogisticRegressionCV") and fitted_ratio_is_1)):
+        return 1e-5
+    return "mean"
+
+
+def _threshold_value(threshold, scores, estimator):
     """SelectFromModel's reading of a threshold: a number, "mean", "median", "1.5*mean"."""
     if threshold is None:
-        threshold = "mean"
+        threshold = _default_threshold(estimator)
     if not isinstance(threshold, str):
         return float(threshold)
     scale, reference = 1.0, threshold.strip()
@@ -64,6 +84,26 @@ def _threshold_value(threshold, scores):
         f"threshold must be a number, 'mean', 'median', 'k*mean', 'k*median' or "
         f"'{SHADOW}'; got {threshold!r}."
     )
+
+
+def _shadow_columns(X, rng):
+    """Each column's values shuffled among the rows, independently per column.
+
+    Sparse columns keep their values and move them to permuted rows: the same random
+    stream as the dense case, so sparse and dense inputs get the same shadows.
+    """
+    if not sp.issparse(X):
+        return np.column_stack([rng.permutation(column) for column in X.T])
+    X = X.tocsc(copy=True)
+    for j in range(X.shape[1]):
+        # Dense: new[i] = column[order[i]], so the value in row r moves to row order^-1[r].
+        order = rng.permutation(X.shape[0])
+        moved_to = np.empty_like(order)
+        moved_to[order] = np.arange(len(order))
+        rows = slice(X.indptr[j], X.indptr[j + 1])
+        X.indices[rows] = moved_to[X.indices[rows]]
+    X.has_sorted_indices = False
+    return X
 
 
 class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator):
@@ -84,12 +124,16 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         type of the target.
     threshold : str or float, default=None
         Keep variables whose importance is at least this: a number, ``"mean"``,
-        ``"median"``, a multiple such as ``"1.5*mean"`` (None means ``"mean"``), or
+        ``"median"``, a multiple such as ``"1.5*mean"`` (None means ``"mean"``, or
+        ``1e-5`` for an L1-penalized estimator, exactly as SelectFromModel decides), or
         ``"shadow"``: more than the largest importance of a shadow variable (see Notes).
         Changing it after ``fit`` reselects without retraining, except to or from
         ``"shadow"``, which needs the shadow variables at fit time.
     prefit : bool, default=False
-        The estimator is already fitted: ``fit`` only copies it into ``estimator_``.
+        The estimator is already fitted: ``fit`` (and the first ``partial_fit``) store a
+        deep copy of it in ``estimator_``, and ``transform`` works without ``fit``, as in
+        SelectFromModel. Inside a grid search, wrap the fitted estimator in
+        :class:`sklearn.frozen.FrozenEstimator` instead (see the selection guide).
     norm_order : int, default=1
         Norm used to collapse a 2-D ``coef_`` into one importance per variable.
     max_features : int, float, callable or None, default=None
@@ -225,18 +269,24 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         if seed is not None and "random_state" in estimator.get_params():
             estimator.set_params(random_state=seed)
         if shadow_rng is not None:
-            X = np.asarray(X)
-            shadows = np.column_stack([shadow_rng.permutation(column) for column in X.T])
-            X = np.hstack([X, shadows])
+            shadows = _shadow_columns(X, shadow_rng)
+            X = sp.hstack([X, shadows]).tocsr() if sp.issparse(X) else np.hstack([X, shadows])
         estimator.fit(X, y, **fit_params)
         return estimator
+
+    def _check_prefit_estimator(self):
+        try:
+            check_is_fitted(self.estimator)
+        except NotFittedError as error:
+            raise NotFittedError("When `prefit=True`, `estimator` is expected to be a fitted "
+                                 "estimator.") from error
 
     def fit(self, X, y=None, **fit_params):
         """Fit the estimator(s) and record the importances.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
             Targets.
@@ -248,26 +298,36 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self : LearningGradientSelector
             The fitted selector.
         """
+        before = dict(self.__dict__)
+        try:
+            return self._fit(X, y, **fit_params)
+        except BaseException:  # a failed fit leaves the previous one (or none)
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, X, y, **fit_params):
         check_scalar(self.n_repeats, "n_repeats", numbers.Integral, min_val=1)
+        check_scalar(self.shadow_rounds, "shadow_rounds", numbers.Integral, min_val=1)
         X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
-                                  ensure_2d=True)
+                                  ensure_2d=True, accept_sparse=("csr", "csc"))
         # The estimator gets X as the user gave it (a DataFrame keeps its names).
         X_fit = X if hasattr(X, "columns") else X_checked
-        shadow = isinstance(self.threshold, str) and self.threshold.strip() == SHADOW
-        check_scalar(self.shadow_rounds, "shadow_rounds", numbers.Integral, min_val=1)
+        shadow = self._shadow()
         n_features = self.n_features_in_
         if self.prefit:
             if self.n_repeats != 1 or shadow:
                 raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
                                  "must be 1 and threshold cannot be 'shadow'.")
-            check_is_fitted(self.estimator)
-            self.estimators_ = [self.estimator]
+            self._check_prefit_estimator()
+            self.estimators_ = [deepcopy(self.estimator)]
             scores = self._scores()
         elif y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
                              "target y is None.")
         elif shadow:
-            scores = self._fit_shadow_rounds(np.asarray(X_checked), y, **fit_params)
+            X_shadow = X_checked if sp.issparse(X_checked) else np.asarray(X_checked)
+            scores = self._fit_shadow_rounds(X_shadow, y, **fit_params)
         else:
             estimator = self._default_estimator(y)
             self.estimators_ = [self._fit_one(estimator, X_fit, y, seed, None, **fit_params)
@@ -285,6 +345,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self.importances_std_ = self.importances_.std(axis=0)
         self.max_features_ = self._resolve_max_features(X_checked)
         return self
+
+    def _shadow(self):
+        return isinstance(self.threshold, str) and self.threshold.strip() == SHADOW
 
     def _scores(self):
         return np.array([_importances(est, self.importance_getter, self.norm_order)
@@ -318,9 +381,13 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     def partial_fit(self, X, y=None, **fit_params):
         """Train the estimator on one more batch and update the importances.
 
+        As SelectFromModel's: with ``prefit=True`` the first call copies the fitted
+        estimator and later calls change nothing; otherwise each call runs the estimator's
+        ``partial_fit``.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training inputs.
         y : array-like of shape (n_samples,), default=None
             Targets.
@@ -333,42 +400,57 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             The updated selector.
         """
         first_call = not hasattr(self, "estimator_")
-        if self.n_repeats != 1 or self.threshold == SHADOW or self.prefit:
-            raise ValueError("partial_fit trains one estimator: it needs n_repeats=1, "
-                             "prefit=False and a threshold other than 'shadow'.")
-        X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
-                                  reset=first_call)
-        if first_call:
-            self.estimator_ = clone(self._default_estimator(y))
+        if self.n_repeats != 1 or self._shadow():
+            raise ValueError("partial_fit trains one estimator: it needs n_repeats=1 and a "
+                             "threshold other than 'shadow'.")
+        before = dict(self.__dict__)
+        try:
+            X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
+                                      reset=first_call, accept_sparse=("csr", "csc"))
+            if self.prefit:
+                if not first_call:
+                    return self
+                self._check_prefit_estimator()
+                self.estimator_ = deepcopy(self.estimator)
+            else:
+                if first_call:
+                    self.estimator_ = clone(self._default_estimator(y))
+                self.estimator_.partial_fit(X if hasattr(X, "columns") else X_checked, y,
+                                            **fit_params)
             self.estimators_ = [self.estimator_]
             self.shadow_importances_ = None
-        self.estimator_.partial_fit(X if hasattr(X, "columns") else X_checked, y,
-                                    **fit_params)
-        scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
-        self.importances_ = scores[np.newaxis, :]
-        self.importances_mean_ = scores
-        self.importances_std_ = np.zeros_like(scores)
-        self.max_features_ = self._resolve_max_features(X_checked)
+            scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
+            self.importances_ = scores[np.newaxis, :]
+            self.importances_mean_ = scores
+            self.importances_std_ = np.zeros_like(scores)
+            self.max_features_ = self._resolve_max_features(X_checked)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
         return self
 
-    def _threshold_for(self, scores, shadow_scores):
-        if isinstance(self.threshold, str) and self.threshold.strip() == SHADOW:
+    def _threshold_for(self, scores, shadow_scores, estimator):
+        if self._shadow():
             if shadow_scores is None:
                 raise ValueError("threshold='shadow' needs shadow variables: fit the "
                                  "selector with threshold='shadow' (set_params alone cannot).")
             # Strictly more than the best shadow: np.nextafter turns '>' into '>='.
             return float(np.nextafter(np.max(shadow_scores), np.inf))
-        return _threshold_value(self.threshold, scores)
+        return _threshold_value(self.threshold, scores, estimator)
 
     def _max_features_now(self):
         # Read at selection time, so set_params(max_features=...) reselects without a
         # refit; only a callable (which needs X) was resolved at fit.
         if callable(self.max_features):
+            if not hasattr(self, "max_features_"):
+                raise NotFittedError("When `prefit=True` and `max_features` is a callable, "
+                                     "call `fit` before calling `transform`.")
             return self.max_features_
         return self._resolve_max_features(None)
 
-    def _mask(self, scores, shadow_scores):
-        threshold = self._threshold_for(scores, shadow_scores)
+    def _mask(self, scores, shadow_scores, estimator):
+        threshold = self._threshold_for(scores, shadow_scores, estimator)
         max_features = self._max_features_now()
         if max_features is not None:
             mask = np.zeros_like(scores, dtype=bool)
@@ -384,14 +466,23 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         return self.shadow_importances_.mean(axis=0)
 
     def _get_support_mask(self):
+        if self.prefit and not self.__sklearn_is_fitted__():
+            # As SelectFromModel: a prefit selector transforms without being fitted.
+            self._check_prefit_estimator()
+            scores = _importances(self.estimator, self.importance_getter, self.norm_order)
+            return self._mask(scores, None, self.estimator)
         check_is_fitted(self)
-        return self._mask(self.importances_mean_, self._shadow_mean())
+        return self._mask(self.importances_mean_, self._shadow_mean(), self.estimator_)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "importances_mean_")
 
     @property
     def threshold_(self):
         """The threshold in force, computed from the mean importances."""
         check_is_fitted(self)
-        return self._threshold_for(self.importances_mean_, self._shadow_mean())
+        return self._threshold_for(self.importances_mean_, self._shadow_mean(),
+                                   self.estimator_)
 
     @property
     def selection_frequency_(self):
@@ -399,8 +490,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         check_is_fitted(self)
         shadows = (self.shadow_importances_ if self.shadow_importances_ is not None
                    else [None] * len(self.importances_))
-        return np.mean([self._mask(scores, shadow)
-                        for scores, shadow in zip(self.importances_, shadows)], axis=0)
+        return np.mean([self._mask(scores, shadow, estimator) for scores, shadow, estimator
+                        in zip(self.importances_, shadows, self.estimators_)], axis=0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

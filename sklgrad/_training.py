@@ -48,7 +48,8 @@ class TabularLoss(torch.nn.Module):
         Target columns in ``y`` (1 for classification).
     """
 
-    reduction = "sum"  # what the post-hoc capture reads to scale per-example gradients
+    # What the post-hoc capture reads: get_loss returns the (weighted) mean.
+    reduction = "mean"
 
     def __init__(self, kind, n_targets):
         super().__init__()
@@ -107,6 +108,10 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
         self.penalized_ = [param for name, param in self.module_.named_parameters()
                            if name.endswith("weight")]
         return self
+
+    def get_loss(self, y_pred, y_true, *args, **kwargs):
+        loss_sum, weight_sum = self.criterion_(y_pred, y_true)
+        return loss_sum / weight_sum
 
     def train_step_single(self, batch, **fit_params):
         if not self.module_.training:

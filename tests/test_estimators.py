@@ -61,7 +61,7 @@ def test_same_random_state_same_importances_and_global_rng_untouched(cancer):
 
 def test_string_labels_multiclass_and_probabilities(iris_strings):
     X, y = iris_strings
-    clf = LearningGradientClassifier(**{**FAST, "max_iter": 60}).fit(X, y)
+    clf = LearningGradientClassifier(**{**FAST, "max_iter": 150}).fit(X, y)
     assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
     proba = clf.predict_proba(X)
     assert proba.dtype == np.float64 and proba.shape == (150, 3)
@@ -122,11 +122,11 @@ def test_clear_errors():
     clf.fit(np.random.RandomState(0).randn(20, 3), [0, 1] * 10)
     with pytest.raises(ValueError, match="X has 4 features.*expecting 3"):
         clf.predict(np.ones((2, 4)))
-    with pytest.raises(ValueError, match="solver must be 'sgd' or 'adam'"):
+    with pytest.raises(ValueError, match="The 'solver' parameter .* among {'adam', 'sgd'}"):
         LearningGradientClassifier(solver="lbfgs").fit(np.ones((4, 2)), [0, 1, 0, 1])
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         LearningGradientClassifier(hidden_layer_sizes=(0,)).fit(np.ones((4, 2)), [0, 1, 0, 1])
-    with pytest.raises(ValueError, match="labels that are not in classes_"):
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
         clf.learning_gradients(np.ones((2, 3)), [0, 7])
 
 
@@ -143,12 +143,15 @@ def test_partial_fit_and_warm_start_append_to_the_history(cancer):
     clf = LearningGradientClassifier(**FAST, tol=None)
     for _ in range(3):
         clf.partial_fit(X, y, classes=[0, 1])
-    assert clf.n_iter_ == 3 and clf.importance_history_.shape == (3, 30)
+    # As MLPClassifier: n_iter_ counts the epochs of the last call, the curves all of them.
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 3
+    assert clf.importance_history_.shape == (3, 30)
 
     warm = LearningGradientClassifier(**FAST, tol=None, warm_start=True).fit(X, y)
     first = warm.importance_history_.copy()
     warm.fit(X, y)
-    assert warm.n_iter_ == 30
+    assert warm.n_iter_ == 15 and len(warm.loss_curve_) == 30
+    assert warm.importance_history_.shape == (30, 30)
     np.testing.assert_array_equal(warm.importance_history_[:15], first)
     cold = LearningGradientClassifier(**FAST, tol=None).fit(X, y).fit(X, y)
     assert cold.n_iter_ == 15
@@ -173,7 +176,10 @@ def test_early_stopping_holds_out_a_validation_set(cancer):
                                      early_stopping=True, n_iter_no_change=3, max_iter=300,
                                      random_state=0).fit(X, y)
     assert clf.n_iter_ < 300
-    assert len(clf.validation_loss_curve_) == clf.n_iter_
+    assert len(clf.validation_scores_) == clf.n_iter_
+    # The network holds the best epoch's weights, and says which epoch that is.
+    assert clf.validation_scores_[clf.best_epoch_] == clf.best_validation_score_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
 
 
 def test_default_convergence_stops_training(cancer):

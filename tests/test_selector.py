@@ -111,8 +111,13 @@ def test_max_features_as_fraction_and_callable():
 def test_prefit_uses_the_estimator_as_it_is():
     X = np.arange(70.0).reshape(10, 7)
     model = FixedImportances(IMPORTANCES).fit(X)
+    # As SelectFromModel: transform works without fit, fit stores a deep copy.
+    unfitted = LearningGradientSelector(model, prefit=True, threshold=0.2)
+    assert unfitted.get_support(indices=True).tolist() == [1, 3, 4]
+    assert unfitted.transform(X).shape == (10, 3)
     selector = LearningGradientSelector(model, prefit=True, threshold=0.2).fit(X)
-    assert selector.estimator_ is model
+    assert selector.estimator_ is not model
+    assert np.array_equal(selector.estimator_.feature_importances_, model.feature_importances_)
     assert selector.get_support(indices=True).tolist() == [1, 3, 4]
     with pytest.raises(ValueError, match="n_repeats must be 1"):
         LearningGradientSelector(model, prefit=True, n_repeats=3).fit(X)
@@ -157,7 +162,7 @@ def test_partial_fit_updates_the_importances():
     selector.partial_fit(X, y, classes=[0, 1])
     first = selector.importances_mean_.copy()
     selector.partial_fit(X, y)
-    assert selector.estimator_.n_iter_ == 2
+    assert len(selector.estimator_.loss_curve_) == 2
     assert not np.array_equal(first, selector.importances_mean_)
     assert selector.transform(X).shape == (569, 3)
 
