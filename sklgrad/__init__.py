@@ -24,6 +24,7 @@ _EXPORTS = {
     "LearningGradientRecorder": "._capture",
     "LearningGradientRegressor": "._regressor",
     "LearningGradientSelector": "._selector",
+    "TRUSTED_TYPES": "._persistence",
     "TensorBatchIterator": "._data",
     "load_model": "._persistence",
     "save_model": "._persistence",

@@ -33,7 +33,11 @@ from ._training import (
     StoppingState,
     TabularLoss,
     TabularNet,
+    net_state,
+    restore_net,
 )
+
+_OPTIMIZERS = {cls.__name__: cls for cls in (ScikitAdam, ScikitSGD)}
 
 _REAL, _INT = numbers.Real, numbers.Integral
 _UNIT = Interval(_REAL, 0, 1, "left")
@@ -234,13 +238,14 @@ class _LearningGradientEstimator(BaseEstimator):
         return ScikitAdam(module.parameters(), lr=self.learning_rate_init,
                           betas=(self.beta_1, self.beta_2), eps=self.epsilon)
 
-    def _build_net(self, n_features, n_outputs, hidden_layer_sizes):
+    def _build_net(self, n_features, n_outputs, hidden_layer_sizes, activation=None,
+                   device=None):
         return TabularNet(
             MLP,
             module__n_features=n_features,
             module__n_outputs=n_outputs,
             module__hidden_layer_sizes=hidden_layer_sizes,
-            module__activation=self.activation,
+            module__activation=activation or self.activation,
             criterion=TabularLoss,
             criterion__kind=self._loss_kind(),
             criterion__n_targets=n_outputs if self._loss_kind() == "regression" else 1,
@@ -259,7 +264,7 @@ class _LearningGradientEstimator(BaseEstimator):
             # scikit-learn's lines instead. There is no skorch validation step.
             callbacks__print_log=None,
             callbacks__valid_loss=None,
-            device=self.device,
+            device=device or self.device,
             verbose=0,
         )
 
@@ -440,6 +445,44 @@ class _LearningGradientEstimator(BaseEstimator):
     def __sklearn_is_fitted__(self):
         # Set last in a successful fit: a fit that failed half-way does not count as fitted.
         return hasattr(self, "feature_importances_")
+
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self):
+        # Plain data only (arrays, numbers, strings, scikit-learn objects): pickle and
+        # skops both save it, and skops can load it without running code.
+        state = dict(super().__getstate__())  # object's is the live __dict__ itself
+        if "net_" in state:
+            net = state["net_"]
+            state["net_"] = {
+                "n_features": net.module__n_features, "n_outputs": net.module__n_outputs,
+                "hidden_layer_sizes": list(net.module__hidden_layer_sizes),
+                "activation": net.module__activation, **net_state(net),
+            }
+        if state.get("_best_state") is not None:
+            state["_best_state"] = {k: v.cpu().numpy() for k, v in state["_best_state"].items()}
+        return state
+
+    def __setstate__(self, state):
+        net = state.get("net_")
+        if isinstance(net, dict):
+            # The loss follows the classes: the other attributes go in first.
+            self.__dict__.update({k: v for k, v in state.items() if k != "net_"})
+            device = self._restore_device(state.get("device", "cpu"))
+            built = self._build_net(int(net["n_features"]), int(net["n_outputs"]),
+                                    tuple(int(s) for s in net["hidden_layer_sizes"]),
+                                    activation=net["activation"], device=device)
+            built.initialize()
+            state = {**state, "net_": restore_net(built, net, _OPTIMIZERS)}
+        if state.get("_best_state") is not None:
+            state["_best_state"] = {k: torch.as_tensor(np.asarray(v))
+                                    for k, v in state["_best_state"].items()}
+        super().__setstate__(state)
+
+    @staticmethod
+    def _restore_device(device):
+        # A model trained on a GPU loads on a machine without one.
+        return device if torch.device(device).type == "cpu" or torch.cuda.is_available() \
+            else "cpu"
 
     # ------------------------------------------------------------------ inference
     def _outputs(self, module, X, dtype):

@@ -1,168 +1,175 @@
-"""Saving and loading fitted estimators without pickle.
+"""Saving and loading fitted models safely, with skops.
 
-A model file is a zip archive: ``model.json`` (format marker, class, parameters and small
-fitted values), ``arrays.npz`` (fitted arrays, loaded with ``allow_pickle=False``) and
-``weights.pt`` (the network's state dict, loaded with ``torch.load(weights_only=True)``).
-Loading rebuilds the estimator from an allow-list of classes, so a file can hold data but
-never code: a foreign or tampered file is refused with a ValueError.
+sklgrad's estimators hold their network as plain data when saved (arrays, numbers,
+strings), so ``skops.io`` writes them, alone or inside any Pipeline, and loads them without
+running code from the file. :func:`save_model` and :func:`load_model` add three things to
+``skops.io.dump``/``load``: the list of sklgrad's types that may be trusted, an atomic write
+that honours the umask, and checks that a malformed or hostile file is refused with a
+ValueError (sizes bounded before anything is decompressed or allocated) instead of a
+traceback or an exhausted memory.
 """
 
-import io
-import json
 import os
 import tempfile
 import zipfile
 
 import numpy as np
-import torch
-from sklearn.preprocessing import StandardScaler
 
-from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY
-from ._classifier import LearningGradientClassifier
-from ._regressor import LearningGradientRegressor
-
-FORMAT = "sklgrad-model"
-FORMAT_VERSION = 1
-_CLASSES = {cls.__name__: cls for cls in (LearningGradientClassifier, LearningGradientRegressor)}
-_ARRAYS = ("importance_history_", "gradient_magnitude_history_")
-_SCALARS = ("n_features_in_", "n_iter_", "loss_curve_", "validation_loss_curve_", "_base_seed")
-
-
-def _scaler_to_arrays(scaler, prefix, arrays):
-    if scaler is not None:
-        arrays[prefix + "mean"] = scaler.mean_
-        arrays[prefix + "scale"] = scaler.scale_
+#: The types a model file may hold beyond those skops trusts by default: sklgrad's
+#: estimators, and ``numpy.dtype`` (OneHotEncoder's ``dtype`` parameter, as in the command
+#: line's Pipelines). Pass them to ``skops.io.load(path, trusted=TRUSTED_TYPES)``.
+TRUSTED_TYPES = [
+    "numpy.dtype",
+    "sklgrad._classifier.LearningGradientClassifier",
+    "sklgrad._regressor.LearningGradientRegressor",
+    "sklgrad._selector.LearningGradientSelector",
+]
+# Bounds on what a model file may make the loader read: 2 GiB in all, and no member that
+# decompresses to more than 100 times its stored size (skops stores arrays uncompressed).
+_MAX_TOTAL_BYTES = 2 * 2**30
+_MAX_RATIO = 100
 
 
-def _scaler_from_arrays(prefix, arrays):
-    if prefix + "mean" not in arrays:
-        return None
-    scaler = StandardScaler()
-    scaler.mean_, scaler.scale_ = arrays[prefix + "mean"], arrays[prefix + "scale"]
-    scaler.var_ = scaler.scale_ ** 2
-    scaler.n_features_in_ = len(scaler.mean_)
-    return scaler
+def save_model(model, path):
+    """Write a fitted model (an sklgrad estimator, a selector, or a Pipeline) to ``path``.
 
-
-def save_model(estimator, path, *, extra=None):
-    """Write a fitted sklgrad estimator to ``path`` (atomically: a temporary file, renamed).
+    The file is skops's format: :func:`load_model` (or ``skops.io.load`` with
+    ``trusted=sklgrad.TRUSTED_TYPES``) loads it without running code from it. It is written
+    to a temporary file beside ``path`` and renamed, so ``path`` is never half-written.
 
     Parameters
     ----------
-    estimator : LearningGradientClassifier or LearningGradientRegressor
-        A fitted estimator.
+    model : estimator
+        A fitted estimator or Pipeline.
     path : str or path-like
-        Where to write.
-    extra : dict, default=None
-        JSON-serializable data stored beside the model (e.g. how a table was encoded).
-    """
-    name = type(estimator).__name__
-    if name not in _CLASSES:
-        raise TypeError(f"Only {sorted(_CLASSES)} can be saved; got {name}.")
-    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "class": name,
-            "params": estimator.get_params(), "extra": extra or {}}
-    meta["params"]["hidden_layer_sizes"] = list(estimator._hidden_layer_sizes())
-    meta["fitted"] = {key: getattr(estimator, key) for key in _SCALARS}
-    arrays = {key: getattr(estimator, key) for key in _ARRAYS}
-    _scaler_to_arrays(estimator.scaler_, "scaler_", arrays)
-    if hasattr(estimator, "feature_names_in_"):
-        meta["fitted"]["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
-    if name == "LearningGradientClassifier":
-        meta["fitted"]["classes_"] = estimator.classes_.tolist()
-    else:
-        meta["fitted"]["n_outputs_"] = estimator.n_outputs_
-        _scaler_to_arrays(estimator.target_scaler_, "target_scaler_", arrays)
-    state = {k: v.detach().cpu() for k, v in estimator.net_.module_.state_dict().items()}
+        Where to write; by convention ``*.skops``.
 
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import load_iris
+    >>> from sklgrad import LearningGradientClassifier, load_model, save_model
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=5, tol=None,
+    ...                                  random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "iris.skops")
+    >>> save_model(clf, path)
+    >>> bool((load_model(path).predict(X) == clf.predict(X)).all())
+    True
+    """
+    import skops.io as sio
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(model)
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".sklgrad-", suffix=".tmp", dir=directory)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
-            archive.writestr("model.json", json.dumps(meta, indent=1))
-            buffer = io.BytesIO()
-            np.savez(buffer, **arrays)
-            archive.writestr("arrays.npz", buffer.getvalue())
-            buffer = io.BytesIO()
-            torch.save(state, buffer)
-            archive.writestr("weights.pt", buffer.getvalue())
+        sio.dump(model, tmp)
+        # mkstemp makes the file private (0600); a model file is an ordinary file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise
 
 
-def load_model(path):
-    """Load an estimator written by :func:`save_model`; return ``(estimator, extra)``.
+def load_model(path, *, trusted=None):
+    """Load a model written by :func:`save_model` (or by ``sklgrad fit``), safely.
+
+    No code from the file runs: skops rebuilds only types it trusts, sklgrad's own among
+    them. A file that holds any other type is refused unless ``trusted`` names it.
 
     Parameters
     ----------
     path : str or path-like
         The model file.
+    trusted : list of str, default=None
+        Further type names (as ``skops.io.get_untrusted_types`` lists them) to trust.
 
     Returns
     -------
-    estimator : LearningGradientClassifier or LearningGradientRegressor
-        Ready to predict, on the CPU.
-    extra : dict
-        What was stored with ``extra=``.
+    model : estimator
+        The fitted estimator or Pipeline, on the CPU unless a GPU is there.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a model file, is malformed or tampered with, or holds types that
+        are not trusted; the message says which.
     """
+    import skops.io as sio
+
     path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "No such file", path)
+    _check_archive(path)
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as error:
+        raise ValueError(f"{path} is not a valid model file ({_reason(error)}).") from error
+    allowed = set(TRUSTED_TYPES) | set(trusted or ())
+    refused = sorted(set(untrusted) - allowed)
+    if refused:
+        raise ValueError(f"{path} holds types that are not trusted: {', '.join(refused)}. "
+                         "Pass trusted=[...] only if you trust the file's author.")
+    try:
+        return sio.load(path, trusted=list(untrusted))
+    except Exception as error:
+        raise ValueError(f"{path} is not a valid model file ({_reason(error)}).") from error
+
+
+def _reason(error):
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:300]}" if text else type(error).__name__
+
+
+def _check_archive(path):
+    """Refuse a file whose declared sizes would make loading it costly or dangerous."""
     try:
         with zipfile.ZipFile(path) as archive:
-            meta = json.loads(archive.read("model.json"))
-            arrays = dict(np.load(io.BytesIO(archive.read("arrays.npz")), allow_pickle=False))
-            state = torch.load(io.BytesIO(archive.read("weights.pt")), weights_only=True,
-                               map_location="cpu")
-    except (zipfile.BadZipFile, KeyError, ValueError, RuntimeError, EOFError,
-            UnicodeDecodeError, OSError) as error:
+            members = archive.infolist()
+            total = sum(member.file_size for member in members)
+            if total > _MAX_TOTAL_BYTES:
+                raise ValueError(f"it declares {total} bytes of content, more than "
+                                 f"{_MAX_TOTAL_BYTES}")
+            for member in members:
+                if member.file_size > _MAX_RATIO * max(member.compress_size, 1024):
+                    raise ValueError(f"{member.filename} would expand {member.compress_size} "
+                                     f"stored bytes to {member.file_size}")
+                if member.filename.endswith(".npy"):
+                    with archive.open(member) as handle:
+                        _check_npy_header(handle, member)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
         if isinstance(error, FileNotFoundError):
             raise
-        raise ValueError(f"{path} is not an sklgrad model file ({error}).") from error
-    try:
-        return _rebuild(meta, arrays, state), dict(meta.get("extra") or {})
-    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as error:
-        raise ValueError(f"{path} is not a valid sklgrad model file ({error}).") from error
+        raise ValueError(f"{path} is not a model file ({_reason(error)}).") from None
+    except ValueError as error:
+        raise ValueError(f"{path} is not a valid model file: {error}.") from None
 
 
-def _rebuild(meta, arrays, state):
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError("no sklgrad format marker")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"format version {meta.get('format_version')!r} is not supported")
-    cls = _CLASSES[meta["class"]]
-    params = dict(meta["params"])
-    params["device"] = "cpu"
-    estimator = cls(**params)
-    fitted = meta["fitted"]
-    for key in _SCALARS:
-        setattr(estimator, key, fitted[key])
-    if "feature_names_in_" in fitted:
-        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-    estimator.scaler_ = _scaler_from_arrays("scaler_", arrays)
-    if cls is LearningGradientClassifier:
-        estimator.classes_ = np.asarray(fitted["classes_"])
-        n_outputs = 1 if len(estimator.classes_) == 2 else len(estimator.classes_)
-    else:
-        estimator.n_outputs_ = int(fitted["n_outputs_"])
-        estimator.target_scaler_ = _scaler_from_arrays("target_scaler_", arrays)
-        n_outputs = estimator.n_outputs_
-    for key in _ARRAYS:
-        setattr(estimator, key, np.asarray(arrays[key], dtype=np.float64))
-    estimator.net_ = estimator._build_net(int(fitted["n_features_in_"]), n_outputs,
-                                          estimator._check_params())
-    estimator.net_.initialize()
-    estimator.net_.module_.load_state_dict(state)
-    # The per-epoch record, so that continued training appends to it as before saving.
-    history = estimator.net_.history
-    valid = estimator.validation_loss_curve_
-    for epoch in range(estimator.n_iter_):
-        history.new_epoch()
-        history.record("epoch", epoch + 1)
-        history.record("train_loss", estimator.loss_curve_[epoch])
-        if valid is not None:
-            history.record("valid_loss", valid[epoch])
-        history.record(IMPORTANCE_KEY, estimator.importance_history_[epoch].tolist())
-        history.record(MAGNITUDE_KEY, estimator.gradient_magnitude_history_[epoch].tolist())
-    estimator.feature_importances_ = estimator.importance_history_[-1].copy()
-    return estimator
+def _check_npy_header(handle, member):
+    """The array a .npy member declares must fit in the bytes it holds, before any
+    allocation: a 3 KB file must not ask for gigabytes."""
+    fmt = np.lib.format
+    version = fmt.read_magic(handle)
+    reader = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(version)
+    if reader is None:
+        raise ValueError(f"{member.filename} has an unsupported array format {version}")
+    shape, _, dtype = reader(handle)
+    if dtype.hasobject:
+        raise ValueError(f"{member.filename} holds Python objects")
+    declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    available = member.file_size - handle.tell()
+    if declared != available:
+        raise ValueError(f"{member.filename} declares an array of shape {shape} "
+                         f"({declared} bytes) but holds {available} bytes")

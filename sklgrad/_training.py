@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from skorch.callbacks import Callback
 
-from ._capture import IMPORTANCE_KEY, INPUT_KEY, LearningGradientNet, _leaf_input
+from ._capture import IMPORTANCE_KEY, INPUT_KEY, MAGNITUDE_KEY, LearningGradientNet, _leaf_input
 from ._loop import LeanEpochMixin
 
 NON_FINITE_MESSAGE = (
@@ -329,3 +329,69 @@ class NetSnapshot:
         net.optimizer_ = self.optimizer_object
         net.optimizer_.load_state_dict(self.optimizer)
         del net.history[self.n_epochs:]
+
+
+def _to_numpy(value):
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+
+
+def net_state(net):
+    """A fitted network as plain data (arrays, numbers, strings): what pickle and skops save.
+
+    Holds the module's weights, the optimizer's state (so that continued training goes on
+    as it would have), and the per-epoch history the estimators read; not the per-batch
+    records, nor any torch or skorch object.
+    """
+    optimizer = net.optimizer_.state_dict()
+    history = net.history
+    return {
+        "module": {name: _to_numpy(t) for name, t in net.module_.state_dict().items()},
+        "optimizer_class": type(net.optimizer_).__name__,
+        "param_groups": [{k: v for k, v in group.items() if k != "params"}
+                         for group in optimizer["param_groups"]],
+        "optimizer_state": [
+            {key: _to_numpy(value) for key, value in optimizer["state"][index].items()}
+            if index in optimizer["state"] else {}
+            for index in range(sum(len(g["params"]) for g in optimizer["param_groups"]))
+        ],
+        "train_loss": np.asarray(history[:, "train_loss"], dtype=np.float64)
+        if len(history) else np.zeros(0),
+        "importance": np.asarray(history[:, IMPORTANCE_KEY], dtype=np.float64)
+        if len(history) else np.zeros((0, 0)),
+        "magnitude": np.asarray(history[:, MAGNITUDE_KEY], dtype=np.float64)
+        if len(history) else np.zeros((0, 0)),
+    }
+
+
+def restore_net(net, state, optimizers):
+    """Fill an initialized ``net`` from :func:`net_state`'s data.
+
+    ``optimizers`` maps the saved optimizer class names to classes: only those are built.
+    """
+    module = net.module_
+    dtype = torch.from_numpy(np.asarray(state["module"]["layers.0.weight"])).dtype
+    module.to(dtype)
+    module.load_state_dict({name: torch.as_tensor(np.asarray(array))
+                            for name, array in state["module"].items()})
+    optimizer_class = optimizers[state["optimizer_class"]]
+    params = list(module.parameters())
+    net.optimizer_ = optimizer_class(params, **state["param_groups"][0])
+    saved = state["optimizer_state"]
+    if len(saved) != len(params):
+        raise ValueError("the optimizer state does not match the network")
+    net.optimizer_.load_state_dict({
+        "state": {index: {key: torch.as_tensor(np.asarray(value)).to(params[index].device)
+                          if isinstance(value, np.ndarray) else value
+                          for key, value in entry.items()}
+                  for index, entry in enumerate(saved) if entry},
+        "param_groups": [{**group, "params": list(range(len(params)))}
+                         for group in state["param_groups"]],
+    })
+    for epoch, (loss, share, magnitude) in enumerate(zip(
+            state["train_loss"], state["importance"], state["magnitude"]), start=1):
+        net.history.new_epoch()
+        net.history.record("epoch", epoch)
+        net.history.record("train_loss", float(loss))
+        net.history.record(IMPORTANCE_KEY, np.asarray(share).tolist())
+        net.history.record(MAGNITUDE_KEY, np.asarray(magnitude).tolist())
+    return net
