@@ -5,12 +5,14 @@ the subcommands that need them, so ``--help`` and ``--version`` answer at once.
 """
 
 import argparse
+import math
 import os
 import sys
 
 from . import __version__
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class UsageError(Exception):
@@ -18,6 +20,33 @@ class UsageError(Exception):
 
 
 # ----------------------------------------------------------------------------- helpers
+# Argument types check every number at parse time, before anything heavy is imported.
+def _number(kind, low=None, high=None, low_open=False, high_open=False):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}; got {text!r}"
+            ) from None
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be finite; got {text!r}")
+        if low is not None and (value <= low if low_open else value < low):
+            raise argparse.ArgumentTypeError(
+                f"must be {'greater than' if low_open else 'at least'} {low}; got {text!r}")
+        if high is not None and (value >= high if high_open else value > high):
+            raise argparse.ArgumentTypeError(
+                f"must be {'less than' if high_open else 'at most'} {high}; got {text!r}")
+        return value
+    return parse
+
+
+_COUNT = _number(int, low=1)
+_SEED = _number(int, low=0, high=2**32 - 1)
+_RATE = _number(float, low=0, low_open=True)
+_FRACTION = _number(float, low=0, high=1, low_open=True, high_open=True)
+
+
 def _hidden(text):
     try:
         sizes = tuple(int(part) for part in text.split(",") if part.strip())
@@ -30,16 +59,7 @@ def _hidden(text):
 
 
 def _batch_size(text):
-    if text == "auto":
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer or 'auto'; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+    return text if text == "auto" else _COUNT(text)
 
 
 def _threshold(text):
@@ -49,13 +69,42 @@ def _threshold(text):
         return text
 
 
-def _read_table(path):
+def _check_data(path, target=None):
+    """The input file exists and has the target column: checked from its header alone."""
+    from ._table import table_columns
+
+    if not os.path.isfile(path):
+        raise UsageError(f"no such file: {path}")
+    if os.path.getsize(path) == 0:
+        raise UsageError(f"{path} is empty")
+    if target is not None:
+        try:
+            columns = table_columns(path)
+        except (UnicodeDecodeError, OSError) as error:
+            raise UsageError(f"could not read {path} as CSV: {error}") from None
+        if target not in columns:
+            shown = ", ".join(columns[:10]) + (" ..." if len(columns) > 10 else "")
+            raise UsageError(f"target column {target!r} is not in {path} (columns: {shown})")
+
+
+def _out_folder(args, *inputs):
+    from ._outputs import OutputError, OutputFolder
+
+    try:
+        out = OutputFolder(args.out, inputs=inputs)
+        out.check_writable()
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+    return out
+
+
+def _read_table(path, text_columns=()):
     import pandas as pd
 
-    if not os.path.exists(path):
-        raise UsageError(f"no such file: {path}")
+    from ._table import read_table
+
     try:
-        frame = pd.read_csv(path)
+        frame = read_table(path, text_columns)
     except pd.errors.EmptyDataError:
         raise UsageError(f"{path} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -63,14 +112,10 @@ def _read_table(path):
         raise UsageError(f"could not read {path} as CSV: {first}") from None
     if frame.empty:
         raise UsageError(f"{path} has no data rows")
-    frame.columns = [str(c) for c in frame.columns]
     return frame
 
 
-def _split_target(frame, target, path):
-    if target not in frame.columns:
-        shown = ", ".join(frame.columns[:10]) + (" ..." if len(frame.columns) > 10 else "")
-        raise UsageError(f"target column {target!r} is not in {path} (columns: {shown})")
+def _split_target(frame, target):
     y = frame[target]
     if y.isna().any():
         raise UsageError(f"target column {target!r} has {int(y.isna().sum())} missing values")
@@ -100,11 +145,27 @@ def _estimator(args, task):
                random_state=args.seed, verbose=0 if args.quiet else 1)
 
 
-def _encode(args, X):
-    from ._table import TableEncoder
+def _baselines(task, transformer, X_train, y_train, X_test, y_test):
+    """Held-out scores of a constant prediction and of a linear model on the same inputs."""
+    from sklearn.base import clone
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-    encoder = TableEncoder(impute=args.impute, max_categories=args.max_categories)
-    return encoder, encoder.fit_transform(X)
+    if task == "classification":
+        constant, linear = DummyClassifier(), LogisticRegression(max_iter=1000)
+    else:
+        constant, linear = DummyRegressor(), Ridge()
+    linear = make_pipeline(clone(transformer), StandardScaler(), linear)
+    return {name: float(model.fit(X_train, y_train).score(X_test, y_test))
+            for name, model in (("constant", constant), ("linear", linear))}
+
+
+def _settings(args):
+    """Every setting of the run, as summary.json records it."""
+    return {key: (list(value) if isinstance(value, tuple) else value)
+            for key, value in vars(args).items() if key != "handler"}
 
 
 def _print_ranking(names, importances, by_column=None, top=15):
@@ -122,23 +183,13 @@ def _print_ranking(names, importances, by_column=None, top=15):
             print(f"       {column:<30} {value:.4f}")
 
 
-def _write_csv_atomically(frame, path, **kwargs):
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".sklgrad-", suffix=".csv", dir=directory)
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            frame.to_csv(handle, **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+def _print_written(written, out):
+    print(f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
 
 
 # ----------------------------------------------------------------------------- commands
 def _cmd_paper(args):
+    out = _out_folder(args)
     from ._experiment import (
         format_replication,
         load_paper_data,
@@ -164,56 +215,69 @@ def _cmd_paper(args):
     print(f"Breast cancer, 30-3-1 ReLU network, SGD, {args.epochs} epochs, seed {args.seed}: "
           f"test accuracy {first['accuracy']:.4f}")
     _print_ranking(names, estimator.feature_importances_)
-    summary = {"experiment": "paper", "epochs": args.epochs, "seed": args.seed,
+    summary = {"experiment": "paper", "settings": _settings(args),
                "test_accuracy": first["accuracy"],
                "ranking": ranking(estimator.feature_importances_, names),
                "final_importances": dict(zip(names, estimator.feature_importances_.tolist()))}
     if args.seeds > 1:
         summary["replication"] = replication_summary(runs, names)
         print(format_replication(summary["replication"]))
-    written = write_outputs(args.out, estimator, names, summary)
-    print(f"Wrote {len(written)} files to {args.out}/: " + ", ".join(p.name for p in written))
+    _print_written(write_outputs(out, estimator, names, summary), args.out)
     return 0
 
 
 def _fit_table(args):
-    """Read, encode and split a table; return what fit and select need."""
+    """Read and split a table; return what fit and select train on, after checking it."""
+    from sklearn.model_selection import train_test_split
+
+    from ._table import check_missing, table_transformer
+
     frame = _read_table(args.data)
-    X, y = _split_target(frame, args.target, args.data)
+    X, y = _split_target(frame, args.target)
     task = _task(y, args.task)
     if task == "classification" and y.nunique() < 2:
         raise UsageError(f"target column {args.target!r} has a single class "
                          f"({y.iloc[0]!r}): nothing to classify")
-    encoder, X_encoded = _encode(args, X)
-    return frame, X, y, task, encoder, X_encoded
+    transformer = table_transformer(X, impute=args.impute, max_categories=args.max_categories)
+    imputed = check_missing(X, args.impute)
+    if imputed:
+        print("Imputed (" + args.impute + " for numbers, most frequent for text): " +
+              ", ".join(f"{column} {count} rows" for column, count in imputed.items()))
+    stratify = y if task == "classification" and y.value_counts().min() >= 2 else None
+    split = train_test_split(X, y, test_size=args.test_size, random_state=args.seed,
+                             stratify=stratify)
+    return frame, task, transformer, imputed, split
 
 
 def _cmd_fit(args):
-    import pandas as pd
-    from sklearn.model_selection import train_test_split
+    out = _out_folder(args, args.data)
+    _check_data(args.data, args.target)
+    from sklearn.pipeline import Pipeline
 
     from ._experiment import write_outputs
-    from ._table import importance_by_column
+    from ._table import importance_by_column, source_columns
 
-    _, _, y, task, encoder, X_encoded = _fit_table(args)
-    names = encoder.feature_names_
-    X_encoded = pd.DataFrame(X_encoded, columns=names)
-    stratify = y if task == "classification" and y.value_counts().min() >= 2 else None
-    X_train, X_test, y_train, y_test = train_test_split(
-        X_encoded, y, test_size=args.test_size, random_state=args.seed, stratify=stratify)
-    estimator = _estimator(args, task).fit(X_train, y_train)
-    score = estimator.score(X_test, y_test)
+    _, task, transformer, imputed, split = _fit_table(args)
+    X_train, X_test, y_train, y_test = split
+    model = Pipeline([("table", transformer), ("network", _estimator(args, task))])
+    model.fit(X_train, y_train)
+    network, table = model.named_steps["network"], model.named_steps["table"]
+    score = model.score(X_test, y_test)
+    baselines = _baselines(task, transformer, X_train, y_train, X_test, y_test)
     metric = "accuracy" if task == "classification" else "R^2"
-    print(f"{task}: test {metric} {score:.4f} ({len(y_test)} rows held out)")
-    by_column = importance_by_column(estimator.feature_importances_, encoder.source_columns_)
-    _print_ranking(names, estimator.feature_importances_, by_column)
+    print(f"{task}: test {metric} {score:.4f} ({len(y_test)} rows held out); baselines: "
+          f"constant {baselines['constant']:.4f}, linear {baselines['linear']:.4f}")
+    names = list(table.get_feature_names_out())
+    by_column = importance_by_column(network.feature_importances_, source_columns(table))
+    _print_ranking(names, network.feature_importances_, by_column)
     summary = {"data": os.path.abspath(args.data), "target": args.target, "task": task,
-               f"test_{metric.lower().replace('^', '')}": float(score),
-               "final_importances": dict(zip(names, estimator.feature_importances_.tolist())),
+               "settings": _settings(args), "metric": metric, "test_score": float(score),
+               "baseline_scores": baselines, "imputed_rows": imputed,
+               "final_importances": dict(zip(names, network.feature_importances_.tolist())),
                "importance_by_column": by_column}
-    extra = {"target": args.target, "task": task, "encoder": encoder.to_dict()}
-    written = write_outputs(args.out, estimator, names, summary, model_extra=extra)
-    print(f"Wrote {len(written)} files to {args.out}/: " + ", ".join(p.name for p in written))
+    written = write_outputs(out, network, names, summary, model=model)
+    _print_written(written, args.out)
+    print(f"The model is a scikit-learn Pipeline: sklgrad.load_model('{args.out}/model.skops')")
     return 0
 
 
@@ -221,56 +285,96 @@ def _cmd_predict(args):
     import pandas as pd
 
     from ._persistence import load_model
-    from ._table import TableEncoder
+    from ._table import text_columns, unseen_categories
 
-    if not os.path.exists(args.model):
+    if not os.path.isfile(args.model):
         raise UsageError(f"no such file: {args.model}")
+    _check_data(args.data)
+    out = _out_folder(args, args.data, args.model) if args.out else None
     try:
-        estimator, extra = load_model(args.model)
-        encoder = TableEncoder.from_dict(extra["encoder"])
-        target = extra["target"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise UsageError(f"{args.model} is not an sklgrad model file written by "
-                         f"'sklgrad fit' ({error})") from None
-    frame = _read_table(args.data)
-    X = encoder.transform(frame.drop(columns=[target], errors="ignore"))
-    X = pd.DataFrame(X, columns=encoder.feature_names_)
-    predictions = pd.DataFrame({f"predicted_{target}": estimator.predict(X)})
-    if args.out:
-        _write_csv_atomically(predictions, args.out, index=False)
-        print(f"Wrote {len(predictions)} predictions to {args.out}")
-    else:
+        model = load_model(args.model)
+        table = model.named_steps["table"]
+        target = model.feature_names_in_  # the columns it was fitted on
+    except (ValueError, KeyError, AttributeError, TypeError) as error:
+        raise UsageError(f"{args.model} is not a model written by 'sklgrad fit' "
+                         f"({' '.join(str(error).split())})") from None
+    frame = _read_table(args.data, text_columns(table))
+    absent = [c for c in target if c not in frame.columns]
+    if absent:
+        raise UsageError(f"{args.data} lacks the column(s) the model was fitted on: "
+                         f"{', '.join(absent)}")
+    if args.id is not None and args.id not in frame.columns:
+        raise UsageError(f"--id column {args.id!r} is not in {args.data}")
+    unseen = unseen_categories(table, frame)
+    if unseen:
+        report = "; ".join(f"{column}: {count} rows ({', '.join(map(repr, values[:5]))})"
+                           for column, (count, values) in unseen.items())
+        if args.strict:
+            raise UsageError(f"values not seen in training: {report}")
+        print(f"warning: values not seen in training, encoded as no category: {report}",
+              file=sys.stderr)
+    predictions = pd.DataFrame({"predicted": model.predict(frame[list(target)])})
+    if args.id is not None:
+        predictions.insert(0, args.id, frame[args.id].to_numpy())
+    if out is None:
         predictions.to_csv(sys.stdout, index=False)
+        return 0
+    out.publish(lambda folder: predictions.to_csv(folder / "predictions.csv", index=False))
+    print(f"Wrote {len(predictions)} predictions to {args.out}/predictions.csv")
     return 0
 
 
 def _cmd_select(args):
+    out = _out_folder(args, args.data)
+    _check_data(args.data, args.target)
+    import json
+
     import pandas as pd
+    from sklearn.pipeline import Pipeline
 
     from . import LearningGradientSelector
-    from ._table import importance_by_column
+    from ._table import importance_by_column, source_columns, table_transformer
 
-    frame, X, y, task, encoder, X_encoded = _fit_table(args)
+    frame, task, transformer, imputed, split = _fit_table(args)
+    X_train, X_test, y_train, y_test = split
     selector = LearningGradientSelector(
         _estimator(args, task), threshold=args.threshold, max_features=args.max_features,
-        n_repeats=args.repeats, random_state=args.seed,
-    ).fit(pd.DataFrame(X_encoded, columns=encoder.feature_names_), y)
+        n_repeats=args.repeats, random_state=args.seed)
+    model = Pipeline([("table", transformer), ("select", selector)]).fit(X_train, y_train)
+    table, selector = model.named_steps["table"], model.named_steps["select"]
+    sources = source_columns(table)
     # A table column is kept when any of its encoded inputs is.
-    by_column = importance_by_column(selector.get_support().astype(float),
-                                     encoder.source_columns_)
-    kept = [column for column in X.columns if by_column.get(column, 0) > 0]
-    dropped = [column for column in X.columns if column not in kept]
+    support = importance_by_column(selector.get_support().astype(float), sources)
+    columns = list(X_train.columns)
+    kept = [column for column in columns if support.get(column, 0) > 0]
     if not kept:
         raise UsageError("no column passes the threshold; lower it or use --max-features")
-    _write_csv_atomically(frame[kept + [args.target]], args.out, index=False)
+    dropped = [column for column in columns if column not in kept]
+    everything = _baselines(task, transformer, X_train, y_train, X_test, y_test)["linear"]
+    fewer = _baselines(task, table_transformer(X_train[kept], args.impute, args.max_categories),
+                       X_train[kept], y_train, X_test[kept], y_test)["linear"]
     threshold = selector.threshold_
-    print(f"Kept {len(kept)} of {len(X.columns)} columns (threshold {args.threshold}: "
-          f"{threshold:.4g}) -> {args.out}")
-    importance = importance_by_column(selector.importances_mean_, encoder.source_columns_)
+    print(f"Kept {len(kept)} of {len(columns)} columns (threshold {args.threshold}: "
+          f"{threshold:.4g}); held-out score of a linear model: {fewer:.4f} on the kept "
+          f"columns, {everything:.4f} on all")
+    importance = importance_by_column(selector.importances_mean_, sources)
     order = sorted(importance, key=lambda c: -importance[c])
     print("Kept:    " + ", ".join(f"{c} ({importance[c]:.3f})" for c in order if c in kept))
     print("Dropped: " + (", ".join(f"{c} ({importance[c]:.3f})" for c in order
                                   if c in dropped) or "none"))
+    summary = {"data": os.path.abspath(args.data), "target": args.target, "task": task,
+               "settings": _settings(args), "threshold": float(threshold), "kept": kept,
+               "dropped": dropped, "imputed_rows": imputed, "importance_by_column": importance,
+               "linear_score_kept": fewer, "linear_score_all": everything}
+
+    def write(folder):
+        frame[kept + [args.target]].to_csv(folder / "reduced.csv", index=False)
+        with open(folder / "summary.json", "w") as handle:
+            json.dump(summary, handle, indent=2)
+        pd.Series(importance, name="importance").rename_axis("column").to_csv(
+            folder / "importance_by_column.csv")
+
+    _print_written(out.publish(write), args.out)
     return 0
 
 
@@ -285,16 +389,19 @@ def _add_model_options(parser, epochs):
                         default="auto", help="inferred from the target by default")
     parser.add_argument("--hidden", type=_hidden, default=(100,), metavar="SIZES",
                         help="hidden layer sizes, e.g. 3 or 64,32 (default: 100)")
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"default: {epochs}")
+    parser.add_argument("--epochs", type=_COUNT, default=epochs, help=f"default: {epochs}")
     parser.add_argument("--solver", choices=["adam", "sgd"], default="adam")
-    parser.add_argument("--lr", type=float, default=1e-3, help="learning rate (default: 1e-3)")
+    parser.add_argument("--lr", type=_RATE, default=1e-3,
+                        help="learning rate (default: 1e-3)")
     parser.add_argument("--batch-size", type=_batch_size, default="auto",
                         help="rows per batch, or auto (default)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--seed", type=_SEED, default=0, help="random seed (default: 0)")
+    parser.add_argument("--test-size", type=_FRACTION, default=0.25,
+                        help="share of rows held out for the scores (default: 0.25)")
     parser.add_argument("--impute", choices=["none", "mean", "median"], default="none",
                         help="fill missing values (numeric: mean/median; text: most "
                              "frequent); none refuses them (default)")
-    parser.add_argument("--max-categories", type=int, default=50,
+    parser.add_argument("--max-categories", type=_COUNT, default=50,
                         help="most distinct values a text column may have (default: 50)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
 
@@ -311,43 +418,53 @@ def build_parser():
         "paper", help="reproduce the paper's experiment (breast cancer, 30-3-1 network)",
         description="The paper's experiment on scikit-learn's breast cancer data: "
                     "standardized inputs, a 30-3-1 ReLU network, SGD, a stratified split.")
-    paper.add_argument("--seeds", type=int, default=1,
+    paper.add_argument("--seeds", type=_COUNT, default=1,
                        help="run this many seeds and print a replication table (default: 1)")
-    paper.add_argument("--seed", type=int, default=0, help="first seed (default: 0)")
-    paper.add_argument("--epochs", type=int, default=40, help="default: 40 (the paper's)")
-    paper.add_argument("--out", default="sklgrad-output", help="output folder")
+    paper.add_argument("--seed", type=_SEED, default=0, help="first seed (default: 0)")
+    paper.add_argument("--epochs", type=_COUNT, default=40, help="default: 40 (the paper's)")
+    paper.add_argument("--out", default="sklgrad-paper", metavar="FOLDER",
+                       help="output folder (default: sklgrad-paper)")
     paper.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     paper.set_defaults(handler=_cmd_paper)
 
     fit = commands.add_parser(
         "fit", help="train on a CSV table and rank its columns",
-        description="Train on DATA.csv to predict --target; print the test score and the "
-                    "ranked inputs; write the history, figures, summary and model to --out.")
+        description="Train on DATA.csv to predict --target; print the test score beside "
+                    "baselines and the ranked inputs; write the history, figures, summary "
+                    "and model (a scikit-learn Pipeline) to --out.")
     _add_table_arguments(fit)
-    fit.add_argument("--test-size", type=float, default=0.25, help="default: 0.25")
-    fit.add_argument("--out", default="sklgrad-output", help="output folder")
+    fit.add_argument("--out", default="sklgrad-fit", metavar="FOLDER",
+                     help="output folder (default: sklgrad-fit)")
     _add_model_options(fit, epochs=200)
     fit.set_defaults(handler=_cmd_fit)
 
     predict = commands.add_parser(
         "predict", help="predict with a model written by 'sklgrad fit'",
-        description="Load MODEL (never running code from it) and predict DATA.csv.")
+        description="Load MODEL (never running code from it) and predict DATA.csv, reading "
+                    "its columns with the types they had when the model was fitted.")
     predict.add_argument("model", metavar="MODEL")
     predict.add_argument("data", metavar="DATA.csv")
-    predict.add_argument("--out", metavar="PRED.csv", help="default: standard output")
+    predict.add_argument("--out", metavar="FOLDER",
+                         help="write FOLDER/predictions.csv (default: standard output)")
+    predict.add_argument("--id", metavar="COLUMN",
+                         help="copy this column of DATA.csv beside the predictions")
+    predict.add_argument("--strict", action="store_true",
+                         help="refuse text values not seen in training (default: warn)")
     predict.set_defaults(handler=_cmd_predict)
 
     select = commands.add_parser(
         "select", help="keep only the columns the network learns from",
-        description="Input simplification: write DATA.csv with only the kept columns (and "
-                    "the target).")
+        description="Input simplification: write FOLDER/reduced.csv, DATA.csv with only the "
+                    "kept columns (and the target), with the held-out score of a linear "
+                    "model on the kept columns and on all of them.")
     _add_table_arguments(select)
-    select.add_argument("--out", required=True, metavar="REDUCED.csv")
+    select.add_argument("--out", default="sklgrad-select", metavar="FOLDER",
+                        help="output folder (default: sklgrad-select)")
     select.add_argument("--threshold", type=_threshold, default="shadow",
                         help="shadow (default), mean, median, 1.5*mean, or a number")
-    select.add_argument("--max-features", type=int, default=None,
+    select.add_argument("--max-features", type=_COUNT, default=None,
                         help="keep at most this many encoded inputs")
-    select.add_argument("--repeats", type=int, default=1,
+    select.add_argument("--repeats", type=_COUNT, default=1,
                         help="networks averaged, with different seeds (default: 1)")
     _add_model_options(select, epochs=100)
     select.set_defaults(handler=_cmd_select)
@@ -359,6 +476,10 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except KeyboardInterrupt:
+        # Training raises the interrupt through; nothing was published to --out.
+        print(f"sklgrad {args.command}: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (UsageError, ValueError, TypeError) as error:
         message = " ".join(str(error).split())
         print(f"sklgrad {args.command}: error: {message}", file=sys.stderr)

@@ -1,11 +1,7 @@
 """The paper's experiment, its replication over seeds, and the files a run writes."""
 
 import json
-import os
-import shutil
-import tempfile
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -100,9 +96,9 @@ def format_replication(summary):
     return "\n".join(lines)
 
 
-def write_outputs(out_dir, estimator, feature_names, summary, *, model_extra=None):
-    """Write the run's files into ``out_dir`` all at once: they are made in a temporary
-    folder beside it and moved in only when every one is written."""
+def write_outputs(out, estimator, feature_names, summary, *, model=None):
+    """Write a run's files into ``out`` (an :class:`~sklgrad._outputs.OutputFolder`) all at
+    once: the history, the figures, ``summary.json`` and, when given, ``model.skops``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -113,31 +109,22 @@ def write_outputs(out_dir, estimator, feature_names, summary, *, model_extra=Non
     from ._display_ranking import ImportanceRankingDisplay
     from ._persistence import save_model
 
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".sklgrad-", dir=out_dir.parent))
-    try:
+    def write(folder):
         history = estimator.importance_history_
         names = [str(n) for n in feature_names]
         frame = pd.DataFrame(history, columns=names)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
-        frame.to_csv(staging / "importance_history.csv")
+        frame.to_csv(folder / "importance_history.csv")
         paper = EpochImportanceDisplay.from_history(history, feature_names=names)
-        paper.figure_.savefig(staging / "importance_by_epoch.png", dpi=100)
+        paper.figure_.savefig(folder / "importance_by_epoch.png", dpi=100)
         lines = ImportanceHistoryDisplay.from_history(history, feature_names=names, top_k=8)
-        lines.figure_.savefig(staging / "top_features_over_epochs.png", dpi=110)
+        lines.figure_.savefig(folder / "top_features_over_epochs.png", dpi=110)
         bars = ImportanceRankingDisplay.from_importances(history[-1], feature_names=names)
-        bars.figure_.savefig(staging / "ranking.png", dpi=110)
+        bars.figure_.savefig(folder / "ranking.png", dpi=110)
         plt.close("all")
-        with open(staging / "summary.json", "w") as handle:
+        with open(folder / "summary.json", "w") as handle:
             json.dump(summary, handle, indent=2)
-        if model_extra is not None:
-            save_model(estimator, staging / "model.sklgrad", extra=model_extra)
-        out_dir.mkdir(exist_ok=True)
-        written = []
-        for path in sorted(staging.iterdir()):
-            os.replace(path, out_dir / path.name)
-            written.append(out_dir / path.name)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if model is not None:
+            save_model(model, folder / "model.skops")
+
+    return out.publish(write)

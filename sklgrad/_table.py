@@ -1,136 +1,135 @@
-"""TableEncoder: a CSV table into numeric model inputs, in a form that saves as JSON.
+"""A CSV table as model inputs, with scikit-learn's own parts.
 
-Numeric columns pass through (the estimators standardize them); text columns are one-hot
-encoded; missing values are imputed only when asked. Everything it learns is plain data,
-so a saved model never needs pickle.
+Numeric columns pass through (the estimators standardize them), text columns are one-hot
+encoded, and missing values are imputed only when asked: a ``ColumnTransformer`` of
+``SimpleImputer`` and ``OneHotEncoder``, so that the command line's model is an ordinary
+Pipeline. The column types found at fit time are read back from that Pipeline when a table
+is predicted, so a text column is read as text even where its values look like numbers.
 """
 
+import csv
+
 import numpy as np
-import pandas as pd
 
 IMPUTE = ("none", "mean", "median")
+NUMERIC, TEXT = "numeric", "text"
 
 
-class TableEncoder:
-    """Encode a DataFrame's columns as numbers, remembering how.
+def table_columns(path):
+    """The header of a CSV file, read without pandas (a fast answer to a wrong --target)."""
+    with open(path, newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def read_table(path, text_columns=()):
+    """Read a CSV file; ``text_columns`` are read as text whatever their values look like."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype={column: str for column in text_columns} or None)
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def split_columns(frame):
+    """(numeric columns, text columns) of a DataFrame, as pandas inferred them."""
+    import pandas as pd
+
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+               or pd.api.types.is_bool_dtype(frame[c])]
+    return numeric, [c for c in frame.columns if c not in numeric]
+
+
+def table_transformer(frame, impute="none", max_categories=50):
+    """A ColumnTransformer for ``frame``'s columns, after checking that it can encode them.
 
     Parameters
     ----------
+    frame : DataFrame
+        The input columns (the target removed).
     impute : {"none", "mean", "median"}, default="none"
-        How to fill missing values: numeric columns with their mean or median, text
-        columns with their most frequent value. "none" refuses missing values, naming the
-        columns.
+        Fill missing numbers with the mean or median, missing text with the most frequent
+        value; "none" refuses missing values, naming the columns.
     max_categories : int, default=50
-        A text column with more distinct values than this cannot be one-hot encoded.
+        A text column with more distinct values cannot be one-hot encoded (it is refused).
     """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
 
-    def __init__(self, impute="none", max_categories=50):
-        if impute not in IMPUTE:
-            raise ValueError(f"impute must be one of {IMPUTE}; got {impute!r}.")
-        self.impute = impute
-        self.max_categories = max_categories
-
-    def fit(self, frame):
-        if frame.shape[1] == 0:
-            raise ValueError("The table has no input columns.")
-        missing = [str(c) for c in frame.columns if frame[c].isna().any()]
-        if missing and self.impute == "none":
+    if frame.shape[1] == 0:
+        raise ValueError("The table has no input columns.")
+    empty = [c for c in frame.columns if frame[c].isna().all()]
+    if empty:
+        raise ValueError(f"Column(s) {', '.join(empty)} have no value at all.")
+    check_missing(frame, impute)
+    numeric, text = split_columns(frame)
+    for column in text:
+        distinct = frame[column].nunique()
+        if distinct > max_categories:
             raise ValueError(
-                f"Missing values in column(s) {', '.join(missing)}: pass --impute median "
-                "(or mean) to fill them, or clean the table."
+                f"Column {column} is not numeric and has {distinct} distinct values (more "
+                f"than {max_categories}): it cannot be one-hot encoded; drop it or convert "
+                "it to numbers."
             )
-        self.columns_ = []
-        for name in frame.columns:
-            column = frame[name]
-            if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-                values = column.astype(float)
-                fill = (values.mean() if self.impute == "mean" else values.median())
-                if column.isna().all():
-                    raise ValueError(f"Column {name!s} has no value at all.")
-                self.columns_.append({"name": str(name), "kind": "numeric",
-                                      "fill": float(fill)})
-                continue
-            text = column.dropna().astype(str)
-            if text.empty:
-                raise ValueError(f"Column {name!s} has no value at all.")
-            categories = sorted(text.unique().tolist())
-            if len(categories) > self.max_categories:
-                raise ValueError(
-                    f"Column {name!s} is not numeric and has {len(categories)} distinct "
-                    f"values (more than {self.max_categories}): it cannot be one-hot encoded; "
-                    "drop it or convert it to numbers."
-                )
-            self.columns_.append({"name": str(name), "kind": "categorical",
-                                  "categories": categories,
-                                  "fill": str(text.mode().iloc[0])})
-        return self
+    onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    steps = []
+    if numeric:
+        steps.append((NUMERIC, "passthrough" if impute == "none"
+                      else SimpleImputer(strategy=impute), numeric))
+    if text:
+        steps.append((TEXT, onehot if impute == "none" else make_pipeline(
+            SimpleImputer(strategy="most_frequent"), onehot), text))
+    return ColumnTransformer(steps, verbose_feature_names_out=False)
 
-    @property
-    def feature_names_(self):
-        """Names of the encoded inputs: a numeric column keeps its name, a text column gives
-        one ``column=value`` input per category."""
-        names = []
-        for spec in self.columns_:
-            if spec["kind"] == "numeric":
-                names.append(spec["name"])
-            else:
-                names += [f"{spec['name']}={value}" for value in spec["categories"]]
-        return names
 
-    @property
-    def source_columns_(self):
-        """For each encoded input, the table column it comes from."""
-        sources = []
-        for spec in self.columns_:
-            width = 1 if spec["kind"] == "numeric" else len(spec["categories"])
-            sources += [spec["name"]] * width
-        return sources
+def check_missing(frame, impute):
+    missing = [str(c) for c in frame.columns if frame[c].isna().any()]
+    if missing and impute == "none":
+        raise ValueError(f"Missing values in column(s) {', '.join(missing)}: pass --impute "
+                         "median (or mean) to fill them, or clean the table.")
+    return {column: int(frame[column].isna().sum()) for column in missing}
 
-    def transform(self, frame):
-        absent = [spec["name"] for spec in self.columns_ if spec["name"] not in frame.columns]
-        if absent:
-            raise ValueError(f"The table lacks the column(s) the model was fitted on: "
-                             f"{', '.join(absent)}.")
-        parts = []
-        for spec in self.columns_:
-            column = frame[spec["name"]]
-            if column.isna().any() and self.impute == "none":
-                raise ValueError(f"Missing values in column {spec['name']}: the model was "
-                                 "fitted without imputation.")
-            if spec["kind"] == "numeric":
-                try:
-                    values = pd.to_numeric(column).astype(float)
-                except (TypeError, ValueError) as error:
-                    raise ValueError(f"Column {spec['name']} should be numeric.") from error
-                parts.append(values.fillna(spec["fill"]).to_numpy()[:, np.newaxis])
-            else:
-                text = column.astype(object).where(column.notna(), spec["fill"]).astype(str)
-                parts.append((text.to_numpy()[:, np.newaxis]
-                              == np.asarray(spec["categories"], dtype=object)).astype(float))
-        return np.hstack(parts)
 
-    def fit_transform(self, frame):
-        return self.fit(frame).transform(frame)
+def _encoder(transformer):
+    return transformer[-1] if hasattr(transformer, "steps") else transformer
 
-    def to_dict(self):
-        return {"impute": self.impute, "max_categories": self.max_categories,
-                "columns": self.columns_}
 
-    @classmethod
-    def from_dict(cls, data):
-        encoder = cls(impute=data["impute"], max_categories=int(data["max_categories"]))
-        columns = data["columns"]
-        if not isinstance(columns, list) or not all(
-                isinstance(c, dict) and c.get("kind") in ("numeric", "categorical")
-                for c in columns):
-            raise ValueError("malformed column specification")
-        encoder.columns_ = columns
-        return encoder
+def text_columns(transformer):
+    """The columns a fitted table transformer encodes as text."""
+    return [c for name, _, columns in transformer.transformers_ if name == TEXT
+            for c in columns]
+
+
+def source_columns(transformer):
+    """For each output of a fitted table transformer, the table column it comes from."""
+    sources = []
+    for name, step, columns in transformer.transformers_:
+        if name == NUMERIC:
+            sources += list(columns)
+        elif name == TEXT:
+            for column, categories in zip(columns, _encoder(step).categories_):
+                sources += [column] * len(categories)
+    return sources
+
+
+def unseen_categories(transformer, frame):
+    """{column: (rows with a value unseen at fit time, those values)} for text columns."""
+    unseen = {}
+    for name, step, columns in transformer.transformers_:
+        if name != TEXT:
+            continue
+        for column, categories in zip(columns, _encoder(step).categories_):
+            values = frame[column].dropna().astype(str)
+            new = ~values.isin(categories)
+            if new.any():
+                unseen[column] = (int(new.sum()), sorted(values[new].unique().tolist()))
+    return unseen
 
 
 def importance_by_column(importances, sources):
     """Sum the importances of the encoded inputs over the table column each comes from."""
     totals = {}
-    for value, source in zip(importances, sources):
+    for value, source in zip(np.asarray(importances, dtype=float), sources):
         totals[source] = totals.get(source, 0.0) + float(value)
     return totals

@@ -1,8 +1,10 @@
 """The command line, run as a user runs it: as a subprocess."""
 
+import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import zipfile
@@ -69,12 +71,20 @@ def test_fit_then_predict_on_a_table_with_text_columns(table, tmp_path):
     assert "Summed per table column:" in result.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["importance_by_column"]) == set(frame.columns) - {"species"}
-    assert {"colour=blue", "colour=red"} <= set(summary["final_importances"])
+    assert {"colour_blue", "colour_red"} <= set(summary["final_importances"])
+    assert set(summary["baseline_scores"]) == {"constant", "linear"}
+    assert summary["settings"]["epochs"] == 30 and summary["settings"]["hidden"] == [16]
 
-    result = sklgrad("predict", out / "model.sklgrad", path, "--out", tmp_path / "pred.csv")
+    result = sklgrad("predict", out / "model.skops", path, "--out", tmp_path / "pred")
     assert result.returncode == 0, result.stderr
-    predictions = pd.read_csv(tmp_path / "pred.csv")["predicted_species"]
+    predictions = pd.read_csv(tmp_path / "pred" / "predictions.csv")["predicted"]
     assert len(predictions) == 150 and (predictions == frame["species"]).mean() > 0.8
+
+    # The model is an ordinary Pipeline that loads in Python and predicts the same.
+    from sklgrad import load_model
+    model = load_model(out / "model.skops")
+    assert [name for name, _ in model.steps] == ["table", "network"]
+    np.testing.assert_array_equal(model.predict(frame.drop(columns="species")), predictions)
 
 
 def test_regression_is_inferred_from_a_continuous_target(tmp_path):
@@ -86,15 +96,16 @@ def test_regression_is_inferred_from_a_continuous_target(tmp_path):
                      "--quiet", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("regression: test R^2")
+    assert "baselines: constant" in result.stdout
 
 
 def test_select_writes_the_kept_columns_and_the_target(table, tmp_path):
     path, frame = table
-    reduced = tmp_path / "reduced.csv"
     result = sklgrad("select", path, "--target", "species", "--threshold", "median",
-                     "--epochs", "20", "--quiet", "--out", reduced)
+                     "--epochs", "20", "--quiet", "--out", tmp_path / "sel")
     assert result.returncode == 0, result.stderr
-    kept = pd.read_csv(reduced)
+    assert "held-out score of a linear model" in result.stdout
+    kept = pd.read_csv(tmp_path / "sel" / "reduced.csv")
     assert list(kept.columns)[-1] == "species" and len(kept) == 150
     assert 1 < kept.shape[1] < frame.shape[1]
     assert "Dropped:" in result.stdout
@@ -152,6 +163,8 @@ def test_missing_values_are_imputed_when_asked(table, tmp_path):
     result = sklgrad("fit", tmp_path / "holes.csv", "--target", "species", "--impute",
                      "median", "--epochs", "2", "--quiet", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
+    assert "Imputed (median for numbers, most frequent for text): sepal_width 1 rows, " \
+        "colour 1 rows" in result.stdout
 
 
 def test_foreign_or_tampered_model_files_are_refused(table, tmp_path):
@@ -159,12 +172,133 @@ def test_foreign_or_tampered_model_files_are_refused(table, tmp_path):
     pred = tmp_path / "pred.csv"
     (tmp_path / "notes.txt").write_text("hello")
     _assert_refused(sklgrad("predict", tmp_path / "notes.txt", path, "--out", pred),
-                    "is not an sklgrad model file", pred)
-    # A pickle inside a zip with our member names: never unpickled, refused.
-    with zipfile.ZipFile(tmp_path / "evil.sklgrad", "w") as archive:
-        archive.writestr("model.json", json.dumps({"format": "sklgrad-model"}))
-        archive.writestr("arrays.npz", b"not npz")
-        archive.writestr("weights.pt", b"\x80\x04cos\nsystem\n.")
-    _assert_refused(sklgrad("predict", tmp_path / "evil.sklgrad", path, "--out", pred),
-                    "is not an sklgrad model file", pred)
-    _assert_refused(sklgrad("predict", tmp_path / "absent.sklgrad", path), "no such file")
+                    "is not a model written by 'sklgrad fit'", pred)
+    # A pickle inside a zip with skops's member names: never unpickled, refused.
+    with zipfile.ZipFile(tmp_path / "evil.skops", "w") as archive:
+        archive.writestr("schema.json", json.dumps({"__class__": "system", "__module__": "os",
+                                                    "__loader__": "ObjectNode"}))
+        archive.writestr("0.npy", b"\x80\x04cos\nsystem\n.")
+    _assert_refused(sklgrad("predict", tmp_path / "evil.skops", path, "--out", pred),
+                    "is not a model written by 'sklgrad fit'", pred)
+    _assert_refused(sklgrad("predict", tmp_path / "absent.skops", path), "no such file")
+
+
+# ------------------------------------------------------------------ failures never look like results
+def test_text_columns_are_read_as_they_were_fitted(tmp_path):
+    # A text column with values '1', '2.5' and 'x': a file without 'x' would be read as
+    # numbers ('1' -> 1.0) and match no category. The same rows must get the same predictions.
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    frame = X.set_axis(["a", "b", "c", "d"], axis=1)
+    frame["code"] = np.array(["1", "2.5", "x"])[np.arange(150) % 3]
+    frame["target"] = frame["a"] * 2 + (frame["code"] == "2.5") * 3.0
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    frame[frame["code"] != "x"].to_csv(tmp_path / "numeric_looking.csv", index=False)
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    assert pd.read_csv(tmp_path / "numeric_looking.csv")["code"].dtype.kind == "f"
+    result = sklgrad("fit", tmp_path / "train.csv", "--target", "target", "--epochs", "20",
+                     "--quiet", "--out", tmp_path / "fit")
+    assert result.returncode == 0, result.stderr
+    model = tmp_path / "fit" / "model.skops"
+    a = sklgrad("predict", model, tmp_path / "numeric_looking.csv", "--id", "a")
+    b = sklgrad("predict", model, tmp_path / "all.csv", "--id", "a")
+    assert a.returncode == b.returncode == 0, a.stderr + b.stderr
+    first = pd.read_csv(io.StringIO(a.stdout))
+    second = pd.read_csv(io.StringIO(b.stdout))[frame["code"] != "x"].reset_index(drop=True)
+    np.testing.assert_allclose(first["predicted"], second["predicted"])
+    np.testing.assert_allclose(first["a"], second["a"])
+    # Unseen values: a warning with counts, or an error with --strict.
+    frame.assign(code=np.where(frame["code"] == "x", "y", frame["code"])).to_csv(
+        tmp_path / "unseen.csv", index=False)
+    warned = sklgrad("predict", model, tmp_path / "unseen.csv")
+    assert warned.returncode == 0 and "code: 50 rows ('y')" in warned.stderr
+    _assert_refused(sklgrad("predict", model, tmp_path / "unseen.csv", "--strict"),
+                    "values not seen in training: code: 50 rows")
+
+
+@pytest.mark.parametrize("flag, value", [
+    ("--epochs", "0"), ("--lr", "inf"), ("--lr", "-1"), ("--test-size", "1.5"),
+    ("--seed", "-3"), ("--max-categories", "0"), ("--batch-size", "0"),
+])
+def test_numeric_flags_are_checked_at_parse_time(table, tmp_path, flag, value):
+    path, _ = table
+    result = sklgrad("fit", path, "--target", "species", flag, value, "--out", tmp_path / "o")
+    assert result.returncode == 2 and f"argument {flag}" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "o").exists()
+
+
+def test_paper_seeds_zero_is_a_usage_error():
+    result = sklgrad("paper", "--seeds", "0")
+    assert result.returncode == 2 and "argument --seeds: must be at least 1" in result.stderr
+
+
+def test_training_that_diverges_is_an_error_not_a_result(table, tmp_path):
+    path, _ = table
+    out = tmp_path / "out"
+    _assert_refused(sklgrad("fit", path, "--target", "species", "--lr", "1e300", "--solver",
+                            "sgd", "--epochs", "5", "--quiet", "--out", out),
+                    "Solver produced non-finite parameter weights", out)
+
+
+def test_out_may_not_be_an_input(table, tmp_path):
+    path, _ = table
+    _assert_refused(sklgrad("fit", path, "--target", "species", "--out", path),
+                    "is an input of this run")
+
+
+def test_runs_replace_their_own_files_and_no_stale_file_stays(table, tmp_path):
+    path, _ = table
+    out = tmp_path / "shared"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")  # not sklgrad's: left alone
+    assert sklgrad("fit", path, "--target", "species", "--epochs", "2", "--quiet",
+                   "--out", out).returncode == 0
+    assert (out / "model.skops").exists()
+    assert sklgrad("paper", "--epochs", "2", "--quiet", "--out", out).returncode == 0
+    assert not (out / "model.skops").exists()  # the fit's model is not the paper's
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not [p for p in out.iterdir() if p.name.startswith(".sklgrad-") and p.is_dir()]
+
+
+def test_a_move_that_fails_half_way_leaves_the_previous_run(table, tmp_path, monkeypatch):
+    # A cross-device --out, or any failing rename, in the middle of the switch.
+    from sklgrad import _cli, _outputs
+    path, _ = table
+    out = tmp_path / "out"
+    assert _cli.main(["paper", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    real_replace, calls = os.replace, []
+
+    def failing_replace(src, dst):
+        calls.append(src)
+        if len(calls) == 4:
+            raise OSError(18, "Invalid cross-device link", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(_outputs.os, "replace", failing_replace)
+    assert _cli.main(["paper", "--epochs", "3", "--quiet", "--out", str(out)]) == 2
+    monkeypatch.undo()
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert not [p for p in out.iterdir() if p.is_dir()]
+
+
+def test_sigint_exits_130_and_leaves_out_as_it_was(table, tmp_path):
+    path, _ = table
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text('{"old": true}')
+    (out / ".sklgrad-run.json").write_text('{"files": ["summary.json"]}')
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sklgrad", "fit", str(path), "--target", "species",
+         "--epochs", "100000", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**ENV, "PYTHONUNBUFFERED": "1"})
+    for line in process.stdout:  # wait until training runs
+        if line.startswith("Iteration 3,"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert (out / "summary.json").read_text() == '{"old": true}'
+    assert sorted(p.name for p in out.iterdir()) == [".sklgrad-run.json", "summary.json"]
