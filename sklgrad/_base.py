@@ -75,9 +75,11 @@ def _fit_scaler(X, sample_weight):
     weights, a row of weight 2 counts as two rows, as it does in the loss."""
     scaler = StandardScaler(with_mean=not sp.issparse(X))
     rows = max(1, _CHUNK_ELEMENTS // max(1, X.shape[1]))
-    for start in range(0, X.shape[0], rows):
-        weights = None if sample_weight is None else sample_weight[start:start + rows]
-        scaler.partial_fit(X[start:start + rows], sample_weight=weights)
+    # Overflow on huge values is reported by the caller, naming the column.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, X.shape[0], rows):
+            weights = None if sample_weight is None else sample_weight[start:start + rows]
+            scaler.partial_fit(X[start:start + rows], sample_weight=weights)
     return scaler
 
 
@@ -301,8 +303,9 @@ class _LearningGradientEstimator(BaseEstimator):
         if first_call:
             self.scaler_ = _fit_scaler(X, sample_weight) if self.standardize else None
             if self.scaler_ is not None:
-                bad = ~(np.isfinite(self.scaler_.scale_)
-                        & np.isfinite(self.scaler_.mean_ if self.scaler_.with_mean else 0))
+                bad = ~np.isfinite(self.scaler_.var_)
+                if self.scaler_.with_mean:
+                    bad |= ~np.isfinite(self.scaler_.mean_)
                 if bad.any():
                     raise ValueError(
                         f"The variance of input column {_column_name(self, np.argmax(bad))} "

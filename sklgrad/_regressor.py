@@ -60,10 +60,11 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         if first_call:
             self.n_outputs_ = y.shape[1]
-            self.target_scaler_ = (StandardScaler().fit(y, sample_weight=sample_weight)
-                                   if self.standardize else None)
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.target_scaler_ = (StandardScaler().fit(y, sample_weight=sample_weight)
+                                       if self.standardize else None)
             if self.target_scaler_ is not None and not np.isfinite(
-                    self.target_scaler_.scale_).all():
+                    self.target_scaler_.var_).all():
                 raise ValueError("The variance of y overflows float64: scale y down before "
                                  "fitting.")
         elif y.shape[1] != self.n_outputs_:
