@@ -27,10 +27,10 @@ test: setup
 	  if [ $$status -eq 5 ]; then echo "no test was collected" >&2; exit 1; fi; exit $$status
 
 demo: setup
-	$(BIN)/sklgrad paper --out sklgrad-output
+	$(BIN)/sklgrad paper --out sklgrad-paper
 
 bench: setup
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) sklgrad-output
+	rm -rf $(VENV) sklgrad-paper sklgrad-fit sklgrad-select

@@ -60,7 +60,8 @@ def _captum_importance(method, clf, X, y, task):
     import captum.attr as attr
 
     module = clf.net_.module_.eval()
-    inputs = torch.as_tensor(clf.scaler_.transform(X), dtype=torch.float32)
+    inputs = torch.as_tensor(clf.scaler_.transform(X),
+                             dtype=next(module.parameters()).dtype)
     if task == "classification" and len(clf.classes_) > 2:
         target = torch.as_tensor(np.searchsorted(clf.classes_, y))
     else:

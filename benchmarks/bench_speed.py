@@ -13,11 +13,10 @@ from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
-from skorch import NeuralNet, NeuralNetBinaryClassifier
+from skorch import NeuralNetBinaryClassifier
 from torch import nn
 
 from sklgrad import LearningGradientClassifier
-from sklgrad._loop import LeanEpochMixin
 from sklgrad._modules import MLP
 
 from ._report import interleaved, table
@@ -25,18 +24,16 @@ from ._report import interleaved, table
 LR, MOMENTUM = 0.01, 0.9
 
 
-class _NoCaptureNet(LeanEpochMixin, NeuralNet):
-    """sklgrad's network and epoch loop without the capture."""
-
-
 class _NoCaptureClassifier(LearningGradientClassifier):
-    """sklgrad's estimator and data path, with a skorch net that does not capture."""
+    """sklgrad's estimator and engine with the capture's extra product switched off."""
 
-    def _build_net(self, *args):
-        return _NoCaptureNet(**super()._build_net(*args).get_params(deep=False))
+    def _build_net(self, *args, **kwargs):
+        net = super()._build_net(*args, **kwargs)
+        net.capture = False
+        return net
 
-    def _read_history(self):
-        self.n_iter_ = len(self.net_.history)
+    def _read_history(self, epochs_run):
+        self.n_iter_ = epochs_run
         self.feature_importances_ = None
 
 

@@ -17,6 +17,19 @@ ACTIVATIONS = {
 }
 
 
+def _identity(z):
+    return z
+
+
+# The activations as functions, for the hand-written training step.
+_FUNCTIONS = {
+    "identity": _identity,
+    "logistic": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+}
+
+
 class MLP(nn.Module):
     """A fully connected feed-forward network that outputs raw scores (logits).
 
@@ -40,6 +53,8 @@ class MLP(nn.Module):
 
     def __init__(self, n_features, n_outputs, hidden_layer_sizes=(100,), activation="relu"):
         super().__init__()
+        self.activation = activation
+        self.activation_fn = _FUNCTIONS[activation]
         widths = [n_features, *hidden_layer_sizes]
         layers = []
         for width_in, width_out in zip(widths[:-1], widths[1:]):

@@ -22,6 +22,7 @@ from skorch.callbacks import Callback
 
 from ._capture import IMPORTANCE_KEY, INPUT_KEY, MAGNITUDE_KEY, LearningGradientNet, _leaf_input
 from ._loop import LeanEpochMixin
+from ._modules import MLP
 
 NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
@@ -78,6 +79,91 @@ class TabularLoss(torch.nn.Module):
         return 1.0 / self.n_targets if self.kind == "regression" else 1.0
 
 
+# Multiply an error in place by the activation's derivative, read from the activation's
+# output a: the backward pass needs no autograd graph.
+def _relu_backward(delta, a):
+    delta.masked_fill_(a <= 0, 0.0)
+
+
+def _tanh_backward(delta, a):
+    delta.mul_(1 - a * a)
+
+
+def _logistic_backward(delta, a):
+    delta.mul_(a * (1 - a))
+
+
+_DERIVATIVES = {"relu": _relu_backward, "tanh": _tanh_backward,
+                "logistic": _logistic_backward, "identity": None}
+
+
+def manual_step(net, X, y):
+    """Forward, backward and capture of sklgrad's MLP written out, without autograd.
+
+    The same arithmetic as autograd's (pinned against it in the tests): output error
+    ``delta = f(x) - y`` (the canonical link of each loss), back-propagated layer by layer;
+    each layer's gradient ``delta^T a`` (plus ``alpha * W``), divided by the batch's weight;
+    and one step past the first layer, ``delta1 @ W1``: the learning gradient. The
+    parameters' ``.grad`` are written, so the optimizer updates them as usual. Runs under
+    the caller's ``no_grad``.
+    """
+    kind, n_targets, report_scale, weights, biases, activation, derivative = net.step_plan_
+    target = y[:, :n_targets]
+    sample_weight = y[:, n_targets] if y.shape[1] > n_targets else None
+    inputs, h, last = [X], X, len(weights) - 1
+    for index in range(last):
+        h = activation(torch.addmm(biases[index], h, weights[index].t()))
+        inputs.append(h)
+    out = torch.addmm(biases[last], h, weights[last].t())
+    if kind == "binary":
+        loss_sum = F.binary_cross_entropy_with_logits(
+            out, target, None if sample_weight is None else sample_weight[:, None],
+            reduction="sum")
+        delta = torch.sigmoid(out).sub_(target)
+    elif kind == "multiclass":
+        log_p = torch.log_softmax(out, dim=1)
+        codes = target[:, 0].long()
+        picked = log_p.gather(1, codes[:, None])
+        loss_sum = -(picked.sum() if sample_weight is None
+                     else torch.dot(picked[:, 0], sample_weight))
+        delta = log_p.exp_().scatter_add_(1, codes[:, None], torch.full_like(picked, -1.0))
+    else:
+        delta = out - target
+        squared = delta.square().sum(dim=1)
+        loss_sum = 0.5 * (squared.sum() if sample_weight is None
+                          else torch.dot(squared, sample_weight))
+    if sample_weight is None:
+        weight_sum = float(X.shape[0])
+    else:
+        weight_sum = sample_weight.sum().clamp_min(torch.finfo(X.dtype).tiny)
+        delta = delta * sample_weight[:, None]
+    delta = delta / weight_sum
+    reported = loss_sum / weight_sum * report_scale
+    alpha = net.alpha
+    squares = 0.0
+    for index in range(last, -1, -1):
+        weight = weights[index]
+        grad = torch.mm(delta.t(), inputs[index])
+        if alpha:
+            grad.add_(weight * (alpha / weight_sum))
+            flat = weight.view(-1)
+            squares = squares + torch.dot(flat, flat)
+        weight.grad = grad
+        biases[index].grad = delta.sum(dim=0)
+        if index == 0 and not net.capture:
+            break
+        delta = torch.mm(delta, weight)  # at index 0: dLoss/dx, the learning gradient
+        if index > 0 and derivative is not None:
+            derivative(delta, inputs[index])
+    if alpha:
+        reported = reported + 0.5 * alpha * squares / weight_sum
+    if not net.capture:
+        return {"loss": reported, "y_pred": out}
+    batch_sum = torch.linalg.vector_norm(delta, ord=1, dim=0)
+    batch_sum *= weight_sum
+    return {"loss": reported, "y_pred": out, IMPORTANCE_KEY: batch_sum}
+
+
 class EpochRule(Callback):
     """Runs the estimator's end-of-epoch rule, after the history and the capture are recorded.
 
@@ -101,24 +187,58 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
     """
 
     alpha = 0.0
+    #: Write sklgrad's MLP step out by hand (False: autograd, as for any other module).
+    hand_written_step = True
+    #: Take the learning gradient (False only to measure what the capture costs).
+    capture = True
 
     def initialize_module(self):
         super().initialize_module()
         # Weight matrices carry the L2 penalty; biases do not (as in scikit-learn).
         self.penalized_ = [param for name, param in self.module_.named_parameters()
                            if name.endswith("weight")]
+        self.hand_written_ = self.hand_written_step and isinstance(self.module_, MLP)
+        if self.hand_written_:
+            # What the hand-written step reads at every batch, looked up once.
+            layers = [m for m in self.module_.modules() if isinstance(m, torch.nn.Linear)]
+            self.step_plan_ = (
+                self.criterion__kind, self.criterion__n_targets,
+                1.0 / self.criterion__n_targets if self.criterion__kind == "regression"
+                else 1.0,
+                [layer.weight for layer in layers], [layer.bias for layer in layers],
+                self.module_.activation_fn, _DERIVATIVES[self.module_.activation])
         return self
 
     def get_loss(self, y_pred, y_true, *args, **kwargs):
         loss_sum, weight_sum = self.criterion_(y_pred, y_true)
         return loss_sum / weight_sum
 
+    def train_step(self, batch, **fit_params):
+        # One forward/backward and one optimizer update, without skorch's per-batch
+        # closure, step accumulator and on_grad_computed notification (no callback of
+        # these networks listens to it): on a small network they cost as much as the step.
+        if not self.module_.training:
+            self._set_training(True)
+        if self.hand_written_:
+            X, y = batch
+            if self.device != "cpu":
+                X, y = X.to(self.device), y.to(self.device)
+            with torch.no_grad():
+                step = manual_step(self, X, y)
+                self.optimizer_.update()
+            return step
+        step = self.train_step_single(batch, **fit_params)
+        with torch.no_grad():
+            self.optimizer_.update()
+        return step
+
     def train_step_single(self, batch, **fit_params):
         if not self.module_.training:
             self._set_training(True)
         X, y = batch
-        X = _leaf_input(X, self.device)
         y = y.to(self.device)
+        self.optimizer_.zero_grad(set_to_none=True)
+        X = _leaf_input(X, self.device)
         y_pred = self.module_(X)
         loss_sum, weight_sum = self.criterion_(y_pred, y)
         loss = loss_sum / weight_sum

@@ -17,7 +17,7 @@ from sklgrad import LearningGradientClassifier, LearningGradientSelector
 
 distributed = pytest.importorskip("distributed")
 
-SMALL = dict(hidden_layer_sizes=(4,), max_iter=8, learning_rate_init=0.01, random_state=0)
+SMALL = dict(hidden_layer_sizes=(4,), max_iter=30, learning_rate_init=0.01, random_state=0)
 
 
 def _fit_and_count_threads(X, y):
