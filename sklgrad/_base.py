@@ -10,6 +10,7 @@ import numbers
 import types
 import warnings
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
@@ -355,6 +356,38 @@ class _LearningGradientEstimator(BaseEstimator):
 
     def _train(self, X, y, sample_weight, hidden_layer_sizes, *, continuing, incremental,
                classes):
+        plan = self._plan(X, y, sample_weight, continuing=continuing,
+                          incremental=incremental, classes=classes)
+        net = self.net_ if continuing else self._build_net(
+            plan.X.shape[1], plan.n_outputs, hidden_layer_sizes)
+        net.set_params(batch_size=self._batch_size(plan.X.shape[0]))
+        # skorch's set_params refuses iterator arguments on an initialized net; they are
+        # read when each epoch's iterator is made.
+        net.iterator_train__shuffle = bool(self.shuffle)
+        net.alpha = float(self.alpha)
+        net.iterator_train__generator.manual_seed(plan.seed)
+        rule = self._stopping_rule(plan)
+        epochs_before = len(net.history) if continuing else 0
+        with torch.random.fork_rng(devices=self._fork_rng_devices()):
+            torch.manual_seed(plan.seed)
+            if not continuing:
+                net.initialize()
+                net.module_.to(torch.from_numpy(np.empty(0, plan.dtype)).dtype)
+            epoch_rule = dict(net.callbacks_)["epoch_rule"]
+            if not incremental or not continuing:
+                net.optimizer_ = self._make_optimizer(net.module_)
+            epoch_rule.rule = rule
+            try:
+                net.partial_fit(plan.X, plan.targets,
+                                epochs=1 if incremental else self.max_iter)
+            finally:
+                epoch_rule.rule = None
+        self._finish(net, plan.state, epochs_run=len(net.history) - epochs_before,
+                     converged=rule.converged, incremental=incremental)
+
+    def _plan(self, X, y, sample_weight, *, continuing, incremental, classes):
+        """Everything a fit trains on, validated and prepared: the training rows and targets
+        in the network's precision, the seed, the validation rows, the stopping state."""
         X, y = validate_data(
             self, X, y, reset=not continuing, accept_sparse=("csr", "csc"),
             dtype=(np.float64, np.float32), multi_output=is_regressor(self),
@@ -373,62 +406,48 @@ class _LearningGradientEstimator(BaseEstimator):
             raise ValueError(f"y has values beyond the range of {np.dtype(dtype).name}, in "
                              "which the network computes: scale y down or set "
                              "standardize=True.")
-        seed = self._seed_for_call(first_call=not continuing)
-
-        state = (StoppingState.resume(self) if continuing
-                 else StoppingState(self.early_stopping))
-        validation = None
+        plan = SimpleNamespace(
+            X=X, targets=targets, dtype=dtype, n_outputs=n_outputs,
+            seed=self._seed_for_call(first_call=not continuing),
+            weighted=sample_weight is not None, X_val=None, y_val=None,
+            state=StoppingState.resume(self) if continuing
+            else StoppingState(self.early_stopping))
         if self.early_stopping:
-            X, X_val, targets, y_val = train_test_split(
+            plan.X, plan.X_val, plan.targets, plan.y_val = train_test_split(
                 X, targets, test_size=self.validation_fraction, random_state=self._base_seed,
                 stratify=self._split_stratify(targets))
-            if X_val.shape[0] < 2:
+            if plan.X_val.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
-            validation = partial(self._validation_score, X_val, y_val,
-                                 sample_weight is not None)
-            state.start_validation()
+            plan.state.start_validation()
+        else:
+            plan.state.start_loss_tracking()
+        return plan
 
-        net = self.net_ if continuing else self._build_net(
-            X.shape[1], n_outputs, hidden_layer_sizes)
-        net.set_params(batch_size=self._batch_size(X.shape[0]))
-        # skorch's set_params refuses iterator arguments on an initialized net; they are
-        # read when each epoch's iterator is made.
-        net.iterator_train__shuffle = bool(self.shuffle)
-        net.alpha = float(self.alpha)
-        net.iterator_train__generator.manual_seed(seed)
-        rule = ScikitStoppingRule(
-            state, tol=self.tol, n_iter_no_change=self.n_iter_no_change, n_train=X.shape[0],
+    def _stopping_rule(self, plan, validation=None):
+        if validation is None and plan.X_val is not None:
+            validation = partial(self._validation_score, plan.X_val, plan.y_val,
+                                 plan.weighted)
+        return ScikitStoppingRule(
+            plan.state, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            n_train=plan.X.shape[0],
             lr_schedule=self.learning_rate if self.solver == "sgd" else "constant",
             learning_rate_init=self.learning_rate_init, power_t=self.power_t,
             validation=validation, verbose=bool(self.verbose),
         )
-        epochs_before = len(net.history) if continuing else 0
-        with torch.random.fork_rng(devices=self._fork_rng_devices()):
-            torch.manual_seed(seed)
-            if not continuing:
-                net.initialize()
-                net.module_.to(torch.from_numpy(np.empty(0, dtype)).dtype)
-            epoch_rule = dict(net.callbacks_)["epoch_rule"]
-            if not incremental or not continuing:
-                net.optimizer_ = self._make_optimizer(net.module_)
-            epoch_rule.rule = rule
-            try:
-                net.partial_fit(X, targets, epochs=1 if incremental else self.max_iter)
-            finally:
-                epoch_rule.rule = None
-        epochs_run = len(net.history) - epochs_before
+
+    def _finish(self, net, state, *, epochs_run, converged, incremental):
+        """Commit a trained network and its stopping state as the fitted attributes."""
         if self.early_stopping and state.best_state is not None:
             net.module_.load_state_dict(state.best_state)  # scikit-learn's best weights
-
         self.net_ = net
         state.commit(self)
         self._read_history(epochs_run)
-        if (not incremental and not rule.converged and self.tol is not None
+        if (not incremental and not converged and self.tol is not None
                 and epochs_run == self.max_iter):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4,
+                "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=5,
             )
 
     def _read_history(self, epochs_run):

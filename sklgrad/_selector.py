@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, check_scalar, validate_dat
 
 from ._classifier import LearningGradientClassifier
 from ._regressor import LearningGradientRegressor
+from ._stacked import can_stack, fit_stacked
 
 SHADOW = "shadow"
 
@@ -264,15 +265,25 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         rng = check_random_state(self.random_state)
         return rng.randint(np.iinfo(np.int32).max, size=self.n_repeats).tolist()
 
-    def _fit_one(self, estimator, X, y, seed, shadow_rng, **fit_params):
-        estimator = clone(estimator)
-        if seed is not None and "random_state" in estimator.get_params():
-            estimator.set_params(random_state=seed)
-        if shadow_rng is not None:
-            shadows = _shadow_columns(X, shadow_rng)
-            X = sp.hstack([X, shadows]).tocsr() if sp.issparse(X) else np.hstack([X, shadows])
-        estimator.fit(X, y, **fit_params)
-        return estimator
+    def _fit_repeats(self, estimator, X, y, seeds, shadow_rng, **fit_params):
+        """One fitted clone of ``estimator`` per seed (each on X and its own shadows when
+        ``shadow_rng`` is given). sklgrad networks that differ only in their seed train as
+        one stacked model: each ends as its separate fit would, at a fraction of the time."""
+        estimators, inputs = [], []
+        for seed in seeds:
+            clone_ = clone(estimator)
+            if seed is not None and "random_state" in clone_.get_params():
+                clone_.set_params(random_state=seed)
+            X_k = X
+            if shadow_rng is not None:
+                shadows = _shadow_columns(X, shadow_rng)
+                X_k = (sp.hstack([X, shadows]).tocsr() if sp.issparse(X)
+                       else np.hstack([X, shadows]))
+            estimators.append(clone_)
+            inputs.append(X_k)
+        if set(fit_params) <= {"sample_weight"} and can_stack(estimators, inputs):
+            return fit_stacked(estimators, inputs, y, fit_params.get("sample_weight"))
+        return [est.fit(X_k, y, **fit_params) for est, X_k in zip(estimators, inputs)]
 
     def _check_prefit_estimator(self):
         try:
@@ -329,9 +340,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             X_shadow = X_checked if sp.issparse(X_checked) else np.asarray(X_checked)
             scores = self._fit_shadow_rounds(X_shadow, y, **fit_params)
         else:
-            estimator = self._default_estimator(y)
-            self.estimators_ = [self._fit_one(estimator, X_fit, y, seed, None, **fit_params)
-                                for seed in self._seeds()]
+            self.estimators_ = self._fit_repeats(self._default_estimator(y), X_fit, y,
+                                                 self._seeds(), None, **fit_params)
             scores = self._scores()
         if not shadow and scores.shape[1] != n_features:
             raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
@@ -360,8 +370,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         seeds = self._seeds()
         alive = np.arange(X.shape[1])
         for round_ in range(self.shadow_rounds):
-            self.estimators_ = [self._fit_one(estimator, X[:, alive], y, seed, rng,
-                                              **fit_params) for seed in seeds]
+            self.estimators_ = self._fit_repeats(estimator, X[:, alive], y, seeds, rng,
+                                                 **fit_params)
             scores = self._scores()
             if scores.shape[1] != 2 * len(alive):
                 raise ValueError(f"The estimator reports {scores.shape[1]} importances for "

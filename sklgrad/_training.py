@@ -321,6 +321,12 @@ class StoppingState:
         if self.validation_scores is None:
             self.validation_scores, self.best_validation_score = [], -np.inf
 
+    def start_loss_tracking(self):
+        """Early stopping switched off: track the training loss from here (scikit-learn
+        would fail comparing it with the ``best_loss_`` of None it keeps then)."""
+        if self.best_loss is None:
+            self.best_loss = np.inf
+
 
 class ScikitStoppingRule:
     """scikit-learn's end-of-epoch rule for its stochastic solvers, for one ``fit`` call.
@@ -367,8 +373,26 @@ class ScikitStoppingRule:
     def __call__(self, net):
         loss = float(net.history[-1, "train_loss"])
         epoch = len(net.history)
-        if not np.isfinite(loss) or not all(
-                bool(torch.isfinite(p).all()) for p in net.module_.parameters()):
+        if not all(bool(torch.isfinite(p).all()) for p in net.module_.parameters()):
+            loss = float("nan")
+        score = None if self.validation is None else float(self.validation(net.module_))
+        learning_rate = net.optimizer_.param_groups[0]["lr"]
+        new_rate, stop = self.end_epoch(loss, epoch, learning_rate, score, lambda: {
+            name: tensor.detach().clone() for name, tensor in net.module_.state_dict().items()})
+        if new_rate != learning_rate:
+            for group in net.optimizer_.param_groups:
+                group["lr"] = new_rate
+        if stop:
+            raise TrainingConverged(stop)
+
+    def end_epoch(self, loss, epoch, learning_rate, score=None, snapshot=None):
+        """The rule for one network at the end of one epoch, without the network.
+
+        ``loss`` is the epoch's mean loss (NaN if the weights are not finite), ``score`` the
+        validation score with early stopping, ``snapshot()`` copies the weights. Returns
+        ``(learning rate for the next epoch, stop message or None)``.
+        """
+        if not np.isfinite(loss):
             raise ValueError(
                 f"{NON_FINITE_MESSAGE} The training loss was {loss} in epoch {epoch}: lower "
                 "learning_rate_init, or scale the inputs (standardize=True)."
@@ -378,30 +402,28 @@ class ScikitStoppingRule:
         state.t += self.n_train
         if self.verbose:
             print(f"Iteration {epoch}, loss = {loss:.8f}")
-        self.update_no_improvement_count(loss, net)
+        self.update_no_improvement_count(loss, score, epoch, snapshot)
         if self.lr_schedule == "invscaling":
-            self.set_learning_rate(
-                net, self.learning_rate_init / (state.t + 1) ** self.power_t)
+            learning_rate = self.learning_rate_init / (state.t + 1) ** self.power_t
         if self.tol is not None and state.no_improvement_count > self.n_iter_no_change:
-            subject = ("Validation score did not improve" if self.validation is not None
+            subject = ("Validation score did not improve" if score is not None
                        else "Training loss did not improve")
             message = (f"{subject} more than tol={self.tol:f} for {self.n_iter_no_change} "
                        "consecutive epochs.")
-            learning_rate = net.optimizer_.param_groups[0]["lr"]
             if self.lr_schedule != "adaptive" or learning_rate <= 1e-6:
                 if self.verbose:
                     print(message + " Stopping.")
                 self.converged = True
-                raise TrainingConverged(message)
-            self.set_learning_rate(net, learning_rate / 5.0)
+                return learning_rate, message
+            learning_rate /= 5.0
             state.no_improvement_count = 0
             if self.verbose:
-                print(f"{message} Setting learning rate to {learning_rate / 5.0:f}")
+                print(f"{message} Setting learning rate to {learning_rate:f}")
+        return learning_rate, None
 
-    def update_no_improvement_count(self, loss, net):
+    def update_no_improvement_count(self, loss, score, epoch, snapshot):
         state, tol = self.state, self.tol or 0.0
-        if self.validation is not None:
-            score = float(self.validation(net.module_))
+        if score is not None:
             state.validation_scores.append(score)
             if self.verbose:
                 print(f"Validation score: {score:f}")
@@ -411,9 +433,8 @@ class ScikitStoppingRule:
                 state.no_improvement_count = 0
             if score > state.best_validation_score:
                 state.best_validation_score = score
-                state.best_epoch = len(net.history) - 1
-                state.best_state = {name: tensor.detach().clone() for name, tensor
-                                    in net.module_.state_dict().items()}
+                state.best_epoch = epoch - 1
+                state.best_state = snapshot()
         else:
             if loss > state.best_loss - tol:
                 state.no_improvement_count += 1
@@ -421,11 +442,6 @@ class ScikitStoppingRule:
                 state.no_improvement_count = 0
             if loss < state.best_loss:
                 state.best_loss = loss
-
-    @staticmethod
-    def set_learning_rate(net, learning_rate):
-        for group in net.optimizer_.param_groups:
-            group["lr"] = learning_rate
 
 
 class NetSnapshot:

@@ -156,7 +156,7 @@ def test_a_model_file_loads_in_a_fresh_process(saved, iris):
     clf, path = saved
     code = ("import sys, numpy as np; from sklearn.datasets import load_iris; "
             "from sklgrad import load_model; X, _ = load_iris(return_X_y=True); "
-            f"print(load_model(sys.argv[1]).predict(X[:5]).tolist())")
+            "print(load_model(sys.argv[1]).predict(X[:5]).tolist())")
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                             text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.stdout.strip() == str(clf.predict(iris[0][:5]).tolist())

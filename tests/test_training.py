@@ -54,3 +54,66 @@ def test_other_modules_keep_the_autograd_path():
                               criterion=torch.nn.CrossEntropyLoss, max_epochs=2,
                               train_split=None, verbose=0).fit(X, y)
     assert len(net.history[:, "learning_gradient"]) == 2
+
+
+# ---------------------------------------------------------------- stacked networks
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+@pytest.mark.parametrize("params", [
+    dict(solver="sgd", tol=None, max_iter=6, alpha=0.01),
+    dict(solver="adam", max_iter=40, tol=1e-3, n_iter_no_change=2),
+    dict(solver="sgd", learning_rate="adaptive", max_iter=30, tol=1e-2, n_iter_no_change=1),
+    dict(solver="adam", early_stopping=True, validation_fraction=0.2, max_iter=30,
+         n_iter_no_change=2, activation="tanh"),
+])
+def test_stacked_networks_end_as_their_separate_fits(kind, params):
+    from sklearn.base import clone
+
+    from sklgrad._stacked import can_stack, fit_stacked
+    cls = LearningGradientRegressor if kind == "regression" else LearningGradientClassifier
+    X, y = _data(kind)
+    weights = np.random.RandomState(2).uniform(0.5, 2.0, len(X))
+    base = cls(hidden_layer_sizes=(5,), batch_size=16, learning_rate_init=0.05, **params)
+    seeds = [3, 11, 7, 0]
+    stacked = [clone(base).set_params(random_state=s) for s in seeds]
+    assert can_stack(stacked, [X] * 4)
+    fit_stacked(stacked, [X] * 4, y, weights)
+    for seed, mine in zip(seeds, stacked):
+        alone = clone(base).set_params(random_state=seed).fit(X, y, sample_weight=weights)
+        assert mine.n_iter_ == alone.n_iter_ and mine.t_ == alone.t_
+        np.testing.assert_allclose(mine.importance_history_, alone.importance_history_,
+                                   atol=1e-5)
+        np.testing.assert_allclose(mine.loss_curve_, alone.loss_curve_, rtol=1e-5)
+        for a, b in zip(mine.net_.module_.parameters(), alone.net_.module_.parameters()):
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(mine.predict(X[:10]), alone.predict(X[:10]), atol=1e-5)
+        # The optimizer state came out too: one more epoch agrees.
+        mine.set_params(early_stopping=False)
+        alone.set_params(early_stopping=False)
+        np.testing.assert_allclose(mine.partial_fit(X, y).loss_curve_,
+                                   alone.partial_fit(X, y).loss_curve_, rtol=1e-5)
+
+
+def test_selector_repeats_train_stacked_and_equal_separate_fits():
+    from sklgrad import LearningGradientSelector
+    X, y = _data("binary")
+    base = LearningGradientClassifier(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    selector = LearningGradientSelector(base, n_repeats=4, random_state=1,
+                                        threshold="shadow").fit(X, y)
+    seeds = np.random.RandomState(1).randint(np.iinfo(np.int32).max, size=4)
+    rng = np.random.RandomState(1)  # the shadows' own stream
+    for seed, fitted in zip(seeds, selector.estimators_):
+        shadows = np.column_stack([rng.permutation(column) for column in X.T])
+        alone = LearningGradientClassifier(hidden_layer_sizes=(5,), max_iter=20,
+                                           random_state=seed).fit(np.hstack([X, shadows]), y)
+        np.testing.assert_allclose(fitted.feature_importances_, alone.feature_importances_,
+                                   atol=1e-5)
+
+
+def test_what_cannot_be_stacked_is_fitted_one_by_one():
+    from sklgrad._stacked import can_stack
+    X, _ = _data("binary")
+    a = LearningGradientClassifier(random_state=0)
+    assert not can_stack([a, LearningGradientClassifier(alpha=0.1, random_state=1)], [X, X])
+    assert not can_stack([a, LearningGradientClassifier(random_state=1)], [X, X[:50]])
+    assert not can_stack([a, LearningGradientClassifier(verbose=1)], [X, X])
+    assert not can_stack([a], [X])
