@@ -26,6 +26,11 @@ def best_of(fn, repeats):
 def interleaved(fns, repeats):
     """Time several callables side by side, interleaved round by round (fair on noisy,
     shared machines); return {name: median seconds}."""
+    return {name: median for name, (median, _, _) in interleaved_spread(fns, repeats).items()}
+
+
+def interleaved_spread(fns, repeats):
+    """As :func:`interleaved`, with the spread: {name: (median, min, max) seconds}."""
     times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
@@ -33,7 +38,13 @@ def interleaved(fns, repeats):
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {name: (statistics.median(values), min(values), max(values))
+            for name, values in times.items()}
+
+
+def spread(median, low, high):
+    """'0.123 (0.110-0.140)': a median with its range, so noise is not read as a change."""
+    return f"{median:.3g} ({low:.3g}-{high:.3g})"
 
 
 def peak_rss_mib():

@@ -9,6 +9,7 @@ not done here: ``alpha`` enters the gradient where scikit-learn puts it (see ``_
 """
 
 import math
+from collections import defaultdict
 
 import torch
 
@@ -21,7 +22,71 @@ def _run(closure):
         return closure()
 
 
-class ScikitSGD(torch.optim.Optimizer):
+class _Optimizer:
+    """The part of ``torch.optim.Optimizer``'s interface that skorch and sklgrad use:
+    ``param_groups``, ``state``, ``step``, ``zero_grad``, ``state_dict``,
+    ``load_state_dict``, with torch's state-dict layout.
+
+    Not a subclass: torch's constructor imports its compiler stack (about 2 s, once per
+    process, which a command line pays on every run) to wrap ``step`` in profiling hooks.
+    """
+
+    def __init__(self, params, defaults):
+        params = list(params)
+        groups = params if params and isinstance(params[0], dict) else [{"params": params}]
+        self.defaults = defaults
+        self.param_groups = [{**defaults, **group, "params": list(group["params"])}
+                             for group in groups]
+        self.state = defaultdict(dict)
+
+    def step(self, closure=None):
+        loss = _run(closure)
+        with torch.no_grad():
+            self.update()
+        return loss
+
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for param in group["params"]:
+                if set_to_none:
+                    param.grad = None
+                elif param.grad is not None:
+                    param.grad.zero_()
+
+    def _params(self):
+        return [param for group in self.param_groups for param in group["params"]]
+
+    def state_dict(self):
+        index = {id(param): i for i, param in enumerate(self._params())}
+        return {
+            "state": {index[id(param)]: dict(values) for param, values in self.state.items()},
+            "param_groups": [{**{k: v for k, v in group.items() if k != "params"},
+                              "params": [index[id(p)] for p in group["params"]]}
+                             for group in self.param_groups],
+        }
+
+    def load_state_dict(self, state_dict):
+        params = self._params()
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+                len(saved["params"]) != len(group["params"])
+                for saved, group in zip(groups, self.param_groups)):
+            raise ValueError("the optimizer state does not match the parameters")
+        for saved, group in zip(groups, self.param_groups):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = defaultdict(dict)
+        for i, values in state_dict["state"].items():
+            param = params[int(i)]
+            self.state[param] = {k: v.to(param.device, param.dtype)
+                                 if isinstance(v, torch.Tensor) else v
+                                 for k, v in values.items()}
+
+    def __repr__(self):
+        settings = {k: v for k, v in self.param_groups[0].items() if k != "params"}
+        return f"{type(self).__name__}({settings})"
+
+
+class ScikitSGD(_Optimizer):
     """Mini-batch SGD with scikit-learn's velocity update (``solver="sgd"``).
 
     ``v = momentum * v - lr * grad``; the step is ``v``, or ``momentum * v - lr * grad``
@@ -30,12 +95,6 @@ class ScikitSGD(torch.optim.Optimizer):
 
     def __init__(self, params, lr=0.1, momentum=0.9, nesterov=True):
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov})
-
-    def step(self, closure=None):
-        loss = _run(closure)
-        with torch.no_grad():
-            self.update()
-        return loss
 
     def update(self):
         """The update itself, under the caller's ``no_grad``: without the closure and the
@@ -47,7 +106,8 @@ class ScikitSGD(torch.optim.Optimizer):
                 continue
             lr, momentum = group["lr"], group["momentum"]
             grads = [p.grad for p in params]
-            velocities = [self._state(p, "velocity") for p in params]
+            velocities = [self.state[p]["velocity"] if p in self.state
+                          else self._state(p, "velocity") for p in params]
             torch._foreach_mul_(velocities, momentum)
             torch._foreach_add_(velocities, grads, alpha=-lr)
             if group["nesterov"]:
@@ -63,7 +123,7 @@ class ScikitSGD(torch.optim.Optimizer):
         return state[key]
 
 
-class ScikitAdam(torch.optim.Optimizer):
+class ScikitAdam(_Optimizer):
     """Adam as scikit-learn writes it (``solver="adam"``).
 
     ``lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)`` and the step is
@@ -72,12 +132,6 @@ class ScikitAdam(torch.optim.Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
-
-    def step(self, closure=None):
-        loss = _run(closure)
-        with torch.no_grad():
-            self.update()
-        return loss
 
     def update(self):
         """The update itself (see :meth:`ScikitSGD.update`)."""

@@ -140,14 +140,18 @@ def manual_step(net, X, y):
     delta = delta / weight_sum
     reported = loss_sum / weight_sum * report_scale
     alpha = net.alpha
-    squares = 0.0
+    if alpha:
+        # The penalty's share of the reported loss, from the weights before this step.
+        norms = torch._foreach_norm(weights)
+        reported = reported + 0.5 * alpha * torch.stack(norms).square().sum() / weight_sum
     for index in range(last, -1, -1):
         weight = weights[index]
         grad = torch.mm(delta.t(), inputs[index])
         if alpha:
-            grad.add_(weight * (alpha / weight_sum))
-            flat = weight.view(-1)
-            squares = squares + torch.dot(flat, flat)
+            if sample_weight is None:
+                grad.add_(weight, alpha=alpha / weight_sum)
+            else:
+                grad.add_(weight * (alpha / weight_sum))
         weight.grad = grad
         biases[index].grad = delta.sum(dim=0)
         if index == 0 and not net.capture:
@@ -155,8 +159,6 @@ def manual_step(net, X, y):
         delta = torch.mm(delta, weight)  # at index 0: dLoss/dx, the learning gradient
         if index > 0 and derivative is not None:
             derivative(delta, inputs[index])
-    if alpha:
-        reported = reported + 0.5 * alpha * squares / weight_sum
     if not net.capture:
         return {"loss": reported, "y_pred": out}
     batch_sum = torch.linalg.vector_norm(delta, ord=1, dim=0)

@@ -183,7 +183,7 @@ def test_foreign_or_tampered_model_files_are_refused(table, tmp_path):
     _assert_refused(sklgrad("predict", tmp_path / "absent.skops", path), "no such file")
 
 
-# ------------------------------------------------------------------ failures never look like results
+# ------------------------------------------------------ failures never look like results
 def test_text_columns_are_read_as_they_were_fitted(tmp_path):
     # A text column with values '1', '2.5' and 'x': a file without 'x' would be read as
     # numbers ('1' -> 1.0) and match no category. The same rows must get the same predictions.
