@@ -388,6 +388,12 @@ class _LearningGradientEstimator(BaseEstimator):
     def _plan(self, X, y, sample_weight, *, continuing, incremental, classes):
         """Everything a fit trains on, validated and prepared: the training rows and targets
         in the network's precision, the seed, the validation rows, the stopping state."""
+        prepared = self._prepare(X, y, sample_weight, continuing=continuing,
+                                 incremental=incremental, classes=classes)
+        return self._plan_from(prepared, continuing=continuing)
+
+    def _prepare(self, X, y, sample_weight, *, continuing, incremental, classes):
+        """Validated, scaled inputs and encoded targets (sets the fitted preprocessing)."""
         X, y = validate_data(
             self, X, y, reset=not continuing, accept_sparse=("csr", "csc"),
             dtype=(np.float64, np.float32), multi_output=is_regressor(self),
@@ -406,16 +412,20 @@ class _LearningGradientEstimator(BaseEstimator):
             raise ValueError(f"y has values beyond the range of {np.dtype(dtype).name}, in "
                              "which the network computes: scale y down or set "
                              "standardize=True.")
+        return SimpleNamespace(X=X, targets=targets, dtype=dtype, n_outputs=n_outputs,
+                               weighted=sample_weight is not None)
+
+    def _plan_from(self, prepared, *, continuing):
+        """The seed, the validation split and the stopping state of one call."""
         plan = SimpleNamespace(
-            X=X, targets=targets, dtype=dtype, n_outputs=n_outputs,
-            seed=self._seed_for_call(first_call=not continuing),
-            weighted=sample_weight is not None, X_val=None, y_val=None,
+            **vars(prepared), seed=self._seed_for_call(first_call=not continuing),
+            X_val=None, y_val=None,
             state=StoppingState.resume(self) if continuing
             else StoppingState(self.early_stopping))
         if self.early_stopping:
             plan.X, plan.X_val, plan.targets, plan.y_val = train_test_split(
-                X, targets, test_size=self.validation_fraction, random_state=self._base_seed,
-                stratify=self._split_stratify(targets))
+                prepared.X, prepared.targets, test_size=self.validation_fraction,
+                random_state=self._base_seed, stratify=self._split_stratify(prepared.targets))
             if plan.X_val.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")

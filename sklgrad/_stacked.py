@@ -13,6 +13,7 @@ the others go on with a smaller stack, so early stopping and ``tol`` work as in 
 fits.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -65,8 +66,17 @@ def fit_stacked(estimators, X_list, y, sample_weight=None):
     """
     first = estimators[0]
     hidden = first._check_params()
-    plans = [est._plan(X, y, sample_weight, continuing=False, incremental=False, classes=None)
-             for est, X in zip(estimators, X_list)]
+    if all(X is X_list[0] for X in X_list):
+        # The same rows for all: validate and scale them once, share the result.
+        prepared = first._prepare(X_list[0], y, sample_weight, continuing=False,
+                                  incremental=False, classes=None)
+        fitted = {k: v for k, v in vars(first).items() if k.endswith("_")}
+        for est in estimators[1:]:
+            est.__dict__.update(copy.deepcopy(fitted))
+        plans = [est._plan_from(prepared, continuing=False) for est in estimators]
+    else:
+        plans = [est._plan(X, y, sample_weight, continuing=False, incremental=False,
+                           classes=None) for est, X in zip(estimators, X_list)]
     device = torch.device(first.device)
     dtype = torch.from_numpy(np.empty(0, plans[0].dtype)).dtype
     stack = _Stack(first, plans, hidden, device, dtype)
@@ -135,8 +145,15 @@ class _Stack:
                   for i in range(len(weights[0]))]
         self.B = [torch.stack([b[i] for b in biases]).to(device, dtype)
                   for i in range(len(biases[0]))]
-        self.X = torch.stack([torch.from_numpy(plan.X) for plan in plans]).to(device)
-        self.Y = torch.stack([torch.from_numpy(plan.targets) for plan in plans]).to(device)
+        # The same training rows for all networks are held once (n, F); otherwise one
+        # copy per network (K, n, F): early stopping splits, shadows.
+        self.shared = all(plan.X is plans[0].X for plan in plans)
+        if self.shared:
+            self.X = torch.from_numpy(plans[0].X).to(device)
+            self.Y = torch.from_numpy(plans[0].targets).to(device)
+        else:
+            self.X = torch.stack([torch.from_numpy(plan.X) for plan in plans]).to(device)
+            self.Y = torch.stack([torch.from_numpy(plan.targets) for plan in plans]).to(device)
         self.X_val = (None if plans[0].X_val is None else
                       torch.stack([torch.from_numpy(p.X_val) for p in plans]).to(device))
         self.generators = [torch.Generator().manual_seed(plan.seed) for plan in plans]
@@ -147,13 +164,17 @@ class _Stack:
         self.t = 0
         self.history = [{"train_loss": [], "importance": [], "magnitude": []} for _ in plans]
 
+    @property
+    def n_rows(self):
+        return self.X.shape[-2]
+
     def params(self):
         return [p for pair in zip(self.W, self.B) for p in pair]
 
     # ---------------------------------------------------------------- training
     def epoch(self):
         """One epoch of every active network; returns (mean losses, |dL/dx| sums)."""
-        n = self.X.shape[1]
+        n = self.n_rows
         rows = torch.arange(len(self.active))[:, None]
         if self.shuffle:
             order = torch.stack([torch.randperm(n, generator=self.generators[k])
@@ -166,12 +187,16 @@ class _Stack:
         self.rates = [self.lr.to(self.device, p.dtype).reshape(-1, *[1] * (p.dim() - 1))
                       for p in self.params()]
         loss_total = torch.zeros(len(self.active), dtype=torch.float64, device=self.device)
-        totals = torch.zeros(len(self.active), self.X.shape[2], dtype=torch.float64,
+        totals = torch.zeros(len(self.active), self.X.shape[-1], dtype=torch.float64,
                              device=self.device)
         with torch.no_grad():
             for start in range(0, n, self.batch_size):
                 index = order[:, start:start + self.batch_size]
-                losses, sums, grads = self.step(self.X[rows, index], self.Y[rows, index])
+                if self.shared:
+                    X, Y = self.X[index], self.Y[index]
+                else:
+                    X, Y = self.X[rows, index], self.Y[rows, index]
+                losses, sums, grads = self.step(X, Y)
                 self.update(grads)
                 loss_total += losses * index.shape[1]
                 totals += sums
@@ -180,10 +205,13 @@ class _Stack:
     def forward(self, X):
         inputs, h, last = [X], X, len(self.W) - 1
         for i in range(last):
-            h = self.activation(torch.baddbmm(self.B[i][:, None, :], h,
-                                              self.W[i].transpose(1, 2)))
+            # matmul lays the transposed weights out for the batched product (faster
+            # than baddbmm on the transposed view).
+            h = self.activation(torch.matmul(h, self.W[i].transpose(1, 2)).add_(
+                self.B[i][:, None, :]))
             inputs.append(h)
-        return inputs, torch.baddbmm(self.B[last][:, None, :], h, self.W[last].transpose(1, 2))
+        return inputs, torch.matmul(h, self.W[last].transpose(1, 2)).add_(
+            self.B[last][:, None, :])
 
     def step(self, X, y):
         """The hand-written step of ``_training.manual_step``, batched over networks."""
@@ -226,7 +254,7 @@ class _Stack:
             grads_W[i], grads_B[i] = grad, delta.sum(dim=1)
             delta = torch.bmm(delta, self.W[i])
             if i > 0 and self.derivative is not None:
-                self.derivative(delta, inputs[i])
+                delta = self.derivative(delta, inputs[i])
         if self.alpha:
             losses = losses + 0.5 * self.alpha * squares / weight_sum
         sums = delta.abs().sum(dim=1).to(torch.float64) * weight_sum[:, None]
@@ -286,7 +314,7 @@ class _Stack:
         history["train_loss"].append(loss)
         history["importance"].append(total / mass if mass > 0
                                      else np.full_like(total, 1.0 / total.size))
-        history["magnitude"].append(total / self.X.shape[1])
+        history["magnitude"].append(total / self.n_rows)
 
     def module_state(self, j, clone=False):
         state = {}
@@ -327,7 +355,8 @@ class _Stack:
         self.W = [W[index] for W in self.W]
         self.B = [B[index] for B in self.B]
         self.moments = [[m[index] for m in group] for group in self.moments]
-        self.X, self.Y = self.X[index], self.Y[index]
+        if not self.shared:
+            self.X, self.Y = self.X[index], self.Y[index]
         if self.X_val is not None:
             self.X_val = self.X_val[index]
         self.lr = self.lr[torch.as_tensor(positions, dtype=torch.long)]
