@@ -26,11 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: name -> (module, heading)
 SECTIONS = {
-    "speed": ("bench_speed", "Fit time against a plain PyTorch loop, skorch and scikit-learn"),
+    "speed": ("bench_speed", "Fit time against scikit-learn's MLP and a plain PyTorch loop; "
+              "stacked repeats; defaults"),
     "selection": ("bench_selection", "Stability of the selection across seeds"),
     "importance": ("bench_importance", "Learning gradients against permutation importance, "
                    "captum, random forests and lassonet"),
     "scaling": ("bench_scaling", "Scale-out and large data"),
+    "cli": ("bench_cli", "Command-line answers"),
 }
 
 INTRO = """# Benchmarks

@@ -282,8 +282,6 @@ def _cmd_fit(args):
 
 
 def _cmd_predict(args):
-    import pandas as pd
-
     from ._persistence import load_model
     from ._table import text_columns, unseen_categories
 
@@ -298,6 +296,8 @@ def _cmd_predict(args):
     except (ValueError, KeyError, AttributeError, TypeError) as error:
         raise UsageError(f"{args.model} is not a model written by 'sklgrad fit' "
                          f"({' '.join(str(error).split())})") from None
+    import pandas as pd
+
     frame = _read_table(args.data, text_columns(table))
     absent = [c for c in target if c not in frame.columns]
     if absent:

@@ -107,12 +107,12 @@ def load_model(path, *, trusted=None):
         If the file is not a model file, is malformed or tampered with, or holds types that
         are not trusted; the message says which.
     """
-    import skops.io as sio
-
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(2, "No such file", path)
-    _check_archive(path)
+    _check_archive(path)  # before importing skops: a wrong file is refused at once
+    import skops.io as sio
+
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as error:

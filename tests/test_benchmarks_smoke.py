@@ -21,7 +21,7 @@ def test_quick_benchmarks_run_and_write_their_page(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     page = out.read_text()
     for heading in ("Finding what matters", "Agreement and stability", "Selection quality",
-                    "Cost", "Fit time against a plain PyTorch loop", "Machine and command"):
+                    "Cost", "Fit time against scikit-learn's MLP", "Machine and command"):
         assert heading in page
     for method in ("permutation (5 repeats)", "captum IntegratedGradients", "lassonet",
                    "random forest (impurity)", "sklgrad (learning gradients)"):
