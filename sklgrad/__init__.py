@@ -18,6 +18,8 @@ _EXPORTS = {
     "ImageImportanceDisplay": "._display_images",
     "ImportanceHistoryDisplay": "._display_history",
     "ImportanceRankingDisplay": "._display_ranking",
+    "LearningComparison": "._comparison",
+    "LearningComparisonDisplay": "._display_comparison",
     "LearningGradientClassifier": "._classifier",
     "LearningGradientMixin": "._capture",
     "LearningGradientNet": "._capture",

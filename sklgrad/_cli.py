@@ -62,6 +62,46 @@ def _batch_size(text):
     return text if text == "auto" else _COUNT(text)
 
 
+def _layers(text):
+    """Hidden layers for --compare: 3, or 64x32 for two layers."""
+    return _hidden(text.replace("x", ","))
+
+
+# --compare NAME=V1,V2: the short names of the command line, and how each value is read.
+_COMPARABLE = {
+    "lr": ("learning_rate_init", _RATE), "learning_rate_init": ("learning_rate_init", _RATE),
+    "hidden": ("hidden_layer_sizes", _layers),
+    "hidden_layer_sizes": ("hidden_layer_sizes", _layers),
+    "batch": ("batch_size", _batch_size), "batch_size": ("batch_size", _batch_size),
+    "epochs": ("max_iter", _COUNT), "max_iter": ("max_iter", _COUNT),
+    "alpha": ("alpha", _number(float, low=0)),
+    "momentum": ("momentum", _number(float, low=0, high=1)),
+    "solver": ("solver", lambda text: _choice(text, ("sgd", "adam"))),
+    "activation": ("activation", lambda text: _choice(
+        text, ("identity", "logistic", "tanh", "relu"))),
+}
+
+
+def _choice(text, options):
+    if text not in options:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(options)}; got {text!r}")
+    return text
+
+
+def _comparison(text):
+    """NAME=V1,V2,...: one parameter and the values to compare (checked at parse time)."""
+    name, _, values = text.partition("=")
+    if name not in _COMPARABLE or not values:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=V1,V2 with NAME among {', '.join(sorted(_COMPARABLE))}; "
+            f"got {text!r}")
+    parameter, parse = _COMPARABLE[name]
+    parsed = [parse(value) for value in values.split(",") if value]
+    if len(parsed) < 2:
+        raise argparse.ArgumentTypeError(f"give at least two values to compare; got {text!r}")
+    return parameter, parsed
+
+
 def _threshold(text):
     try:
         return float(text)
@@ -183,6 +223,51 @@ def _print_ranking(names, importances, by_column=None, top=15):
             print(f"       {column:<30} {value:.4f}")
 
 
+def _compare(args, base, X, y, out, names):
+    """Fit the --compare grid with several seeds; print and write the comparison."""
+    from ._comparison import LearningComparison, setting_label
+    from ._display_comparison import LearningComparisonDisplay
+
+    grid = {parameter: values for parameter, values in args.compare}
+    n_seeds = max(args.seeds, 2) if hasattr(args, "seeds") else 3
+    comparison = LearningComparison(base.set_params(verbose=0), grid, n_seeds=n_seeds,
+                                    random_state=args.seed).fit(X, y)
+    summary = comparison.summary()
+    print(f"Comparison over {len(comparison.settings_)} settings x {n_seeds} seeds "
+          "(held-out score; seed agreement and rank correlation are Spearman correlations "
+          "of the final importances):")
+    print(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    labels = [setting_label(s) for s in comparison.settings_]
+    differs = [f"{labels[a]} vs {labels[b]}" for a in range(len(labels))
+               for b in range(a + 1, len(labels)) if comparison.differs_[a, b]]
+    print("Rankings that differ beyond the seed noise: " + ("; ".join(differs) or "none"))
+
+    def write(folder):
+        import json
+
+        import pandas as pd
+
+        summary.to_csv(folder / "comparison.csv", index=False)
+        networks = pd.DataFrame([
+            {"setting": labels[i], "seed": int(seed), "score": comparison.scores_[i, s],
+             "epochs": int(comparison.n_iter_[i, s]),
+             **dict(zip(map(str, names), comparison.final_importances_[i, s]))}
+            for i in range(len(labels)) for s, seed in enumerate(comparison.seeds_)])
+        networks.to_csv(folder / "comparison_networks.csv", index=False)
+        display = LearningComparisonDisplay.from_comparison(comparison)
+        display.figure_.savefig(folder / "comparison.png", dpi=100)
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+        with open(folder / "summary.json", "w") as handle:
+            json.dump({"settings": _settings(args), "comparison": summary.to_dict("records"),
+                       "rank_correlation": comparison.rank_correlation_.tolist(),
+                       "differs_beyond_seed_noise": differs}, handle, indent=2)
+
+    _print_written(out.publish(write), args.out)
+    return 0
+
+
 def _print_written(written, out):
     print(f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
 
@@ -200,6 +285,15 @@ def _cmd_paper(args):
     )
 
     names = list(load_paper_data()[0].columns)
+    if args.compare:
+        from sklearn.model_selection import train_test_split
+
+        from ._experiment import paper_classifier
+
+        X, y = load_paper_data()
+        # The paper's training part; LearningComparison holds out its own share of it.
+        X, _, y, _ = train_test_split(X, y, test_size=0.25, stratify=y, random_state=args.seed)
+        return _compare(args, paper_classifier(args.seed, args.epochs), X, y, out, names)
     runs = []
     for index in range(args.seeds):
         seed = args.seed + index
@@ -259,6 +353,13 @@ def _cmd_fit(args):
 
     _, task, transformer, imputed, split = _fit_table(args)
     X_train, X_test, y_train, y_test = split
+    if args.compare:
+        import pandas as pd
+
+        encoded = transformer.fit_transform(X_train)
+        names = list(transformer.get_feature_names_out())
+        return _compare(args, _estimator(args, task), pd.DataFrame(encoded, columns=names),
+                        y_train, out, names)
     model = Pipeline([("table", transformer), ("network", _estimator(args, task))])
     model.fit(X_train, y_train)
     network, table = model.named_steps["network"], model.named_steps["table"]
@@ -406,6 +507,15 @@ def _add_model_options(parser, epochs):
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
 
 
+def _add_compare_option(parser):
+    parser.add_argument(
+        "--compare", type=_comparison, action="append", metavar="NAME=V1,V2",
+        help="compare what the network learns from across these values (with several "
+             "seeds each), e.g. lr=0.001,0.01,0.1 or hidden=3,8,64x32; repeat for a grid. "
+             f"NAME: {', '.join(sorted(k for k in _COMPARABLE if '_' not in k))} or the "
+             "estimator's parameter name")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="sklgrad",
@@ -425,6 +535,7 @@ def build_parser():
     paper.add_argument("--out", default="sklgrad-paper", metavar="FOLDER",
                        help="output folder (default: sklgrad-paper)")
     paper.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    _add_compare_option(paper)
     paper.set_defaults(handler=_cmd_paper)
 
     fit = commands.add_parser(
@@ -436,6 +547,7 @@ def build_parser():
     fit.add_argument("--out", default="sklgrad-fit", metavar="FOLDER",
                      help="output folder (default: sklgrad-fit)")
     _add_model_options(fit, epochs=200)
+    _add_compare_option(fit)
     fit.set_defaults(handler=_cmd_fit)
 
     predict = commands.add_parser(

@@ -302,3 +302,28 @@ def test_sigint_exits_130_and_leaves_out_as_it_was(table, tmp_path):
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert (out / "summary.json").read_text() == '{"old": true}'
     assert sorted(p.name for p in out.iterdir()) == [".sklgrad-run.json", "summary.json"]
+
+
+def test_compare_writes_the_comparison_figure_and_table(table, tmp_path):
+    out = tmp_path / "cmp"
+    result = sklgrad("paper", "--epochs", "4", "--seeds", "2", "--compare", "lr=0.01,0.1",
+                     "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "Comparison over 2 settings x 2 seeds" in result.stdout
+    summary = pd.read_csv(out / "comparison.csv")
+    assert list(summary["setting"]) == ["learning_rate_init=0.01", "learning_rate_init=0.1"]
+    networks = pd.read_csv(out / "comparison_networks.csv")
+    assert len(networks) == 4 and "worst area" in networks.columns
+    assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    path, _ = table
+    result = sklgrad("fit", path, "--target", "species", "--epochs", "3", "--quiet",
+                     "--compare", "hidden=3,4x2", "--compare", "solver=sgd,adam",
+                     "--out", tmp_path / "fit")
+    assert result.returncode == 0, result.stderr
+    assert len(pd.read_csv(tmp_path / "fit" / "comparison.csv")) == 4
+
+
+@pytest.mark.parametrize("value", ["lr=0.1", "nope=1,2", "lr=0.1,-1", "solver=sgd,lbfgs"])
+def test_compare_values_are_checked_at_parse_time(value):
+    result = sklgrad("paper", "--compare", value)
+    assert result.returncode == 2 and "argument --compare" in result.stderr
