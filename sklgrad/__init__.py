@@ -27,7 +27,7 @@ _EXPORTS = {
     "LearningGradientRegressor": "._regressor",
     "LearningGradientSelector": "._selector",
     "TRUSTED_TYPES": "._persistence",
-    "TensorBatchIterator": "._data",
+    "TensorBatchIterator": "._engine.data",
     "load_model": "._persistence",
     "save_model": "._persistence",
 }

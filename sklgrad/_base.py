@@ -2,7 +2,7 @@
 
 The estimators hold a fitted skorch network (``net_``) by composition. How a network is
 trained (scikit-learn's loss, penalty and stopping rule inside skorch) lives in
-``_training.py``; this file decides what is trained on, and keeps the fitted state whole: a
+``_engine/``; this file decides what is trained on, and keeps the fitted state whole: a
 fit that fails or is interrupted leaves the estimator exactly as it was before the call.
 """
 
@@ -23,11 +23,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY
-from ._data import TensorBatchIterator, dense_chunks
-from ._modules import ACTIVATIONS, MLP
-from ._optimizers import ScikitAdam, ScikitSGD
-from ._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
-from ._training import (
+from ._engine.data import TensorBatchIterator, dense_chunks
+from ._engine.optimizers import ScikitAdam, ScikitSGD
+from ._engine.training import (
     EpochRule,
     NetSnapshot,
     ScikitStoppingRule,
@@ -37,6 +35,8 @@ from ._training import (
     net_state,
     restore_net,
 )
+from ._modules import ACTIVATIONS, MLP
+from ._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
 
 _OPTIMIZERS = {cls.__name__: cls for cls in (ScikitAdam, ScikitSGD)}
 

@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
 from ._display_utils import check_names
-from ._stacked import can_stack, fit_stacked
+from ._engine.stacked import can_stack, fit_stacked
 
 
 def _key(setting):

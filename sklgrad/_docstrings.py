@@ -6,13 +6,22 @@ PARAMETERS_DOC = """\
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Non-linearity of the hidden layers.
     solver : {"sgd", "adam"}, default="adam"
-        Mini-batch optimizer.
+        Mini-batch optimizer, with scikit-learn's update rules.
     alpha : float, default=1e-4
-        L2 penalty (weight decay) on the weights; biases are not penalized.
+        L2 penalty, as scikit-learn's: ``alpha * W / n`` is added to the gradient of a batch
+        of ``n`` rows (of total sample weight ``n``) and ``0.5 * alpha * ||W||^2 / n`` to its
+        loss; biases are not penalized.
     batch_size : int or "auto", default="auto"
         Rows per mini-batch; "auto" is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Schedule of the "sgd" solver, as scikit-learn's: "invscaling" sets the rate to
+        ``learning_rate_init / (t + 1) ** power_t`` after each epoch (t: samples seen);
+        "adaptive" divides it by 5 whenever the stopping rule would stop, and stops once it
+        is at most 1e-6.
     learning_rate_init : float, default=1e-3
         Step size.
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule.
     max_iter : int, default=200
         Epochs to train (each row visited once per epoch) unless training converges first.
     shuffle : bool, default=True
@@ -22,21 +31,26 @@ PARAMETERS_DOC = """\
         global torch random state is left untouched. The same integer gives the same
         importances, bit for bit, on CPU.
     tol : float or None, default=1e-4
-        Training stops when the monitored loss (the training loss, or the validation loss
-        with ``early_stopping``) has not improved by ``tol`` for ``n_iter_no_change``
-        epochs. ``None`` trains for exactly ``max_iter`` epochs.
+        scikit-learn's stopping rule: an epoch whose training loss is not below
+        ``best_loss_ - tol`` (with ``early_stopping``: whose validation score is not above
+        ``best_validation_score_ + tol``) counts as no improvement, and training stops when
+        more than ``n_iter_no_change`` such epochs follow one another. ``None`` trains for
+        exactly ``max_iter`` epochs.
     verbose : int, default=0
-        Print a line per epoch (loss and duration) when positive.
+        Print scikit-learn's line per epoch (and the stopping messages) when positive.
     warm_start : bool, default=False
-        Continue training from the fitted network on the next ``fit`` instead of starting
-        over; the histories are appended to.
+        Continue training the fitted network on the next ``fit`` (with a new optimizer made
+        from the current parameters, as scikit-learn does) instead of starting over; the
+        histories are appended to. ``hidden_layer_sizes``, ``activation``, ``standardize``
+        and ``device`` cannot change then.
     momentum : float, default=0.9
         Momentum of the "sgd" solver.
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with the "sgd" solver.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows (stratified for classification), stop
-        when the validation loss stops improving and restore the best weights.
+        when the validation score (accuracy or R^2) stops improving by ``tol`` and restore
+        the best epoch's weights (``best_epoch_`` says which).
     validation_fraction : float, default=0.1
         Share of rows held out with ``early_stopping``.
     beta_1 : float, default=0.9
@@ -45,14 +59,17 @@ PARAMETERS_DOC = """\
         Adam's decay rate of the second moment.
     epsilon : float, default=1e-8
         Adam's numerical-stability term.
-    n_iter_no_change : int, default=10
-        Epochs without improvement by ``tol`` before training stops.
+    n_iter_no_change : int or np.inf, default=10
+        Epochs without improvement by ``tol`` tolerated before training stops; ``np.inf``
+        never stops.
     standardize : bool, default=True
         Standardize each input (zero mean, unit variance, learned in the first ``fit``).
         Learning gradients are then per standard deviation of each input, so a change of
         units does not change them; without it, a variable's share scales with ``1/units``.
     device : str, default="cpu"
         Torch device to train on, e.g. "cuda". Fitted attributes are NumPy arrays either way.
+        On the CPU the network computes in X's precision (float64 or float32), as
+        scikit-learn's MLP does; on a GPU, in float32.
 """
 
 ATTRIBUTES_DOC = """\
@@ -63,20 +80,33 @@ ATTRIBUTES_DOC = """\
     feature_importances_ : ndarray of shape (n_features_in_,)
         Each input variable's share of the learning gradient in the last epoch (float64,
         sums to 1): ``importance_history_[-1]``.
-    importance_history_ : ndarray of shape (n_iter_, n_features_in_)
-        One row per epoch: the sum over the epoch's training examples of |dLoss/dx|,
-        normalized to sum to 1.
-    gradient_magnitude_history_ : ndarray of shape (n_iter_, n_features_in_)
+    importance_history_ : ndarray of shape (n_epochs, n_features_in_)
+        One row per epoch of every ``fit``/``partial_fit`` call of this network: the sum over
+        the epoch's training examples of |dLoss/dx|, normalized to sum to 1.
+    gradient_magnitude_history_ : ndarray of shape (n_epochs, n_features_in_)
         One row per epoch: the mean |dLoss/dx| per example, not normalized (the size of the
         learning signal).
     n_iter_ : int
-        Epochs trained, over all calls to ``fit``/``partial_fit`` of this network.
+        Epochs trained by the last call (1 after ``partial_fit``), as scikit-learn counts.
+    loss_ : float
+        The last epoch's loss.
     loss_curve_ : list of float
-        Mean training loss of each epoch.
-    validation_loss_curve_ : list of float or None
-        Validation loss of each epoch with ``early_stopping``, else None.
-    net_ : LearningGradientNet
-        The fitted skorch network; ``net_.module_`` is the torch module.
+        Mean training loss (with the ``alpha`` term) of every epoch of every call.
+    t_ : int
+        Training samples seen, over all calls.
+    best_loss_ : float or None
+        The lowest training loss, without ``early_stopping`` (None with it).
+    validation_scores_ : list of float or None
+        Validation score (accuracy or R^2) of each epoch with ``early_stopping``.
+    best_validation_score_ : float or None
+        The best validation score, with ``early_stopping``.
+    best_epoch_ : int or None
+        With ``early_stopping``: the index in ``importance_history_`` of the epoch whose
+        weights the network holds (``importance_history_[best_epoch_]`` are that epoch's
+        importances; ``feature_importances_`` are the last epoch's).
+    net_ : skorch NeuralNet
+        The fitted skorch network; ``net_.module_`` is the torch module. Saved (pickle,
+        skops) as plain arrays: weights, optimizer state and the per-epoch history.
     scaler_ : StandardScaler or None
         The scaler of the inputs when ``standardize=True``.
 """
@@ -89,6 +119,12 @@ NOTES_DOC = """\
     gradient of the batch loss gives each example's gradient divided by the batch size; it
     is multiplied back, so the figures do not depend on the batch size. The cost is one
     extra matrix product per step, and no pass over the data after training.
+
+    Same name, same behaviour: the parameters and fitted attributes shared with
+    :class:`sklearn.neural_network.MLPClassifier` mean what they mean there (the loss, the
+    ``alpha`` scaling, the optimizers' updates, the schedules, the stopping rule, the
+    initialization); the few differences are listed in ``docs/api.md``. A fit that fails
+    or is interrupted leaves the estimator as it was before the call.
 
     References: the paper "learning gradients" summarized in the project's documentation
     (``docs/method.md``).

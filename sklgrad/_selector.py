@@ -15,8 +15,8 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from ._classifier import LearningGradientClassifier
+from ._engine.stacked import can_stack, fit_stacked
 from ._regressor import LearningGradientRegressor
-from ._stacked import can_stack, fit_stacked
 
 SHADOW = "shadow"
 

@@ -209,3 +209,15 @@ def test_standardize_makes_importances_unit_free(cancer):
     a = LearningGradientClassifier(**FAST).fit(X, y)
     b = LearningGradientClassifier(**FAST).fit(X * 1000.0, y)
     np.testing.assert_allclose(a.feature_importances_, b.feature_importances_, rtol=1e-4)
+
+
+@pytest.mark.parametrize("cls", [LearningGradientClassifier, LearningGradientRegressor])
+def test_every_fitted_attribute_is_documented(cls):
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    if cls is LearningGradientClassifier:
+        y = y > 0
+    fitted = cls(hidden_layer_sizes=(3,), max_iter=3, early_stopping=True,
+                 random_state=0).fit(X, y)
+    public = [name for name in vars(fitted) if name.endswith("_") and not name.startswith("_")]
+    for name in public:
+        assert f"    {name} :" in cls.__doc__, name

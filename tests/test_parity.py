@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
-from sklgrad._training import ScikitStoppingRule, StoppingState
+from sklgrad._engine.training import ScikitStoppingRule, StoppingState
 
 SHARED = dict(hidden_layer_sizes=(5,), batch_size=16, shuffle=False, random_state=0)
 

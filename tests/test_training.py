@@ -6,7 +6,7 @@ import torch
 from sklearn.datasets import make_classification, make_regression
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
-from sklgrad._training import TabularNet
+from sklgrad._engine.training import TabularNet
 
 
 def _data(kind):
@@ -68,7 +68,7 @@ def test_other_modules_keep_the_autograd_path():
 def test_stacked_networks_end_as_their_separate_fits(kind, params):
     from sklearn.base import clone
 
-    from sklgrad._stacked import can_stack, fit_stacked
+    from sklgrad._engine.stacked import can_stack, fit_stacked
     cls = LearningGradientRegressor if kind == "regression" else LearningGradientClassifier
     X, y = _data(kind)
     weights = np.random.RandomState(2).uniform(0.5, 2.0, len(X))
@@ -110,7 +110,7 @@ def test_selector_repeats_train_stacked_and_equal_separate_fits():
 
 
 def test_what_cannot_be_stacked_is_fitted_one_by_one():
-    from sklgrad._stacked import can_stack
+    from sklgrad._engine.stacked import can_stack
     X, _ = _data("binary")
     a = LearningGradientClassifier(random_state=0)
     assert not can_stack([a, LearningGradientClassifier(alpha=0.1, random_state=1)], [X, X])

@@ -21,17 +21,17 @@ import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 
-from ._modules import _FUNCTIONS, MLP
-from ._optimizers import ScikitAdam, ScikitSGD
-from ._training import _DERIVATIVES, restore_net
+from .._modules import _FUNCTIONS, MLP
+from .optimizers import ScikitAdam, ScikitSGD
+from .training import _DERIVATIVES, restore_net
 
 _OPTIMIZERS = {cls.__name__: cls for cls in (ScikitAdam, ScikitSGD)}
 
 
 def can_stack(estimators, X_list):
     """Whether these unfitted estimators can train as one stacked model on these inputs."""
-    from ._classifier import LearningGradientClassifier
-    from ._regressor import LearningGradientRegressor
+    from .._classifier import LearningGradientClassifier
+    from .._regressor import LearningGradientRegressor
 
     if len(estimators) < 2 or any(sp.issparse(X) for X in X_list):
         return False

@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 from skorch.callbacks import Callback
 
-from ._capture import IMPORTANCE_KEY, INPUT_KEY, MAGNITUDE_KEY, LearningGradientNet, _leaf_input
-from ._loop import LeanEpochMixin
-from ._modules import MLP
+from .._capture import IMPORTANCE_KEY, INPUT_KEY, MAGNITUDE_KEY, LearningGradientNet, _leaf_input
+from .._modules import MLP
+from .loop import LeanEpochMixin
 
 NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
