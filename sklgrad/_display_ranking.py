@@ -8,9 +8,11 @@ from ._display_utils import check_names, find_learning_model, new_axes
 class ImportanceRankingDisplay:
     """Sorted horizontal bars of the most important input variables.
 
-    Use :meth:`from_estimator` or :meth:`from_importances`. For a selector fitted with
-    ``n_repeats > 1`` the bars carry the standard deviation across seeds, and the
-    selector's threshold is drawn as a vertical line.
+    Use :meth:`from_estimator` or :meth:`from_importances`. For a selector the bars of the
+    kept variables are colored and the dropped ones grey (so ``max_features`` shows even
+    where a dropped variable is above the threshold), the threshold in force is drawn as a
+    vertical line (for ``threshold="shadow"``: the largest shadow importance), and with
+    ``n_repeats > 1`` the bars carry the standard deviation across seeds.
 
     Parameters
     ----------
@@ -22,6 +24,10 @@ class ImportanceRankingDisplay:
         Error bars.
     threshold : float, default=None
         A selection threshold to draw.
+    support : array-like of bool of shape (n_features,), default=None
+        Which variables are kept: kept bars in the main color, dropped ones in grey.
+    threshold_label : str, default=None
+        Legend text of the threshold's line.
 
     Attributes
     ----------
@@ -33,6 +39,8 @@ class ImportanceRankingDisplay:
         The threshold's line.
     features_ : ndarray of int
         Indices of the shown features, by decreasing importance.
+    kept_ : ndarray of bool or None
+        For each shown bar, whether its variable is kept (with ``support``).
 
     Examples
     --------
@@ -44,11 +52,13 @@ class ImportanceRankingDisplay:
     """
 
     def __init__(self, importances, *, feature_names=None, importances_std=None,
-                 threshold=None):
+                 threshold=None, support=None, threshold_label=None):
         self.importances = importances
         self.feature_names = feature_names
         self.importances_std = importances_std
         self.threshold = threshold
+        self.support = support
+        self.threshold_label = threshold_label
 
     def plot(self, *, top_k=20, ax=None, color="tab:blue", title=None):
         """Draw the bars.
@@ -82,19 +92,43 @@ class ImportanceRankingDisplay:
         shown = order if top_k is None else order[:top_k]
         ax = new_axes(ax, (7, max(2.5, 0.3 * len(shown) + 1)))
         positions = np.arange(len(shown))
-        self.bars_ = ax.barh(positions, importances[shown], color=color,
+        self.kept_ = None
+        colors = color
+        if self.support is not None:
+            support = np.asarray(self.support, dtype=bool)
+            if support.shape != importances.shape:
+                raise ValueError(f"support has shape {support.shape}; expected "
+                                 f"{importances.shape}.")
+            self.kept_ = support[shown]
+            colors = [color if kept else "0.75" for kept in self.kept_]
+        self.bars_ = ax.barh(positions, importances[shown], color=colors,
                              xerr=None if std is None else std[shown],
                              error_kw=dict(ecolor="0.3", capsize=2))
+        if self.kept_ is not None:
+            from matplotlib.patches import Patch
+
+            handles = [Patch(color=color, label=f"kept ({int(support.sum())} of "
+                                                f"{len(support)})"),
+                       Patch(color="0.75", label="dropped")]
+        else:
+            handles = []
         ax.set_yticks(positions, [str(n) for n in names[shown]], fontsize="small")
         ax.invert_yaxis()
         ax.set_xlabel("share of the learning gradient")
         ax.grid(axis="x", alpha=0.3)
         self.threshold_line_ = None
         if self.threshold is not None and np.isfinite(self.threshold):
+            label = self.threshold_label or f"threshold {self.threshold:.3g}"
             self.threshold_line_ = ax.axvline(self.threshold, color="tab:red", linestyle="--",
-                                              label=f"threshold {self.threshold:.3g}")
-            ax.legend(fontsize="small", loc="lower right")
-        ax.set_title(title if title is not None else "Input variables by importance")
+                                              label=label)
+            handles.append(self.threshold_line_)
+        if handles:
+            ax.legend(handles=handles, fontsize="small", loc="lower right")
+        if title is None:
+            title = "Input variables by importance"
+            if len(shown) < len(importances):
+                title += f" (top {len(shown)} of {len(importances)})"
+        ax.set_title(title)
         self.features_ = shown
         self.ax_, self.figure_ = ax, ax.figure
         return self
@@ -123,15 +157,20 @@ class ImportanceRankingDisplay:
         model, names = find_learning_model(estimator)
         if isinstance(model, LearningGradientSelector):
             std = model.importances_std_ if len(model.importances_) > 1 else None
+            shadow = model.shadow_importances_ is not None
+            threshold = (float(model.shadow_importances_.mean(axis=0).max()) if shadow
+                         else model.threshold_)
             display = cls(model.importances_mean_, feature_names=names, importances_std=std,
-                          threshold=model.threshold_)
+                          threshold=threshold, support=model.get_support(),
+                          threshold_label=(f"largest shadow importance {threshold:.3g}"
+                                           if shadow else None))
         else:
             display = cls(model.feature_importances_, feature_names=names)
         return display.plot(top_k=top_k, ax=ax, **kwargs)
 
     @classmethod
     def from_importances(cls, importances, *, feature_names=None, importances_std=None,
-                         threshold=None, top_k=20, ax=None, **kwargs):
+                         threshold=None, support=None, top_k=20, ax=None, **kwargs):
         """Plot importances given as an array.
 
         Parameters
@@ -140,6 +179,7 @@ class ImportanceRankingDisplay:
         feature_names : array-like of shape (n_features,), default=None
         importances_std : array-like of shape (n_features,), default=None
         threshold : float, default=None
+        support : array-like of bool of shape (n_features,), default=None
         top_k, ax, **kwargs
             See :meth:`plot`.
 
@@ -148,4 +188,4 @@ class ImportanceRankingDisplay:
         display : ImportanceRankingDisplay
         """
         return cls(importances, feature_names=feature_names, importances_std=importances_std,
-                   threshold=threshold).plot(top_k=top_k, ax=ax, **kwargs)
+                   threshold=threshold, support=support).plot(top_k=top_k, ax=ax, **kwargs)

@@ -160,3 +160,30 @@ def test_digits_example_at_small_scale(tmp_path):
 @pytest.mark.slow
 def test_digits_example_full_setting_reaches_90_percent():
     assert _load_example().run()["accuracy"] >= 0.90
+
+
+def test_selector_ranking_shows_what_is_kept_and_the_threshold_in_force():
+    from matplotlib.colors import to_rgba
+    from sklearn.datasets import load_breast_cancer
+
+    from sklgrad import LearningGradientClassifier, LearningGradientSelector
+    X, y = load_breast_cancer(return_X_y=True)
+    network = LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=10,
+                                         random_state=0)
+    # max_features keeps 4 although more bars are above the mean threshold.
+    selector = LearningGradientSelector(network, max_features=4, threshold="mean",
+                                        n_repeats=2, random_state=0).fit(X, y)
+    display = ImportanceRankingDisplay.from_estimator(selector, top_k=12)
+    kept = [bar.get_facecolor() == to_rgba("tab:blue") for bar in display.bars_]
+    assert sum(kept) == 4 and kept == list(display.kept_)
+    assert display.ax_.get_title().endswith("(top 12 of 30)")
+    assert display.threshold_line_.get_xdata()[0] == pytest.approx(selector.threshold_)
+    labels = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert labels[0] == "kept (4 of 30)" and labels[1] == "dropped"
+    # The shadow rule: the line is the largest shadow importance.
+    shadow = LearningGradientSelector(network, threshold="shadow", random_state=0).fit(X, y)
+    display = ImportanceRankingDisplay.from_estimator(shadow, top_k=None)
+    assert display.threshold_line_.get_xdata()[0] == pytest.approx(
+        shadow.shadow_importances_.mean(axis=0).max())
+    assert "largest shadow" in display.threshold_line_.get_label()
+    assert sum(display.kept_) == shadow.get_support().sum()
