@@ -275,9 +275,13 @@ def _print_written(written, out):
 # ----------------------------------------------------------------------------- commands
 def _cmd_paper(args):
     out = _out_folder(args)
+    import numpy as np
+    import pandas as pd
+
     from ._experiment import (
         format_replication,
         load_paper_data,
+        paper_label,
         ranking,
         replication_summary,
         run_paper,
@@ -298,25 +302,28 @@ def _cmd_paper(args):
     for index in range(args.seeds):
         seed = args.seed + index
         verbose = int(args.seeds == 1 and not args.quiet)
-        if args.seeds > 1 and not args.quiet:
-            print(f"seed {seed} ({index + 1}/{args.seeds}) ...", end=" ", flush=True)
         run = run_paper(seed, epochs=args.epochs, verbose=verbose)
         runs.append(run)
-        if args.seeds > 1 and not args.quiet:
-            print(f"test accuracy {run['accuracy']:.4f}", flush=True)
-    first = runs[0]
-    estimator = first["estimator"]
-    print(f"Breast cancer, 30-3-1 ReLU network, SGD, {args.epochs} epochs, seed {args.seed}: "
-          f"test accuracy {first['accuracy']:.4f}")
-    _print_ranking(names, estimator.feature_importances_)
+        if not args.quiet:
+            print(f"seed {seed}: test accuracy {run['accuracy']:.4f}", flush=True)
+    print(f"Breast cancer, 30-3-1 ReLU network, SGD, {args.epochs} epochs, "
+          f"{args.seeds} seed{'s' if args.seeds > 1 else ''} from {args.seed}")
     summary = {"experiment": "paper", "settings": _settings(args),
-               "test_accuracy": first["accuracy"],
-               "ranking": ranking(estimator.feature_importances_, names),
-               "final_importances": dict(zip(names, estimator.feature_importances_.tolist()))}
-    if args.seeds > 1:
-        summary["replication"] = replication_summary(runs, names)
-        print(format_replication(summary["replication"]))
-    _print_written(write_outputs(out, estimator, names, summary), args.out)
+               "per_seed": [{"seed": run["seed"], "test_accuracy": run["accuracy"],
+                             "ranking": ranking(run["estimator"].feature_importances_, names)}
+                            for run in runs]}
+    summary["replication"] = replication_summary(runs, names)
+    print(format_replication(summary["replication"]))
+    # Figures and tables from the aggregate over seeds; the paper's top 5 are marked.
+    histories = np.stack([run["estimator"].importance_history_ for run in runs])
+    finals = histories[:, -1]
+    per_seed = pd.DataFrame([
+        {"seed": run["seed"], "epoch": epoch + 1, **dict(zip(names, row))}
+        for run in runs for epoch, row in enumerate(run["estimator"].importance_history_)])
+    written = write_outputs(out, histories.mean(axis=0), [paper_label(n) for n in names],
+                            summary, importances_std=finals.std(axis=0) if len(runs) > 1
+                            else None, tables={"importance_history_by_seed.csv": per_seed})
+    _print_written(written, args.out)
     return 0
 
 
@@ -376,7 +383,7 @@ def _cmd_fit(args):
                "baseline_scores": baselines, "imputed_rows": imputed,
                "final_importances": dict(zip(names, network.feature_importances_.tolist())),
                "importance_by_column": by_column}
-    written = write_outputs(out, network, names, summary, model=model)
+    written = write_outputs(out, network.importance_history_, names, summary, model=model)
     _print_written(written, args.out)
     print(f"The model is a scikit-learn Pipeline: sklgrad.load_model('{args.out}/model.skops')")
     return 0
@@ -528,8 +535,9 @@ def build_parser():
         "paper", help="reproduce the paper's experiment (breast cancer, 30-3-1 network)",
         description="The paper's experiment on scikit-learn's breast cancer data: "
                     "standardized inputs, a 30-3-1 ReLU network, SGD, a stratified split.")
-    paper.add_argument("--seeds", type=_COUNT, default=1,
-                       help="run this many seeds and print a replication table (default: 1)")
+    paper.add_argument("--seeds", type=_COUNT, default=5,
+                       help="seeds to run; the figures and tables are their aggregate "
+                            "(default: 5)")
     paper.add_argument("--seed", type=_SEED, default=0, help="first seed (default: 0)")
     paper.add_argument("--epochs", type=_COUNT, default=40, help="default: 40 (the paper's)")
     paper.add_argument("--out", default="sklgrad-paper", metavar="FOLDER",

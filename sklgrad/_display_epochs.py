@@ -54,7 +54,9 @@ class EpochImportanceDisplay:
         Parameters
         ----------
         epochs : list of int, default=None
-            1-based epochs to show; the odd epochs when None.
+            1-based epochs to show. None: the odd epochs up to 40 epochs (the paper's
+            figure); beyond, at most 20 epochs spread evenly from the first to the last, so
+            that the figure stays readable (and quick to draw) for long trainings.
         ncols : int, default=None
             Panels per row; about the square root of the number of panels when None.
         top_k : int, default=None
@@ -73,7 +75,11 @@ class EpochImportanceDisplay:
         history = check_history(self.importance_history)
         n_epochs, n_features = history.shape
         names = check_names(self.feature_names, n_features)
-        epochs = list(range(1, n_epochs + 1, 2)) if epochs is None else [int(e) for e in epochs]
+        if epochs is None:
+            epochs = (list(range(1, n_epochs + 1, 2)) if n_epochs <= 40 else
+                      sorted({int(round(e)) for e in np.linspace(1, n_epochs, 20)}))
+        else:
+            epochs = [int(e) for e in epochs]
         bad = [e for e in epochs if not 1 <= e <= n_epochs]
         if bad or not epochs:
             raise ValueError(f"epochs must be between 1 and {n_epochs}; got {bad or epochs}.")

@@ -48,10 +48,14 @@ def ranking(importances, names):
 
 
 def replication_summary(runs, names):
-    """Accuracy over seeds, and how the paper's top 5 fare in each run's ranking."""
+    """Accuracy over seeds, how the paper's top 5 fare in each run's ranking, and the
+    consensus ranking (mean importance over seeds)."""
     from scipy.stats import spearmanr
 
     accuracies = np.array([run["accuracy"] for run in runs])
+    finals = np.array([run["estimator"].feature_importances_ for run in runs])
+    consensus = finals.mean(axis=0)
+    consensus_order = ranking(consensus, names)
     rankings = [ranking(run["estimator"].feature_importances_, names) for run in runs]
     features = {
         feature: {
@@ -59,6 +63,7 @@ def replication_summary(runs, names):
             "in_top5": float(np.mean([feature in r[:5] for r in rankings])),
             "in_top10": float(np.mean([feature in r[:10] for r in rankings])),
             "mean_rank": float(np.mean([r.index(feature) + 1 for r in rankings])),
+            "consensus_rank": consensus_order.index(feature) + 1,
         }
         for rank, feature in enumerate(PAPER_TOP5)
     }
@@ -74,31 +79,50 @@ def replication_summary(runs, names):
         "paper_top5": features,
         "between_seed_spearman_mean": float(np.mean(rhos)) if rhos else None,
         "between_seed_spearman_min": float(np.min(rhos)) if rhos else None,
+        "consensus_ranking": consensus_order,
+        "consensus_importance": dict(zip(map(str, names), consensus.tolist())),
+        "consensus_importance_std": dict(zip(map(str, names), finals.std(axis=0).tolist())),
     }
 
 
-def format_replication(summary):
+def paper_label(name):
+    """A feature's name, marked with its rank in the paper's top 5 when it has one."""
+    return f"{name} [paper #{PAPER_TOP5.index(name) + 1}]" if name in PAPER_TOP5 else name
+
+
+def format_replication(summary, top=10):
+    """The "paper vs this run" block: accuracy, the paper's top 5 in our rankings, and our
+    consensus ranking with its spread over seeds."""
     lines = [
-        f"Replication over {summary['n_seeds']} seeds (the paper reports 100% test accuracy):",
-        f"  test accuracy: mean {summary['accuracy_mean']:.4f}, min "
-        f"{summary['accuracy_min']:.4f}, max {summary['accuracy_max']:.4f}; 100% in "
-        f"{summary['share_of_seeds_with_100_percent']:.0%} of the seeds",
+        f"Paper vs this run ({summary['n_seeds']} seeds):",
+        f"  test accuracy: the paper 100%; here mean {summary['accuracy_mean']:.4f}, min "
+        f"{summary['accuracy_min']:.4f}, max {summary['accuracy_max']:.4f} (100% in "
+        f"{summary['share_of_seeds_with_100_percent']:.0%} of the seeds)",
     ]
     if summary["between_seed_spearman_mean"] is not None:
         lines.append(f"  between-seed rank agreement (Spearman): mean "
                      f"{summary['between_seed_spearman_mean']:.3f}, min "
                      f"{summary['between_seed_spearman_min']:.3f}")
     lines.append(f"  {'paper rank':>10}  {'feature':<16} {'in our top 5':>12} "
-                 f"{'in our top 10':>13} {'our mean rank':>13}")
+                 f"{'in our top 10':>13} {'our mean rank':>13} {'consensus rank':>14}")
     for feature, row in summary["paper_top5"].items():
         lines.append(f"  {row['paper_rank']:>10}  {feature:<16} {row['in_top5']:>12.0%} "
-                     f"{row['in_top10']:>13.0%} {row['mean_rank']:>13.1f}")
+                     f"{row['in_top10']:>13.0%} {row['mean_rank']:>13.1f} "
+                     f"{row['consensus_rank']:>14}")
+    mean, std = summary["consensus_importance"], summary["consensus_importance_std"]
+    lines.append(f"Consensus ranking (mean importance over the {summary['n_seeds']} seeds, "
+                 "± std):")
+    for rank, feature in enumerate(summary["consensus_ranking"][:top], start=1):
+        lines.append(f"  {rank:>3}. {paper_label(feature):<36} {mean[feature]:.4f} "
+                     f"± {std[feature]:.4f}")
     return "\n".join(lines)
 
 
-def write_outputs(out, estimator, feature_names, summary, *, model=None):
+def write_outputs(out, history, feature_names, summary, *, model=None, importances_std=None,
+                  tables=None):
     """Write a run's files into ``out`` (an :class:`~sklgrad._outputs.OutputFolder`) all at
-    once: the history, the figures, ``summary.json`` and, when given, ``model.skops``."""
+    once: the importance history (epochs x features) and its figures, ``summary.json``,
+    further ``tables`` ({file name: DataFrame}) and, when given, ``model.skops``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -110,7 +134,6 @@ def write_outputs(out, estimator, feature_names, summary, *, model=None):
     from ._persistence import save_model
 
     def write(folder):
-        history = estimator.importance_history_
         names = [str(n) for n in feature_names]
         frame = pd.DataFrame(history, columns=names)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
@@ -119,8 +142,11 @@ def write_outputs(out, estimator, feature_names, summary, *, model=None):
         paper.figure_.savefig(folder / "importance_by_epoch.png", dpi=100)
         lines = ImportanceHistoryDisplay.from_history(history, feature_names=names, top_k=8)
         lines.figure_.savefig(folder / "top_features_over_epochs.png", dpi=110)
-        bars = ImportanceRankingDisplay.from_importances(history[-1], feature_names=names)
+        bars = ImportanceRankingDisplay.from_importances(
+            history[-1], feature_names=names, importances_std=importances_std)
         bars.figure_.savefig(folder / "ranking.png", dpi=110)
+        for name, table in (tables or {}).items():
+            table.to_csv(folder / name, index=False)
         plt.close("all")
         with open(folder / "summary.json", "w") as handle:
             json.dump(summary, handle, indent=2)

@@ -47,15 +47,22 @@ def test_paper_writes_the_history_figures_and_summary(tmp_path):
     out = tmp_path / "out"
     result = sklgrad("paper", "--epochs", "3", "--seeds", "2", "--out", out)
     assert result.returncode == 0, result.stderr
-    assert "test accuracy" in result.stdout and "Replication over 2 seeds" in result.stdout
+    assert "Paper vs this run (2 seeds)" in result.stdout
+    assert "the paper 100%; here mean" in result.stdout
     history = pd.read_csv(out / "importance_history.csv", index_col="epoch")
-    assert history.shape == (3, 30) and "worst area" in history.columns
+    assert history.shape == (3, 30) and "worst area [paper #1]" in history.columns
     np.testing.assert_allclose(history.sum(axis=1), 1.0)
+    by_seed = pd.read_csv(out / "importance_history_by_seed.csv")
+    assert len(by_seed) == 6 and set(by_seed["seed"]) == {0, 1}
+    # The figures and the CSV are the aggregate: the mean over the seeds.
+    mean = by_seed.drop(columns="seed").groupby("epoch").mean()
+    np.testing.assert_allclose(history.to_numpy(), mean.to_numpy())
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["ranking"][0] == history.iloc[-1].idxmax()
-    ranked = re.findall(r"^\s+\d+\. (.+?)\s+\d\.\d{4}$", result.stdout, re.M)
-    assert ranked == summary["ranking"][:15]
-    assert summary["replication"]["n_seeds"] == 2
+    replication = summary["replication"]
+    assert replication["n_seeds"] == 2 and len(summary["per_seed"]) == 2
+    consensus = re.findall(r"^\s+\d+\. (.+?)\s+\d\.\d{4} ±", result.stdout, re.M)
+    assert [name.split(" [paper")[0] for name in consensus] == \
+        replication["consensus_ranking"][:10]
     for name in ("importance_by_epoch.png", "top_features_over_epochs.png", "ranking.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".sklgrad-")]
