@@ -28,6 +28,7 @@ _EXPORTS = {
     "LearningGradientSelector": "._selector",
     "TRUSTED_TYPES": "._persistence",
     "TensorBatchIterator": "._engine.data",
+    "importance_table": "._importance_table",
     "load_model": "._persistence",
     "save_model": "._persistence",
 }

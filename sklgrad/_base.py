@@ -444,6 +444,8 @@ class _LearningGradientEstimator(BaseEstimator):
             lr_schedule=self.learning_rate if self.solver == "sgd" else "constant",
             learning_rate_init=self.learning_rate_init, power_t=self.power_t,
             validation=validation, verbose=bool(self.verbose),
+            # Set by the command line on its own estimator for its progress line.
+            progress=getattr(self, "_epoch_hook", None),
         )
 
     def _finish(self, net, state, *, epochs_run, converged, incremental):

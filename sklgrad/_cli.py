@@ -8,6 +8,7 @@ import argparse
 import math
 import os
 import sys
+import time
 
 from . import __version__
 
@@ -176,13 +177,42 @@ def _task(y, requested):
     return "regression"
 
 
+class _Progress:
+    """One progress line for a training run: epochs, loss, elapsed, remaining.
+
+    On a terminal the line is rewritten in place; otherwise (a log file, a pipe) it is
+    printed at the first epoch, at the last, and every 5 seconds between.
+    """
+
+    def __init__(self, total, stream=None):
+        self.total, self.stream = total, stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.start = self.shown = time.perf_counter()
+
+    def __call__(self, epoch, loss):
+        now = time.perf_counter()
+        elapsed = now - self.start
+        remaining = elapsed / epoch * (self.total - epoch)
+        text = (f"epoch {epoch}/{self.total}  loss {loss:.4f}  elapsed {elapsed:.1f} s  "
+                f"remaining {remaining:.1f} s")
+        if self.tty:
+            self.stream.write("\r" + text + ("\n" if epoch == self.total else ""))
+        elif epoch in (1, self.total) or now - self.shown >= 5:
+            self.stream.write(text + "\n")
+            self.shown = now
+        self.stream.flush()
+
+
 def _estimator(args, task):
     from . import LearningGradientClassifier, LearningGradientRegressor
 
     cls = LearningGradientClassifier if task == "classification" else LearningGradientRegressor
-    return cls(hidden_layer_sizes=args.hidden, max_iter=args.epochs, solver=args.solver,
-               learning_rate_init=args.lr, batch_size=args.batch_size, tol=None,
-               random_state=args.seed, verbose=0 if args.quiet else 1)
+    estimator = cls(hidden_layer_sizes=args.hidden, max_iter=args.epochs, solver=args.solver,
+                    learning_rate_init=args.lr, batch_size=args.batch_size, tol=None,
+                    random_state=args.seed)
+    if not args.quiet:
+        estimator._epoch_hook = _Progress(args.epochs)
+    return estimator
 
 
 def _baselines(task, transformer, X_train, y_train, X_test, y_test):
@@ -356,7 +386,7 @@ def _cmd_fit(args):
     from sklearn.pipeline import Pipeline
 
     from ._experiment import write_outputs
-    from ._table import importance_by_column, source_columns
+    from ._importance_table import importance_table
 
     _, task, transformer, imputed, split = _fit_table(args)
     X_train, X_test, y_train, y_test = split
@@ -376,7 +406,7 @@ def _cmd_fit(args):
     print(f"{task}: test {metric} {score:.4f} ({len(y_test)} rows held out); baselines: "
           f"constant {baselines['constant']:.4f}, linear {baselines['linear']:.4f}")
     names = list(table.get_feature_names_out())
-    by_column = importance_by_column(network.feature_importances_, source_columns(table))
+    by_column = importance_table(model).to_dict()
     _print_ranking(names, network.feature_importances_, by_column)
     summary = {"data": os.path.abspath(args.data), "target": args.target, "task": task,
                "settings": _settings(args), "metric": metric, "test_score": float(score),
@@ -441,7 +471,8 @@ def _cmd_select(args):
     from sklearn.pipeline import Pipeline
 
     from . import LearningGradientSelector
-    from ._table import importance_by_column, source_columns, table_transformer
+    from ._importance_table import _column_transformer_sources, importance_table
+    from ._table import importance_by_column, table_transformer
 
     frame, task, transformer, imputed, split = _fit_table(args)
     X_train, X_test, y_train, y_test = split
@@ -450,9 +481,9 @@ def _cmd_select(args):
         n_repeats=args.repeats, random_state=args.seed)
     model = Pipeline([("table", transformer), ("select", selector)]).fit(X_train, y_train)
     table, selector = model.named_steps["table"], model.named_steps["select"]
-    sources = source_columns(table)
     # A table column is kept when any of its encoded inputs is.
-    support = importance_by_column(selector.get_support().astype(float), sources)
+    support = importance_by_column(selector.get_support().astype(float),
+                                   _column_transformer_sources(table))
     columns = list(X_train.columns)
     kept = [column for column in columns if support.get(column, 0) > 0]
     if not kept:
@@ -465,7 +496,7 @@ def _cmd_select(args):
     print(f"Kept {len(kept)} of {len(columns)} columns (threshold {args.threshold}: "
           f"{threshold:.4g}); held-out score of a linear model: {fewer:.4f} on the kept "
           f"columns, {everything:.4f} on all")
-    importance = importance_by_column(selector.importances_mean_, sources)
+    importance = importance_table(model).to_dict()
     order = sorted(importance, key=lambda c: -importance[c])
     print("Kept:    " + ", ".join(f"{c} ({importance[c]:.3f})" for c in order if c in kept))
     print("Dropped: " + (", ".join(f"{c} ({importance[c]:.3f})" for c in order

@@ -1,6 +1,7 @@
 """LearningGradientSelector: input simplification in the manner of SelectFromModel."""
 
 import numbers
+import time
 from copy import deepcopy
 from operator import attrgetter
 
@@ -155,6 +156,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     random_state : int, RandomState instance or None, default=None
         Seeds the repeats and the shuffling of the shadow variables. With ``n_repeats=1``
         and None, the estimator's own ``random_state`` is used as it is.
+    verbose : int, default=0
+        Print a line per training round (networks, inputs, whether they were stacked, time
+        per network) when positive.
 
     Attributes
     ----------
@@ -226,7 +230,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     def __init__(self, estimator=None, *, threshold=None, prefit=False, norm_order=1,
                  max_features=None, importance_getter="auto", n_repeats=1,
-                 shadow_rounds=1, random_state=None):
+                 shadow_rounds=1, random_state=None, verbose=0):
         self.estimator = estimator
         self.threshold = threshold
         self.prefit = prefit
@@ -236,6 +240,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self.n_repeats = n_repeats
         self.shadow_rounds = shadow_rounds
         self.random_state = random_state
+        self.verbose = verbose
 
     def _default_estimator(self, y):
         if self.estimator is not None:
@@ -281,9 +286,18 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                        else np.hstack([X, shadows]))
             estimators.append(clone_)
             inputs.append(X_k)
-        if set(fit_params) <= {"sample_weight"} and can_stack(estimators, inputs):
-            return fit_stacked(estimators, inputs, y, fit_params.get("sample_weight"))
-        return [est.fit(X_k, y, **fit_params) for est, X_k in zip(estimators, inputs)]
+        start = time.perf_counter()
+        stacked = set(fit_params) <= {"sample_weight"} and can_stack(estimators, inputs)
+        if stacked:
+            fitted = fit_stacked(estimators, inputs, y, fit_params.get("sample_weight"))
+        else:
+            fitted = [est.fit(X_k, y, **fit_params) for est, X_k in zip(estimators, inputs)]
+        if self.verbose:
+            seconds = time.perf_counter() - start
+            print(f"[{type(self).__name__}] {len(fitted)} network(s) on "
+                  f"{np.shape(inputs[0])[1]} inputs{' (stacked)' if stacked else ''}: "
+                  f"{seconds:.2f} s, {seconds / len(fitted):.2f} s per network", flush=True)
+        return fitted
 
     def _check_prefit_estimator(self):
         try:
@@ -370,6 +384,10 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         seeds = self._seeds()
         alive = np.arange(X.shape[1])
         for round_ in range(self.shadow_rounds):
+            if self.verbose:
+                print(f"[{type(self).__name__}] shadow round {round_ + 1}/"
+                      f"{self.shadow_rounds}: {len(alive)} variables and their shadows",
+                      flush=True)
             self.estimators_ = self._fit_repeats(estimator, X[:, alive], y, seeds, rng,
                                                  **fit_params)
             scores = self._scores()

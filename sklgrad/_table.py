@@ -101,18 +101,6 @@ def text_columns(transformer):
             for c in columns]
 
 
-def source_columns(transformer):
-    """For each output of a fitted table transformer, the table column it comes from."""
-    sources = []
-    for name, step, columns in transformer.transformers_:
-        if name == NUMERIC:
-            sources += list(columns)
-        elif name == TEXT:
-            for column, categories in zip(columns, _encoder(step).categories_):
-                sources += [column] * len(categories)
-    return sources
-
-
 def unseen_categories(transformer, frame):
     """{column: (rows with a value unseen at fit time, those values)} for text columns."""
     unseen = {}

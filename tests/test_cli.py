@@ -300,8 +300,8 @@ def test_sigint_exits_130_and_leaves_out_as_it_was(table, tmp_path):
          "--epochs", "100000", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**ENV, "PYTHONUNBUFFERED": "1"})
-    for line in process.stdout:  # wait until training runs
-        if line.startswith("Iteration 3,"):
+    for line in process.stderr:  # wait until training runs: the progress line
+        if line.startswith("epoch 1/100000"):
             break
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)

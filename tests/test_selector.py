@@ -258,3 +258,15 @@ def test_tuning_without_retraining_gives_the_plain_result(cancer_frame):
             scores[i, split] = pipe.score(X.iloc[test], y.iloc[test])
     np.testing.assert_allclose(scores.mean(axis=1), plain.cv_results_["mean_test_score"],
                                rtol=1e-12)
+
+
+def test_verbose_reports_each_round(capsys):
+    X, y = load_breast_cancer(return_X_y=True)
+    LearningGradientSelector(LearningGradientClassifier(**SMALL), threshold="shadow",
+                             n_repeats=2, shadow_rounds=2, random_state=0,
+                             verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "shadow round 1/2: 30 variables and their shadows" in out
+    assert "2 network(s) on 60 inputs (stacked)" in out
+    LearningGradientSelector(LearningGradientClassifier(**SMALL)).fit(X, y)
+    assert capsys.readouterr().out == ""

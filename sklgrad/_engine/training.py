@@ -358,10 +358,13 @@ class ScikitStoppingRule:
         ``validation(module) -> float``, the validation score, with early stopping.
     verbose : bool
         Print scikit-learn's messages.
+    progress : callable or None
+        ``progress(epoch, loss)``, called after each epoch (the command line's progress
+        line).
     """
 
     def __init__(self, state, *, tol, n_iter_no_change, n_train, lr_schedule,
-                 learning_rate_init, power_t, validation=None, verbose=False):
+                 learning_rate_init, power_t, validation=None, verbose=False, progress=None):
         self.state = state
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -371,6 +374,7 @@ class ScikitStoppingRule:
         self.power_t = power_t
         self.validation = validation
         self.verbose = verbose
+        self.progress = progress
         self.converged = False
 
     def __call__(self, net):
@@ -405,6 +409,8 @@ class ScikitStoppingRule:
         state.t += self.n_train
         if self.verbose:
             print(f"Iteration {epoch}, loss = {loss:.8f}")
+        if self.progress is not None:
+            self.progress(epoch, loss)
         self.update_no_improvement_count(loss, score, epoch, snapshot)
         if self.lr_schedule == "invscaling":
             learning_rate = self.learning_rate_init / (state.t + 1) ** self.power_t

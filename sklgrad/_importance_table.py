@@ -1,0 +1,167 @@
+"""importance_table: a model's importances as pandas objects, per column of the user's table.
+
+A network behind a ``ColumnTransformer`` sees encoded inputs (one-hot categories, imputed
+numbers); a user asks about the columns of the table. This sums the encoded inputs'
+importances back to their source column, through the Pipeline's steps: column transformers,
+selectors (which keep a subset) and one-to-one transformers (scalers, imputers).
+"""
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_selection import SelectorMixin
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from ._display_utils import _is_sklgrad, check_names
+
+
+def importance_table(model, X=None, y=None, *, history=False, by_column=True):
+    """Importances of a fitted model, with names, summed per column of the input table.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted LearningGradientClassifier, LearningGradientRegressor,
+        LearningGradientSelector, or a Pipeline holding one (after column transformers,
+        selectors or scalers).
+    X, y : array-like, default=None
+        Held-out rows: when given, the importance is the held-out one, the mean |dLoss/dx|
+        of the fitted network over these rows (normalized to sum to 1), instead of the
+        last training epoch's. X is what the Pipeline takes.
+    history : bool, default=False
+        Return the whole importance history (epochs x columns) instead of one vector.
+    by_column : bool, default=True
+        Sum the encoded inputs back to the table's columns; False keeps one entry per input
+        of the network.
+
+    Returns
+    -------
+    importances : pandas.Series or pandas.DataFrame
+        A Series indexed by column (summing to 1), or with ``history=True`` a DataFrame
+        indexed by epoch (from 1), one column per table column.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import OneHotEncoder
+    >>> from sklgrad import LearningGradientClassifier, importance_table
+    >>> rng = np.random.RandomState(0)
+    >>> X = pd.DataFrame({"size": rng.randn(80), "colour": rng.choice(["r", "g", "b"], 80)})
+    >>> y = (X["size"] > 0).astype(int)
+    >>> model = make_pipeline(
+    ...     make_column_transformer((OneHotEncoder(), ["colour"]), remainder="passthrough"),
+    ...     LearningGradientClassifier(max_iter=5, tol=None, random_state=0)).fit(X, y)
+    >>> sorted(importance_table(model).index)
+    ['colour', 'size']
+    >>> importance_table(model, history=True).shape
+    (5, 2)
+    """
+    import pandas as pd
+
+    steps = list(model.steps) if isinstance(model, Pipeline) else [("model", model)]
+    position = max((i for i, (_, step) in enumerate(steps) if _is_sklgrad(step)), default=None)
+    if position is None:
+        raise TypeError("importance_table needs a fitted sklgrad estimator or selector, or a "
+                        f"Pipeline holding one; got {type(model).__name__}.")
+    learner, prefix = steps[position][1], [step for _, step in steps[:position]]
+    check_is_fitted(learner)
+    values = _values(learner, prefix, X, y, history)
+    sources = _sources(learner, prefix) if by_column else _names(learner, prefix)
+    frame = pd.DataFrame(np.atleast_2d(values), columns=pd.Index(sources))
+    if by_column:
+        frame = frame.T.groupby(level=0, sort=False).sum().T
+    if history:
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+        return frame
+    return frame.iloc[0].rename("importance")
+
+
+def _values(learner, prefix, X, y, history):
+    from ._selector import LearningGradientSelector
+
+    network = learner.estimator_ if isinstance(learner, LearningGradientSelector) else learner
+    if X is not None:
+        if y is None:
+            raise ValueError("A held-out importance needs y as well as X.")
+        for step in prefix:
+            X = step.transform(X)
+        gradients = network.learning_gradients(X, y).sum(axis=0)
+        return gradients / gradients.sum() if gradients.sum() > 0 else gradients
+    if history:
+        if isinstance(learner, LearningGradientSelector) and \
+                learner.shadow_importances_ is not None:
+            raise ValueError("This selector's networks were trained on shadow variables too; "
+                             "ask for its importances, not a history.")
+        return network.importance_history_
+    if isinstance(learner, LearningGradientSelector):
+        return learner.importances_mean_
+    return learner.feature_importances_
+
+
+def _names(learner, prefix):
+    names = getattr(learner, "feature_names_in_", None)
+    if names is None and prefix:
+        try:
+            names = prefix[-1].get_feature_names_out()
+        except (AttributeError, ValueError):
+            names = None
+    return [str(n) for n in check_names(names, learner.n_features_in_)]
+
+
+def _sources(learner, prefix):
+    """For each input of the learner, the column of the table it comes from."""
+    columns = list(range(learner.n_features_in_))  # positions in the current step's output
+    for step in reversed(prefix):
+        if isinstance(step, ColumnTransformer):
+            origin = _column_transformer_sources(step)
+            return [str(origin[c]) for c in columns]
+        if isinstance(step, SelectorMixin):
+            kept = step.get_support(indices=True)
+            columns = [int(kept[c]) for c in columns]
+        elif isinstance(step, TransformerMixin) and len(step.get_feature_names_out()) == \
+                getattr(step, "n_features_in_", -1):
+            continue  # one output per input, in order: a scaler, an imputer
+        else:
+            raise ValueError(f"Cannot trace the inputs back through {type(step).__name__}: "
+                             "pass by_column=False.")
+    first = prefix[0] if prefix else learner
+    names = getattr(first, "feature_names_in_", None)
+    return [str(n) for n in check_names(names, first.n_features_in_)[columns]]
+
+
+def _column_transformer_sources(transformer):
+    """For each output of a fitted ColumnTransformer, the input column it comes from."""
+    names_in = list(getattr(transformer, "feature_names_in_",
+                            range(transformer.n_features_in_)))
+    origin = []
+    for name, step, columns in transformer.transformers_:
+        if isinstance(step, str) and step == "drop":
+            continue
+        columns = [names_in[c] if isinstance(c, (int, np.integer)) else c
+                   for c in np.atleast_1d(columns)]
+        if not len(columns):
+            continue
+        if isinstance(step, str) and step == "passthrough":
+            origin += columns
+            continue
+        last = step[-1] if isinstance(step, Pipeline) else step
+        width = len(step.get_feature_names_out())
+        if hasattr(last, "categories_"):  # one block of outputs per input column
+            drop = getattr(last, "drop_idx_", None)
+            for i, (column, categories) in enumerate(zip(columns, last.categories_)):
+                dropped = drop is not None and drop[i] is not None
+                origin += [column] * (len(categories) - int(dropped))
+        elif width == len(columns):
+            origin += columns
+        elif len(columns) == 1:
+            origin += columns * width
+        else:
+            raise ValueError(f"Cannot trace the outputs of {name!r} back to its columns: "
+                             "pass by_column=False.")
+    if len(origin) != len(transformer.get_feature_names_out()):
+        raise ValueError("Cannot trace the column transformer's outputs back to its "
+                         "columns: pass by_column=False.")
+    return origin
