@@ -198,7 +198,7 @@ class _Stack:
                     X, Y = self.X[rows, index], self.Y[rows, index]
                 losses, sums, grads = self.step(X, Y)
                 self.update(grads)
-                loss_total += losses * index.shape[1]
+                loss_total += losses * index.shape[1]  # accumulated in float64
                 totals += sums
         return (loss_total / n).cpu().numpy(), totals.cpu().numpy()
 
@@ -237,19 +237,23 @@ class _Stack:
             losses = 0.5 * (squared.sum(dim=1) if weight is None
                             else (squared * weight).sum(dim=1))
         if weight is None:
-            weight_sum = torch.full((X.shape[0],), float(X.shape[1]), dtype=X.dtype,
-                                    device=X.device)
+            weight_sum = float(X.shape[1])  # a number: no per-step tensor to broadcast
+            scale = weight_sum
         else:
             weight_sum = weight.sum(dim=1).clamp_min(torch.finfo(X.dtype).tiny)
             delta = delta * weight[..., None]
-        delta = delta / weight_sum[:, None, None]
+            scale = weight_sum[:, None, None]
+        delta = delta / scale
         losses = losses / weight_sum * self.report_scale
         grads_W, grads_B = [None] * len(self.W), [None] * len(self.W)
         squares = 0.0
         for i in range(len(self.W) - 1, -1, -1):
             grad = torch.bmm(delta.transpose(1, 2), inputs[i])
             if self.alpha:
-                grad.add_(self.W[i] * (self.alpha / weight_sum)[:, None, None])
+                if weight is None:
+                    grad.add_(self.W[i], alpha=self.alpha / weight_sum)
+                else:
+                    grad.add_(self.W[i] * (self.alpha / scale))
                 squares = squares + self.W[i].square().sum(dim=(1, 2))
             grads_W[i], grads_B[i] = grad, delta.sum(dim=1)
             delta = torch.bmm(delta, self.W[i])
@@ -257,9 +261,9 @@ class _Stack:
                 delta = self.derivative(delta, inputs[i])
         if self.alpha:
             losses = losses + 0.5 * self.alpha * squares / weight_sum
-        sums = delta.abs().sum(dim=1).to(torch.float64) * weight_sum[:, None]
-        return losses.to(torch.float64), sums, [g for pair in zip(grads_W, grads_B)
-                                               for g in pair]
+        sums = delta.abs().sum(dim=1)
+        sums *= weight_sum if weight is None else weight_sum[:, None]
+        return losses, sums, [g for pair in zip(grads_W, grads_B) for g in pair]
 
     def update(self, grads):
         """scikit-learn's SGD or Adam update of ``ScikitSGD``/``ScikitAdam``, with one
