@@ -26,6 +26,7 @@ _EXPORTS = {
     "LearningGradientRecorder": "._capture",
     "LearningGradientRegressor": "._regressor",
     "LearningGradientSelector": "._selector",
+    "LearningGradientSelectorCV": "._selector_cv",
     "TRUSTED_TYPES": "._persistence",
     "TensorBatchIterator": "._engine.data",
     "importance_table": "._importance_table",

@@ -221,3 +221,12 @@ def test_every_fitted_attribute_is_documented(cls):
     public = [name for name in vars(fitted) if name.endswith("_") and not name.startswith("_")]
     for name in public:
         assert f"    {name} :" in cls.__doc__, name
+
+
+def test_warnings_point_at_the_callers_line():
+    from sklearn.exceptions import ConvergenceWarning
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        LearningGradientRegressor(hidden_layer_sizes=(2,), max_iter=2,
+                                  random_state=0).fit(X, y)
+    assert record[0].filename == __file__
