@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
 from sklgrad import LearningComparison, LearningComparisonDisplay, LearningGradientClassifier
@@ -13,10 +12,8 @@ BASE = LearningGradientClassifier(hidden_layer_sizes=(3,), solver="sgd", batch_s
 
 
 @pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    X.columns = [str(c) for c in X.columns]
-    return X, y
+def cancer(cancer_frame):
+    return cancer_frame
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sklearn.datasets import load_breast_cancer, load_iris, make_regression
+from sklearn.datasets import load_iris, make_regression
 from sklearn.exceptions import NotFittedError
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
@@ -15,10 +15,8 @@ FAST = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=15, rando
 
 
 @pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    X.columns = [str(c) for c in X.columns]
-    return X, y
+def cancer(cancer_frame):
+    return cancer_frame
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,13 @@
 """LearningGradientSelector: SelectFromModel semantics, repeats, the shadow threshold."""
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
-from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.datasets import load_breast_cancer
 from sklearn.feature_selection import SelectFromModel
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold, train_test_split
@@ -167,14 +170,13 @@ def test_partial_fit_updates_the_importances():
     assert selector.transform(X).shape == (569, 3)
 
 
-def _ground_truth(seed, n_samples=2000, n_features=100, n_informative=5):
-    X, y = make_classification(n_samples=n_samples, n_features=n_features,
-                               n_informative=n_informative, n_redundant=0, n_repeated=0,
-                               shuffle=False, random_state=seed)
-    rng = np.random.RandomState(seed)
-    rows, columns = rng.permutation(n_samples), rng.permutation(n_features)
-    informative = np.flatnonzero(columns < n_informative)  # where the first 5 went
-    return X[rows][:, columns], y[rows], informative
+def _ground_truth(seed):
+    """The data of docs/selection.md's table (docs/examples/shadow_rule.py)."""
+    path = Path(__file__).resolve().parent.parent / "docs" / "examples" / "shadow_rule.py"
+    spec = importlib.util.spec_from_file_location("shadow_rule", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ground_truth(seed)
 
 
 def test_shadow_threshold_finds_the_informative_columns():
@@ -207,13 +209,6 @@ def test_shadow_needs_shadow_fit():
     selector = LearningGradientSelector(LearningGradientClassifier(**SMALL)).fit(X, y)
     with pytest.raises(ValueError, match="fit the selector with threshold='shadow'"):
         selector.set_params(threshold="shadow").transform(X)
-
-
-@pytest.fixture(scope="module")
-def cancer_frame():
-    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    X.columns = [str(c) for c in X.columns]
-    return X, y
 
 
 def test_pipeline_grid_search_over_max_features_with_pandas_output(cancer_frame):
