@@ -1,5 +1,6 @@
 """GPU training (skipped without CUDA). benchmarks/gpu_check.py runs the same on a GPU box."""
 
+import os
 import pickle
 import subprocess
 import sys
@@ -34,5 +35,44 @@ def test_cuda_fit_gives_numpy_attributes_and_loads_on_cpu(tmp_path):
         f"{str(tmp_path / 'X.npy')!r})))"
     )
     subprocess.run([sys.executable, "-c", code], check=True,
-                   env={"CUDA_VISIBLE_DEVICES": "", "PATH": "/usr/bin:/bin"})
+                   env={"CUDA_VISIBLE_DEVICES": "", "PATH": "/usr/bin:/bin",
+                        "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
     np.testing.assert_allclose(np.load(tmp_path / "cpu.npy"), expected, rtol=1e-6, atol=1e-9)
+
+
+@cuda
+def test_cuda_hand_written_step_equals_autograd(monkeypatch):
+    from sklgrad._engine.training import TabularNet
+
+    X, y = load_breast_cancer(return_X_y=True)
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    params = dict(hidden_layer_sizes=(8, 4), max_iter=4, tol=None, alpha=0.01, batch_size=64,
+                  device="cuda", random_state=0)
+    fitted = []
+    for hand_written in (True, False):
+        monkeypatch.setattr(TabularNet, "hand_written_step", hand_written)
+        fitted.append(LearningGradientClassifier(**params).fit(X, y, sample_weight=weights))
+    np.testing.assert_allclose(fitted[0].importance_history_, fitted[1].importance_history_,
+                               atol=1e-4)
+    np.testing.assert_allclose(fitted[0].predict_proba(X), fitted[1].predict_proba(X),
+                               atol=1e-4)
+
+
+@cuda
+def test_cuda_stacked_networks_equal_their_separate_fits():
+    from sklearn.base import clone
+
+    from sklgrad._engine.stacked import fit_stacked
+
+    X, y = load_breast_cancer(return_X_y=True)
+    base = LearningGradientClassifier(hidden_layer_sizes=(8,), max_iter=30,
+                                      early_stopping=True, n_iter_no_change=3,
+                                      device="cuda")
+    stacked = fit_stacked([clone(base).set_params(random_state=s) for s in range(4)],
+                          [X] * 4, y)
+    for seed, mine in enumerate(stacked):
+        alone = clone(base).set_params(random_state=seed).fit(X, y)
+        assert mine.n_iter_ == alone.n_iter_
+        np.testing.assert_allclose(mine.importance_history_, alone.importance_history_,
+                                   atol=1e-4)
+        assert next(mine.net_.module_.parameters()).is_cuda
