@@ -29,6 +29,7 @@ _EXPORTS = {
     "LearningGradientSelectorCV": "._selector_cv",
     "TRUSTED_TYPES": "._persistence",
     "TensorBatchIterator": "._engine.data",
+    "column_sources": "._importance_table",
     "importance_table": "._importance_table",
     "load_model": "._persistence",
     "save_model": "._persistence",

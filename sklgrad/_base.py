@@ -444,8 +444,10 @@ class _LearningGradientEstimator(BaseEstimator):
             lr_schedule=self.learning_rate if self.solver == "sgd" else "constant",
             learning_rate_init=self.learning_rate_init, power_t=self.power_t,
             validation=validation, verbose=bool(self.verbose),
-            # Set by the command line on its own estimator for its progress line.
+            # Set by the command line (its progress line) and the selector (labels for
+            # its networks' lines) on estimators they own.
             progress=getattr(self, "_epoch_hook", None),
+            label=getattr(self, "_verbose_label", ""),
         )
 
     def _finish(self, net, state, *, epochs_run, converged, incremental):
@@ -485,6 +487,9 @@ class _LearningGradientEstimator(BaseEstimator):
         # Plain data only (arrays, numbers, strings, scikit-learn objects): pickle and
         # skops both save it, and skops can load it without running code.
         state = dict(super().__getstate__())  # object's is the live __dict__ itself
+        # What the command line and the selector attach for one fit is not the model.
+        state.pop("_epoch_hook", None)
+        state.pop("_verbose_label", None)
         if "net_" in state:
             net = state["net_"]
             state["net_"] = {

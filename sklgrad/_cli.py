@@ -14,6 +14,7 @@ from . import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 
 class UsageError(Exception):
@@ -471,7 +472,7 @@ def _cmd_select(args):
     from sklearn.pipeline import Pipeline
 
     from . import LearningGradientSelector
-    from ._importance_table import _column_transformer_sources, importance_table
+    from ._importance_table import column_sources, importance_table
     from ._table import importance_by_column, table_transformer
 
     frame, task, transformer, imputed, split = _fit_table(args)
@@ -483,7 +484,7 @@ def _cmd_select(args):
     table, selector = model.named_steps["table"], model.named_steps["select"]
     # A table column is kept when any of its encoded inputs is.
     support = importance_by_column(selector.get_support().astype(float),
-                                   _column_transformer_sources(table))
+                                   column_sources(table))
     columns = list(X_train.columns)
     kept = [column for column in columns if support.get(column, 0) > 0]
     if not kept:
@@ -627,6 +628,10 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except BrokenPipeError:
+        # The reader of standard output went away (`sklgrad predict ... | head`): quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         # Training raises the interrupt through; nothing was published to --out.
         print(f"sklgrad {args.command}: interrupted; nothing was written", file=sys.stderr)

@@ -116,7 +116,7 @@ def _sources(learner, prefix):
     columns = list(range(learner.n_features_in_))  # positions in the current step's output
     for step in reversed(prefix):
         if isinstance(step, ColumnTransformer):
-            origin = _column_transformer_sources(step)
+            origin = column_sources(step)
             return [str(origin[c]) for c in columns]
         if isinstance(step, SelectorMixin):
             kept = step.get_support(indices=True)
@@ -132,8 +132,33 @@ def _sources(learner, prefix):
     return [str(n) for n in check_names(names, first.n_features_in_)[columns]]
 
 
-def _column_transformer_sources(transformer):
-    """For each output of a fitted ColumnTransformer, the input column it comes from."""
+def column_sources(transformer):
+    """For each output of a fitted ColumnTransformer, the input column it comes from.
+
+    Parameters
+    ----------
+    transformer : ColumnTransformer
+        Fitted; its one-hot encoders' outputs map to their column, one-to-one transformers'
+        outputs to theirs.
+
+    Returns
+    -------
+    sources : list
+        One source column per output, in the order of ``get_feature_names_out()``: the
+        ``groups`` of :class:`LearningGradientSelector` for those outputs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.preprocessing import OneHotEncoder
+    >>> from sklgrad import column_sources
+    >>> X = pd.DataFrame({"colour": ["r", "g", "b"], "size": [1.0, 2.0, 3.0]})
+    >>> encode = make_column_transformer((OneHotEncoder(), ["colour"]),
+    ...                                  remainder="passthrough").fit(X)
+    >>> column_sources(encode)
+    ['colour', 'colour', 'colour', 'size']
+    """
     names_in = list(getattr(transformer, "feature_names_in_",
                             range(transformer.n_features_in_)))
     origin = []
@@ -164,4 +189,4 @@ def _column_transformer_sources(transformer):
     if len(origin) != len(transformer.get_feature_names_out()):
         raise ValueError("Cannot trace the column transformer's outputs back to its "
                          "columns: pass by_column=False.")
-    return origin
+    return [c.item() if isinstance(c, np.generic) else c for c in origin]

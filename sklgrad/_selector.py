@@ -159,6 +159,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     verbose : int, default=0
         Print a line per training round (networks, inputs, whether they were stacked, time
         per network) when positive.
+    groups : array-like of shape (n_features,) or callable, default=None
+        Inputs that belong together, such as the one-hot columns of one category: a label
+        per input (or a callable taking the input names and returning the labels). A group
+        is kept whole when any of its inputs is selected, so a category is never kept in
+        part. None: each input on its own, as SelectFromModel. For a ColumnTransformer's
+        outputs, ``sklgrad.column_sources(transformer)`` gives the labels.
 
     Attributes
     ----------
@@ -230,7 +236,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     def __init__(self, estimator=None, *, threshold=None, prefit=False, norm_order=1,
                  max_features=None, importance_getter="auto", n_repeats=1,
-                 shadow_rounds=1, random_state=None, verbose=0):
+                 shadow_rounds=1, random_state=None, verbose=0, groups=None):
         self.estimator = estimator
         self.threshold = threshold
         self.prefit = prefit
@@ -241,6 +247,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self.shadow_rounds = shadow_rounds
         self.random_state = random_state
         self.verbose = verbose
+        self.groups = groups
 
     def _default_estimator(self, y):
         if self.estimator is not None:
@@ -275,10 +282,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         ``shadow_rng`` is given). sklgrad networks that differ only in their seed train as
         one stacked model: each ends as its separate fit would, at a fraction of the time."""
         estimators, inputs = [], []
-        for seed in seeds:
+        for number, seed in enumerate(seeds, start=1):
             clone_ = clone(estimator)
             if seed is not None and "random_state" in clone_.get_params():
                 clone_.set_params(random_state=seed)
+            # A network's own epoch lines say which repeat they belong to.
+            clone_._verbose_label = f"[repeat {number}/{len(seeds)}] "
             X_k = X
             if shadow_rng is not None:
                 shadows = _shadow_columns(X, shadow_rng)
@@ -486,7 +495,21 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         else:
             mask = np.ones_like(scores, dtype=bool)
         mask[scores < threshold] = False
+        if self.groups is not None:
+            labels = self._group_labels(len(scores))
+            mask = np.isin(labels, labels[mask])  # a group with a kept input is kept whole
         return mask
+
+    def _group_labels(self, n_features):
+        groups = self.groups
+        if callable(groups):
+            names = getattr(self, "feature_names_in_", None)
+            groups = groups(np.asarray(names if names is not None else
+                                       [f"x{i}" for i in range(n_features)], dtype=object))
+        labels = np.asarray(groups, dtype=object)
+        if labels.shape != (n_features,):
+            raise ValueError(f"groups has {labels.size} labels for {n_features} inputs.")
+        return labels
 
     def _shadow_mean(self):
         if self.shadow_importances_ is None:

@@ -334,3 +334,12 @@ def test_compare_writes_the_comparison_figure_and_table(table, tmp_path):
 def test_compare_values_are_checked_at_parse_time(value):
     result = sklgrad("paper", "--compare", value)
     assert result.returncode == 2 and "argument --compare" in result.stderr
+
+
+def test_a_fit_with_progress_saves_a_model_without_it(table, tmp_path):
+    path, _ = table
+    result = sklgrad("fit", path, "--target", "species", "--epochs", "3", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "epoch 3/3" in result.stderr
+    from sklgrad import load_model
+    assert not hasattr(load_model(tmp_path / "model.skops")[-1], "_epoch_hook")

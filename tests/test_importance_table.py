@@ -75,3 +75,24 @@ def test_held_out_importance(table):
         importance_table(model, X[80:])
     with pytest.raises(TypeError, match="needs a fitted sklgrad"):
         importance_table(StandardScaler().fit(X[["size"]]))
+
+
+def test_selector_keeps_categories_whole_when_asked(table):
+    from sklgrad import column_sources
+    X, y = table
+    encode = _pipeline()[0].fit(X)
+    encoded = encode.transform(X)
+    groups = column_sources(encode)
+    network = LearningGradientClassifier(**NETWORK)
+    plain = LearningGradientSelector(network, max_features=2, threshold=-np.inf).fit(
+        encoded, y)
+    grouped = LearningGradientSelector(network, max_features=2, threshold=-np.inf,
+                                       groups=groups).fit(encoded, y)
+    labels = np.array(groups)
+    for label in set(groups):
+        members = grouped.get_support()[labels == label]
+        assert members.all() or not members.any()
+    # The same inputs as without groups, completed to whole categories.
+    assert set(labels[plain.get_support()]) == set(labels[grouped.get_support()])
+    with pytest.raises(ValueError, match="groups has 2 labels for 7 inputs"):
+        LearningGradientSelector(network, groups=["a", "b"]).fit(encoded, y).get_support()

@@ -265,3 +265,14 @@ def test_verbose_reports_each_round(capsys):
     assert "2 network(s) on 60 inputs (stacked)" in out
     LearningGradientSelector(LearningGradientClassifier(**SMALL)).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+def test_networks_epoch_lines_say_which_repeat(capsys):
+    X, y = load_breast_cancer(return_X_y=True)
+    network = LearningGradientClassifier(**{**SMALL, "max_iter": 2, "tol": None},
+                                         verbose=1)
+    LearningGradientSelector(network, n_repeats=2, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("[repeat 1/2] Iteration 1, loss = ")
+    assert "[repeat 2/2] Iteration 2, loss = " in lines[-1]
+    assert "\x1b[" not in "".join(lines)  # no colour codes

@@ -361,10 +361,13 @@ class ScikitStoppingRule:
     progress : callable or None
         ``progress(epoch, loss)``, called after each epoch (the command line's progress
         line).
+    label : str, default=""
+        Put before each printed line (a selector labels its networks' lines).
     """
 
     def __init__(self, state, *, tol, n_iter_no_change, n_train, lr_schedule,
-                 learning_rate_init, power_t, validation=None, verbose=False, progress=None):
+                 learning_rate_init, power_t, validation=None, verbose=False, progress=None,
+                 label=""):
         self.state = state
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -375,6 +378,7 @@ class ScikitStoppingRule:
         self.validation = validation
         self.verbose = verbose
         self.progress = progress
+        self.label = label
         self.converged = False
 
     def __call__(self, net):
@@ -408,7 +412,7 @@ class ScikitStoppingRule:
         state.loss_curve.append(loss)
         state.t += self.n_train
         if self.verbose:
-            print(f"Iteration {epoch}, loss = {loss:.8f}")
+            print(f"{self.label}Iteration {epoch}, loss = {loss:.8f}")
         if self.progress is not None:
             self.progress(epoch, loss)
         self.update_no_improvement_count(loss, score, epoch, snapshot)
@@ -421,13 +425,13 @@ class ScikitStoppingRule:
                        "consecutive epochs.")
             if self.lr_schedule != "adaptive" or learning_rate <= 1e-6:
                 if self.verbose:
-                    print(message + " Stopping.")
+                    print(f"{self.label}{message} Stopping.")
                 self.converged = True
                 return learning_rate, message
             learning_rate /= 5.0
             state.no_improvement_count = 0
             if self.verbose:
-                print(f"{message} Setting learning rate to {learning_rate:f}")
+                print(f"{self.label}{message} Setting learning rate to {learning_rate:f}")
         return learning_rate, None
 
     def update_no_improvement_count(self, loss, score, epoch, snapshot):
@@ -435,7 +439,7 @@ class ScikitStoppingRule:
         if score is not None:
             state.validation_scores.append(score)
             if self.verbose:
-                print(f"Validation score: {score:f}")
+                print(f"{self.label}Validation score: {score:f}")
             if score < state.best_validation_score + tol:
                 state.no_improvement_count += 1
             else:
