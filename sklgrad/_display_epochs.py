@@ -55,7 +55,7 @@ class EpochImportanceDisplay:
         ----------
         epochs : list of int, default=None
             1-based epochs to show. None: the odd epochs up to 40 epochs (the paper's
-            figure); beyond, at most 20 epochs spread evenly from the first to the last, so
+            figure); beyond, at most 12 epochs spread evenly from the first to the last, so
             that the figure stays readable (and quick to draw) for long trainings.
         ncols : int, default=None
             Panels per row; about the square root of the number of panels when None.
@@ -77,7 +77,7 @@ class EpochImportanceDisplay:
         names = check_names(self.feature_names, n_features)
         if epochs is None:
             epochs = (list(range(1, n_epochs + 1, 2)) if n_epochs <= 40 else
-                      sorted({int(round(e)) for e in np.linspace(1, n_epochs, 20)}))
+                      sorted({int(round(e)) for e in np.linspace(1, n_epochs, 12)}))
         else:
             epochs = [int(e) for e in epochs]
         bad = [e for e in epochs if not 1 <= e <= n_epochs]
