@@ -7,6 +7,7 @@ the next ``fit`` then starts a fresh optimizer on each side (as scikit-learn doe
 ``warm_start``) from identical weights, on unshuffled float32 data.
 """
 
+import os
 import re
 import warnings
 
@@ -450,3 +451,31 @@ def test_a_selector_whose_fit_raised_is_not_fitted(wide):
     with pytest.raises(NotFittedError):
         ours.get_support()
     assert not hasattr(ours, "n_features_in_")
+
+
+def test_a_large_sparse_matrix_is_never_made_dense(tmp_path):
+    # 20,000 x 50,000 at 0.1% density: 8 GB dense in float64, 12 MB sparse. The fit runs in
+    # its own process so that its peak memory can be read.
+    import subprocess
+    import sys
+    code = """
+import resource, warnings
+import numpy as np, scipy.sparse as sp
+warnings.simplefilter("ignore")
+from sklgrad import LearningGradientClassifier
+rng = np.random.RandomState(0)
+n, d, nnz = 20_000, 50_000, 1_000_000
+X = sp.csr_matrix((rng.rand(nnz), (rng.randint(n, size=nnz), rng.randint(d, size=nnz))),
+                  shape=(n, d))
+y = np.asarray(X[:, :100].sum(axis=1)).ravel() > 0.05
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+clf = LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=1, random_state=0).fit(X, y)
+assert clf.predict(X[:1000]).shape == (1000,) and clf.feature_importances_.shape == (50_000,)
+print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    before, peak = map(int, result.stdout.strip().splitlines()[-1].split())
+    dense_mib = 20_000 * 50_000 * 8 / 2**20  # 7,629 MiB
+    assert peak - before < dense_mib / 20, (before, peak, dense_mib)
