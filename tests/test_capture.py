@@ -11,7 +11,6 @@ from sklgrad import (
     LearningGradientNet,
     TensorBatchIterator,
 )
-from sklgrad._modules import DigitsCNN
 
 
 def _data(n=70, d=6, seed=0):
@@ -76,13 +75,26 @@ def test_sum_reduced_loss_is_not_rescaled():
                                rtol=1e-5)
 
 
+class TinyCNN(nn.Module):
+    """A convolutional module for 1 x 8 x 8 images."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 4, kernel_size=3, padding=1), nn.ReLU(),
+                                      nn.MaxPool2d(2))
+        self.classifier = nn.Linear(4 * 4 * 4, 10)
+
+    def forward(self, X):
+        return self.classifier(self.features(X).flatten(1))
+
+
 def test_capture_on_a_convolutional_module():
     rng = np.random.RandomState(0)
     X = rng.rand(40, 1, 8, 8).astype(np.float32)
     y = rng.randint(0, 10, size=40).astype(np.int64)
     torch.manual_seed(0)
     net = LearningGradientNet(
-        DigitsCNN, criterion=nn.CrossEntropyLoss, max_epochs=2, batch_size=16,
+        TinyCNN, criterion=nn.CrossEntropyLoss, max_epochs=2, batch_size=16,
         train_split=None, verbose=0,
     ).fit(X, y)
     shares = np.array(net.history[:, "learning_gradient"])

@@ -20,7 +20,30 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 
 from sklgrad import ImageImportanceDisplay, LearningGradientNet
-from sklgrad._modules import DigitsCNN
+
+
+class DigitsCNN(nn.Module):
+    """A small convolutional network for 1 x 8 x 8 images such as scikit-learn's digits.
+
+    Parameters
+    ----------
+    n_classes : int, default=10
+        Number of output logits.
+    channels : int, default=16
+        Filters in each of the two convolutional layers.
+    """
+
+    def __init__(self, n_classes=10, channels=16):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, channels, kernel_size=3, padding=1), nn.ReLU(),
+            nn.Conv2d(channels, channels, kernel_size=3, padding=1), nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Linear(channels * 4 * 4, n_classes)
+
+    def forward(self, X):
+        return self.classifier(self.features(X).flatten(1))
 
 
 def run(epochs=20, channels=16, seed=0, out_dir=None):
