@@ -434,8 +434,9 @@ class _LearningGradientEstimator(BaseEstimator):
             plan.state.start_loss_tracking()
         return plan
 
-    def _stopping_rule(self, plan, validation=None):
-        if validation is None and plan.X_val is not None:
+    def _stopping_rule(self, plan):
+        validation = None
+        if plan.X_val is not None:
             validation = partial(self._validation_score, plan.X_val, plan.y_val,
                                  plan.weighted)
         return ScikitStoppingRule(
