@@ -6,6 +6,7 @@ trained (scikit-learn's loss, penalty and stopping rule inside skorch) lives in
 fit that fails or is interrupted leaves the estimator exactly as it was before the call.
 """
 
+import math
 import numbers
 import types
 import warnings
@@ -32,6 +33,7 @@ from ._engine.training import (
     StoppingState,
     TabularLoss,
     TabularNet,
+    ValidationLossRule,
     net_state,
     restore_net,
 )
@@ -64,7 +66,12 @@ _PARAMETER_CONSTRAINTS = {
     "epsilon": (Interval(_REAL, 0, None, "neither"),),
     "n_iter_no_change": (Interval(_INT, 1, None, "left"), Options(np.inf)),
     "standardize": (BOOLEAN,),
+    "input_penalty": (NoneValue(), Interval(_REAL, 0, None, "neither"), Options("path")),
 }
+# The strengths of the input-penalty path, after its dense phase at the first: each doubles
+# the last, trained 30 epochs from where the last left off (weights and optimizer state).
+PATH_STRENGTHS = (0.01, 0.02, 0.04, 0.08, 0.16)
+PATH_EPOCHS = 30
 # Elements per chunk when a large (or sparse) X is scaled, checked or predicted.
 _CHUNK_ELEMENTS = 2**23
 
@@ -149,6 +156,7 @@ class _LearningGradientEstimator(BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        input_penalty=None,
         standardize=True,
         device="cpu",
     ):
@@ -174,6 +182,7 @@ class _LearningGradientEstimator(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.input_penalty = input_penalty
         self.standardize = standardize
         self.device = device
 
@@ -339,6 +348,11 @@ class _LearningGradientEstimator(BaseEstimator):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
+        if self.input_penalty == "path" and (continuing or incremental or self.early_stopping):
+            raise ValueError(
+                "input_penalty='path' trains a new network along the path, on its own "
+                "validation split: use it with fit, warm_start=False and "
+                "early_stopping=False.")
         if continuing:
             self._check_same_network(hidden_layer_sizes, incremental)
         before = dict(self.__dict__)
@@ -365,7 +379,11 @@ class _LearningGradientEstimator(BaseEstimator):
         # read when each epoch's iterator is made.
         net.iterator_train__shuffle = bool(self.shuffle)
         net.alpha = float(self.alpha)
+        net.input_penalty = (float(self.input_penalty)
+                             if self.input_penalty not in (None, "path") else 0.0)
         net.iterator_train__generator.manual_seed(plan.seed)
+        if self.input_penalty == "path":
+            return self._train_path(plan, net)
         rule = self._stopping_rule(plan)
         epochs_before = len(net.history) if continuing else 0
         with torch.random.fork_rng(devices=self._fork_rng_devices()):
@@ -384,6 +402,64 @@ class _LearningGradientEstimator(BaseEstimator):
                 epoch_rule.rule = None
         self._finish(net, plan.state, epochs_run=len(net.history) - epochs_before,
                      converged=rule.converged, incremental=incremental)
+
+    def _train_path(self, plan, net):
+        """The input-penalty path: a dense phase, then stronger and stronger group-lasso
+        steps, warm-started; the point kept is the strongest whose validation loss is within
+        one standard error of the best."""
+        X, X_val, targets, y_val = train_test_split(
+            plan.X, plan.targets, test_size=0.1, random_state=self._base_seed,
+            stratify=self._split_stratify(plan.targets))
+        net.set_params(batch_size=self._batch_size(X.shape[0]))
+        state = plan.state
+        path, points = [], []
+        with torch.random.fork_rng(devices=self._fork_rng_devices()):
+            torch.manual_seed(plan.seed)
+            net.initialize()
+            net.module_.to(torch.from_numpy(np.empty(0, plan.dtype)).dtype)
+            net.optimizer_ = self._make_optimizer(net.module_)
+            epoch_rule = dict(net.callbacks_)["epoch_rule"]
+            X_val_t = torch.from_numpy(np.asarray(X_val)).to(net.device)
+            y_val_t = torch.from_numpy(y_val).to(net.device)
+
+            def validation_loss(module):
+                with torch.no_grad():
+                    losses = net.criterion_.per_example(
+                        module(X_val_t), y_val_t[:, :net.criterion_.n_targets])
+                return float(losses.mean()), float(losses.std() / math.sqrt(len(losses)))
+
+            for index, strength in enumerate(PATH_STRENGTHS):
+                net.input_penalty = strength
+                rule = ValidationLossRule(
+                    state, validation_loss, n_train=X.shape[0], tol=self.tol or 0.0,
+                    patience=self.n_iter_no_change if index == 0 else None)
+                first = len(net.history)
+                epoch_rule.rule = rule
+                try:
+                    net.partial_fit(X, targets,
+                                    epochs=self.max_iter if index == 0 else PATH_EPOCHS)
+                finally:
+                    epoch_rule.rule = None
+                if rule.best_state is not None:  # the dense phase ends on its best weights
+                    net.module_.load_state_dict(rule.best_state)
+                loss, error = validation_loss(net.module_)
+                alive = int((torch.linalg.vector_norm(net.module_.layers[0].weight, dim=0)
+                             > 0).sum())
+                path.append({"strength": strength, "validation_loss": loss,
+                             "validation_loss_se": error, "inputs_alive": alive,
+                             "first_epoch": first, "last_epoch": len(net.history) - 1})
+                points.append({k: v.detach().clone()
+                               for k, v in net.module_.state_dict().items()})
+        best = min(range(len(path)), key=lambda i: path[i]["validation_loss"])
+        limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]
+        chosen = max(i for i, point in enumerate(path) if point["validation_loss"] <= limit)
+        net.module_.load_state_dict(points[chosen])
+        net.input_penalty = 0.0
+        self._finish(net, state, epochs_run=len(net.history), converged=True,
+                     incremental=False)
+        self.path_, self.path_choice_ = path, chosen
+        # The importances of the chosen point: its last epoch's learning gradients.
+        self.feature_importances_ = self.importance_history_[path[chosen]["last_epoch"]].copy()
 
     def _plan(self, X, y, sample_weight, *, continuing, incremental, classes):
         """Everything a fit trains on, validated and prepared: the training rows and targets
@@ -458,6 +534,7 @@ class _LearningGradientEstimator(BaseEstimator):
         self.net_ = net
         state.commit(self)
         self._read_history(epochs_run)
+        self.path_ = self.path_choice_ = None  # set by the input-penalty path only
         if (not incremental and not converged and self.tol is not None
                 and epochs_run == self.max_iter):
             warnings.warn(

@@ -62,6 +62,16 @@ PARAMETERS_DOC = """\
     n_iter_no_change : int or np.inf, default=10
         Epochs without improvement by ``tol`` tolerated before training stops; ``np.inf``
         never stops.
+    input_penalty : None, float or "path", default=None
+        A group-lasso penalty on the first layer's columns (one per input), applied as a
+        proximal step after each update, so that the columns of inputs the network does not
+        need reach exactly zero (and so does their learning gradient). A number is a fixed
+        strength. ``"path"`` holds out 10% of the rows (stratified for classification),
+        trains a dense phase at strength 0.01 until the validation loss stops improving
+        (``tol``, ``n_iter_no_change``; best weights kept), then 30 epochs at each of 0.02,
+        0.04, 0.08 and 0.16, warm-started, and keeps the strongest point whose validation
+        loss is within one standard error of the best (``path_``). None: no penalty (the
+        paper's method as it is). The penalty is not part of ``loss_curve_``.
     standardize : bool, default=True
         Standardize each input (zero mean, unit variance, learned in the first ``fit``).
         Learning gradients are then per standard deviation of each input, so a change of
@@ -109,6 +119,14 @@ ATTRIBUTES_DOC = """\
         skops) as plain arrays: weights, optimizer state and the per-epoch history.
     scaler_ : StandardScaler or None
         The scaler of the inputs when ``standardize=True``.
+    path_ : list of dict or None
+        With ``input_penalty="path"``: one entry per point of the path (``strength``,
+        ``validation_loss``, ``validation_loss_se``, ``inputs_alive``, and the
+        ``first_epoch`` and ``last_epoch`` of ``importance_history_`` it trained); None
+        otherwise.
+    path_choice_ : int or None
+        The index in ``path_`` of the point kept: the network holds its weights, and
+        ``feature_importances_`` are its last epoch's learning gradients.
 """
 
 NOTES_DOC = """\

@@ -39,7 +39,7 @@ def can_stack(estimators, X_list):
     if type(first) not in (LearningGradientClassifier, LearningGradientRegressor):
         return False  # a subclass may train differently
     params = {k: v for k, v in first.get_params().items() if k != "random_state"}
-    if first.verbose or first.warm_start:
+    if first.verbose or first.warm_start or first.input_penalty is not None:
         return False
     for other in estimators[1:]:
         if type(other) is not type(first):

@@ -14,6 +14,7 @@ skorch keeps the epoch loop, the history and the callbacks. What is scikit-learn
 """
 
 import copy
+import math
 
 import numpy as np
 import torch
@@ -167,6 +168,69 @@ def manual_step(net, X, y):
     return {"loss": reported, "y_pred": out, IMPORTANCE_KEY: batch_sum}
 
 
+def group_shrink(net, strength):
+    """The proximal step of a group-lasso penalty ``strength * sum_j ||W1[:, j]||`` on the
+    columns of the first layer (one column per input), after an optimizer update.
+
+    Each column shrinks toward zero by ``step_j * strength`` in norm, and is set to exactly
+    zero when its norm is smaller: an input whose column is zero gets a learning gradient
+    of exactly zero. The step size is the optimizer's: ``lr`` for SGD; for Adam, whose step
+    on a weight is ``lr_t / (sqrt(v) + eps)`` (scikit-learn's form), the column's mean of
+    that step (the proximal operator in Adam's metric, averaged over the column).
+    """
+    weight = net.module_.layers[0].weight  # (hidden, inputs): column j is input j's
+    optimizer = net.optimizer_
+    group = optimizer.param_groups[0]
+    state = optimizer.state.get(weight, {})
+    if "v" in state:  # Adam
+        beta_1, beta_2 = group["betas"]
+        t = state["step"]
+        lr_t = group["lr"] * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        step = lr_t / (state["v"].sqrt() + group["eps"]).mean(dim=0)
+    else:
+        step = group["lr"]
+    norms = torch.linalg.vector_norm(weight, dim=0)
+    factor = (1 - step * strength / norms.clamp_min(torch.finfo(weight.dtype).tiny)).clamp_min_(0)
+    weight.mul_(factor)
+
+
+class ValidationLossRule:
+    """End-of-epoch rule of one phase of the input-penalty path: check that training stays
+    finite, record the validation loss, and (with ``patience``) stop once it has not
+    improved by ``tol`` for more than ``patience`` epochs, keeping the best weights."""
+
+    def __init__(self, state, validation_loss, *, n_train, patience=None, tol=0.0):
+        self.state, self.validation_loss = state, validation_loss
+        self.n_train, self.patience, self.tol = n_train, patience, tol
+        self.best, self.best_state, self.misses = np.inf, None, 0
+        self.converged = False
+
+    def __call__(self, net):
+        loss = float(net.history[-1, "train_loss"])
+        epoch = len(net.history)
+        if not np.isfinite(loss) or not all(
+                bool(torch.isfinite(p).all()) for p in net.module_.parameters()):
+            raise ValueError(
+                f"{NON_FINITE_MESSAGE} The training loss was {loss} in epoch {epoch}: lower "
+                "learning_rate_init, or scale the inputs (standardize=True)."
+            )
+        self.state.loss_curve.append(loss)
+        self.state.t += self.n_train
+        if self.patience is None:
+            return
+        value = self.validation_loss(net.module_)[0]
+        if value < self.best - self.tol:
+            self.misses = 0
+        else:
+            self.misses += 1
+        if value < self.best:
+            self.best = value
+            self.best_state = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+        if self.misses > self.patience:
+            self.converged = True
+            raise TrainingConverged("validation loss stopped improving")
+
+
 class EpochRule(Callback):
     """Runs the estimator's end-of-epoch rule, after the history and the capture are recorded.
 
@@ -194,6 +258,8 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
     hand_written_step = True
     #: Take the learning gradient (False only to measure what the capture costs).
     capture = True
+    #: Strength of the group-lasso step on the first layer's columns after each update.
+    input_penalty = 0.0
 
     def initialize_module(self):
         super().initialize_module()
@@ -229,10 +295,14 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
             with torch.no_grad():
                 step = manual_step(self, X, y)
                 self.optimizer_.update()
+                if self.input_penalty:
+                    group_shrink(self, self.input_penalty)
             return step
         step = self.train_step_single(batch, **fit_params)
         with torch.no_grad():
             self.optimizer_.update()
+            if self.input_penalty:
+                group_shrink(self, self.input_penalty)
         return step
 
     def train_step_single(self, batch, **fit_params):
