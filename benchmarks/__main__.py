@@ -31,6 +31,8 @@ SECTIONS = {
     "selection": ("bench_selection", "Stability of the selection across seeds"),
     "importance": ("bench_importance", "Learning gradients against permutation importance, "
                    "captum, random forests and lassonet"),
+    "sharp": ("bench_sharp", "Selecting on high-dimensional data: the path network and the "
+              "shadow rule against Boruta"),
     "scaling": ("bench_scaling", "Scale-out and large data"),
     "cli": ("bench_cli", "Command-line answers"),
 }

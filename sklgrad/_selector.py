@@ -123,7 +123,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         The model that ranks the variables; any estimator with ``feature_importances_`` or
         ``coef_`` after ``fit`` (or see ``importance_getter``). None picks a
         :class:`LearningGradientClassifier` or :class:`LearningGradientRegressor` from the
-        type of the target.
+        type of the target, with ``input_penalty="path"`` (the importances of inputs the
+        network does not need go to zero).
     threshold : str or float, default=None
         Keep variables whose importance is at least this: a number, ``"mean"``,
         ``"median"``, a multiple such as ``"1.5*mean"`` (None means ``"mean"``, or
@@ -252,9 +253,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     def _default_estimator(self, y):
         if self.estimator is not None:
             return self.estimator
+        # The path network: its importances concentrate on the inputs it needs (the
+        # estimators' own default stays the paper's plain network).
         if type_of_target(y) in ("binary", "multiclass"):
-            return LearningGradientClassifier()
-        return LearningGradientRegressor()
+            return LearningGradientClassifier(input_penalty="path")
+        return LearningGradientRegressor(input_penalty="path")
 
     def _resolve_max_features(self, X):
         max_features = self.max_features
