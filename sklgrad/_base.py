@@ -419,13 +419,18 @@ class _LearningGradientEstimator(BaseEstimator):
             net.module_.to(torch.from_numpy(np.empty(0, plan.dtype)).dtype)
             net.optimizer_ = self._make_optimizer(net.module_)
             epoch_rule = dict(net.callbacks_)["epoch_rule"]
-            X_val_t = torch.from_numpy(np.asarray(X_val)).to(net.device)
             y_val_t = torch.from_numpy(y_val).to(net.device)
 
             def validation_loss(module):
+                # Chunk by chunk: a sparse X_val is made dense a block at a time.
+                parts, start = [], 0
                 with torch.no_grad():
-                    losses = net.criterion_.per_example(
-                        module(X_val_t), y_val_t[:, :net.criterion_.n_targets])
+                    for chunk in dense_chunks(X_val, _CHUNK_ELEMENTS):
+                        outputs = module(torch.from_numpy(chunk).to(net.device))
+                        targets = y_val_t[start:start + len(chunk), :net.criterion_.n_targets]
+                        parts.append(net.criterion_.per_example(outputs, targets))
+                        start += len(chunk)
+                losses = torch.cat(parts)
                 return float(losses.mean()), float(losses.std() / math.sqrt(len(losses)))
 
             for index, strength in enumerate(PATH_STRENGTHS):

@@ -88,3 +88,14 @@ def test_the_path_needs_a_fresh_fit():
         LearningGradientClassifier(input_penalty="path").partial_fit(X, y)
     with pytest.raises(ValueError, match="The 'input_penalty' parameter"):
         LearningGradientClassifier(input_penalty=-1.0).fit(X, y)
+
+
+def test_the_path_on_sparse_inputs_and_with_weights():
+    import scipy.sparse as sp
+    X, y = load_breast_cancer(return_X_y=True)
+    X = np.where(X > np.median(X, axis=0), X, 0.0)
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    clf = LearningGradientClassifier(hidden_layer_sizes=(4,), input_penalty="path",
+                                     max_iter=20, random_state=0)
+    clf.fit(sp.csr_matrix(X), y, sample_weight=weights)
+    assert len(clf.path_) == 5 and clf.score(sp.csr_matrix(X), y) > 0.8
