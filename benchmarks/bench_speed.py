@@ -53,6 +53,15 @@ class _AutogradClassifier(LearningGradientClassifier):
         return net
 
 
+class _TorchStepClassifier(LearningGradientClassifier):
+    """sklgrad's hand-written step in torch, as it runs on a GPU (numpy's on the CPU)."""
+
+    def _build_net(self, *args, **kwargs):
+        net = super()._build_net(*args, **kwargs)
+        net.numpy_on_cpu = False
+        return net
+
+
 def _plain_loop(X, y, hidden, batch_size, epochs, seed):
     """The reference: a hand-written PyTorch loop with autograd, capturing dL/dx."""
     torch.manual_seed(seed)
@@ -88,11 +97,14 @@ def _one_fit(X, y, hidden, batch_size, epochs):
             warnings.simplefilter("ignore", ConvergenceWarning)
             MLPClassifier(**common, tol=0.0, n_iter_no_change=np.inf).fit(Xs, y)
 
+    # Every contender gets the same standardized float64 inputs (sklgrad's own scaling off).
+    ours = common | {"tol": None, "standardize": False}
     return {
         "scikit-learn MLPClassifier (no capture)": sklearn_mlp,
-        "sklgrad (capture on)": lambda: LearningGradientClassifier(**common, tol=None).fit(X, y),
-        "sklgrad, capture off": lambda: _NoCaptureClassifier(**common, tol=None).fit(X, y),
-        "sklgrad, autograd step": lambda: _AutogradClassifier(**common, tol=None).fit(X, y),
+        "sklgrad (capture on)": lambda: LearningGradientClassifier(**ours).fit(Xs, y),
+        "sklgrad, capture off": lambda: _NoCaptureClassifier(**ours).fit(Xs, y),
+        "sklgrad, torch step (as on a GPU)": lambda: _TorchStepClassifier(**ours).fit(Xs, y),
+        "sklgrad, autograd step": lambda: _AutogradClassifier(**ours).fit(Xs, y),
         "plain PyTorch loop (autograd, capture)": lambda: _plain_loop(
             Xt, yt, hidden, batch_size, epochs, 0),
     }

@@ -18,24 +18,28 @@ def _data(kind):
     return X, y
 
 
-def _fit(kind, monkeypatch, hand_written, **params):
+def _fit(kind, monkeypatch, hand_written, numpy_on_cpu=True, **params):
     monkeypatch.setattr(TabularNet, "hand_written_step", hand_written)
+    monkeypatch.setattr(TabularNet, "numpy_on_cpu", numpy_on_cpu)
     cls = LearningGradientRegressor if kind == "regression" else LearningGradientClassifier
     X, y = _data(kind)
     weights = np.random.RandomState(1).uniform(0.5, 2.0, len(X))
     estimator = cls(hidden_layer_sizes=(6, 4), max_iter=4, tol=None, batch_size=16,
                     random_state=0, **params).fit(X, y, sample_weight=weights)
     assert estimator.net_.hand_written_ is hand_written
+    assert estimator.net_.numpy_step_ is (hand_written and numpy_on_cpu)
     return estimator
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_hand_written_step_equals_autograd(kind, activation, solver, monkeypatch):
+@pytest.mark.parametrize("numpy_on_cpu", [True, False], ids=["numpy", "torch"])
+def test_hand_written_step_equals_autograd(kind, activation, solver, numpy_on_cpu,
+                                           monkeypatch):
     params = dict(activation=activation, solver=solver, alpha=0.01,
                   learning_rate_init=0.05)
-    manual = _fit(kind, monkeypatch, True, **params)
+    manual = _fit(kind, monkeypatch, True, numpy_on_cpu, **params)
     auto = _fit(kind, monkeypatch, False, **params)
     for a, b in zip(manual.net_.module_.parameters(), auto.net_.module_.parameters()):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
@@ -44,6 +48,23 @@ def test_hand_written_step_equals_autograd(kind, activation, solver, monkeypatch
     np.testing.assert_allclose(manual.gradient_magnitude_history_,
                                auto.gradient_magnitude_history_, rtol=1e-5)
     np.testing.assert_allclose(manual.loss_curve_, auto.loss_curve_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_numpy_step_keeps_float32_and_equals_the_torch_step(kind, monkeypatch):
+    cls = LearningGradientRegressor if kind == "regression" else LearningGradientClassifier
+    X, y = _data(kind)
+    X = X.astype(np.float32)
+    fitted = []
+    for numpy_on_cpu in (True, False):
+        monkeypatch.setattr(TabularNet, "numpy_on_cpu", numpy_on_cpu)
+        fitted.append(cls(hidden_layer_sizes=(6,), max_iter=3, tol=None, batch_size=16,
+                          alpha=0.01, random_state=0).fit(X, y))
+    for a, b in zip(fitted[0].net_.module_.parameters(), fitted[1].net_.module_.parameters()):
+        assert a.dtype == torch.float32
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(fitted[0].importance_history_, fitted[1].importance_history_,
+                               atol=1e-5)
 
 
 def test_other_modules_keep_the_autograd_path():

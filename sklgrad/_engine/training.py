@@ -24,6 +24,7 @@ from skorch.callbacks import Callback
 from .._capture import IMPORTANCE_KEY, INPUT_KEY, MAGNITUDE_KEY, LearningGradientNet, _leaf_input
 from .._modules import MLP
 from .loop import LeanEpochMixin
+from .numpy_step import numpy_step
 
 NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
@@ -256,6 +257,8 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
     alpha = 0.0
     #: Write sklgrad's MLP step out by hand (False: autograd, as for any other module).
     hand_written_step = True
+    #: On the CPU, run the hand-written step in numpy (False: in torch, as on a GPU).
+    numpy_on_cpu = True
     #: Take the learning gradient (False only to measure what the capture costs).
     capture = True
     #: Strength of the group-lasso step on the first layer's columns after each update.
@@ -276,6 +279,9 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
                 else 1.0,
                 [layer.weight for layer in layers], [layer.bias for layer in layers],
                 self.module_.activation_fn, _DERIVATIVES[self.module_.activation])
+            self.numpy_plan_ = (*self.step_plan_[:5], self.module_.activation)
+        self.numpy_step_ = (self.hand_written_ and self.numpy_on_cpu
+                            and torch.device(self.device).type == "cpu")
         return self
 
     def get_loss(self, y_pred, y_true, *args, **kwargs):
@@ -288,17 +294,14 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
         # these networks listens to it): on a small network they cost as much as the step.
         if not self.module_.training:
             self._set_training(True)
-        if self.hand_written_:
+        if not self.hand_written_:
+            step = self.train_step_single(batch, **fit_params)
+        elif self.numpy_step_:
+            step = numpy_step(self, *batch)
+        else:
             X, y = batch
-            if self.device != "cpu":
-                X, y = X.to(self.device), y.to(self.device)
             with torch.no_grad():
-                step = manual_step(self, X, y)
-                self.optimizer_.update()
-                if self.input_penalty:
-                    group_shrink(self, self.input_penalty)
-            return step
-        step = self.train_step_single(batch, **fit_params)
+                step = manual_step(self, X.to(self.device), y.to(self.device))
         with torch.no_grad():
             self.optimizer_.update()
             if self.input_penalty:
