@@ -67,11 +67,15 @@ PARAMETERS_DOC = """\
         proximal step after each update, so that the columns of inputs the network does not
         need reach exactly zero (and so does their learning gradient). A number is a fixed
         strength. ``"path"`` holds out 10% of the rows (stratified for classification),
-        trains a dense phase at strength 0.01 until the validation loss stops improving
-        (``tol``, ``n_iter_no_change``; best weights kept), then 30 epochs at each of 0.02,
-        0.04, 0.08 and 0.16, warm-started, and keeps the strongest point whose validation
-        loss is within one standard error of the best (``path_``). None: no penalty (the
-        paper's method as it is). The penalty is not part of ``loss_curve_``.
+        trains a dense phase without penalty until the validation loss stops improving
+        (``tol``, ``n_iter_no_change``; best weights kept), then 30 epochs at each strength
+        0.01, 0.02, 0.04, ... (doubling, at most 10 points), warm-started; an input whose
+        share of the previous point's learning gradient is above the average gets the
+        strength divided by its multiple of the average (reweighted group lasso; an
+        eliminated input stays eliminated); the path ends once the inputs alive stop changing for three points,
+        and keeps the strongest point whose validation loss is within one standard error
+        of the best (``path_``). None: no penalty (the paper's method as it is). The
+        penalty is not part of ``loss_curve_``.
     standardize : bool, default=True
         Standardize each input (zero mean, unit variance, learned in the first ``fit``).
         Learning gradients are then per standard deviation of each input, so a change of

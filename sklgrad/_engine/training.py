@@ -169,7 +169,7 @@ def manual_step(net, X, y):
     return {"loss": reported, "y_pred": out, IMPORTANCE_KEY: batch_sum}
 
 
-def group_shrink(net, strength):
+def group_shrink(net, strength, column_weights=None):
     """The proximal step of a group-lasso penalty ``strength * sum_j ||W1[:, j]||`` on the
     columns of the first layer (one column per input), after an optimizer update.
 
@@ -178,6 +178,8 @@ def group_shrink(net, strength):
     of exactly zero. The step size is the optimizer's: ``lr`` for SGD; for Adam, whose step
     on a weight is ``lr_t / (sqrt(v) + eps)`` (scikit-learn's form), the column's mean of
     that step (the proximal operator in Adam's metric, averaged over the column).
+    ``column_weights`` (one per input) multiplies the strength column by column: the
+    reweighted penalty of the input-penalty path.
     """
     weight = net.module_.layers[0].weight  # (hidden, inputs): column j is input j's
     optimizer = net.optimizer_
@@ -190,6 +192,8 @@ def group_shrink(net, strength):
         step = lr_t / (state["v"].sqrt() + group["eps"]).mean(dim=0)
     else:
         step = group["lr"]
+    if column_weights is not None:
+        strength = strength * column_weights
     norms = torch.linalg.vector_norm(weight, dim=0)
     factor = (1 - step * strength / norms.clamp_min(torch.finfo(weight.dtype).tiny)).clamp_min_(0)
     weight.mul_(factor)
@@ -203,7 +207,7 @@ class ValidationLossRule:
     def __init__(self, state, validation_loss, *, n_train, patience=None, tol=0.0):
         self.state, self.validation_loss = state, validation_loss
         self.n_train, self.patience, self.tol = n_train, patience, tol
-        self.best, self.best_state, self.misses = np.inf, None, 0
+        self.best, self.best_state, self.best_epoch, self.misses = np.inf, None, None, 0
         self.converged = False
 
     def __call__(self, net):
@@ -225,7 +229,7 @@ class ValidationLossRule:
         else:
             self.misses += 1
         if value < self.best:
-            self.best = value
+            self.best, self.best_epoch = value, epoch - 1
             self.best_state = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
         if self.misses > self.patience:
             self.converged = True
@@ -263,6 +267,8 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
     capture = True
     #: Strength of the group-lasso step on the first layer's columns after each update.
     input_penalty = 0.0
+    #: Each column's multiple of that strength (None: the same for all).
+    input_penalty_weights = None
 
     def initialize_module(self):
         super().initialize_module()
@@ -305,7 +311,7 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
         with torch.no_grad():
             self.optimizer_.update()
             if self.input_penalty:
-                group_shrink(self, self.input_penalty)
+                group_shrink(self, self.input_penalty, self.input_penalty_weights)
         return step
 
     def train_step_single(self, batch, **fit_params):
