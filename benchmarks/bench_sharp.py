@@ -29,6 +29,11 @@ from sklearn.model_selection import train_test_split
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor, LearningGradientSelector
 
 from ._report import table
+from .bench_importance import _lassonet_importance
+
+# lassonet's importances are the penalty at which each column leaves its path: they rank
+# columns, but their share is not a share of anything (no mass reported).
+LASSONET = "lassonet (penalty at which a column leaves)"
 
 
 def _data(name, seed):
@@ -99,10 +104,13 @@ def _one_seed(X_train, X_test, y_train, y_test, regression, seed, quick):
     permutation = _timed(timed, "permutation (5 repeats), plain network",
                          lambda: permutation_importance(plain, X_test, y_test, n_repeats=5,
                                                         random_state=seed).importances_mean)
+    lassonet = _timed(timed, LASSONET, lambda: _lassonet_importance(
+        X_train, y_train, "regression" if regression else "classification", seed))
     vectors = {"sklgrad, plain network": plain.feature_importances_,
                "sklgrad, path network": path.feature_importances_,
                "random forest (impurity)": rf.feature_importances_,
-               "permutation (5 repeats), plain network": permutation}
+               "permutation (5 repeats), plain network": permutation,
+               LASSONET: lassonet}
     kept = {
         "sklgrad selector (shadow, path network)": _timed(
             timed, "sklgrad selector (shadow, path network)",
@@ -137,9 +145,9 @@ def run(quick=False):
                     k = len(informative)
                     top = np.argsort(-np.abs(vector), kind="stable")[:k]
                     total = np.abs(vector).sum()
-                    entry.append((np.isin(top, informative).mean(),
-                                  np.abs(vector)[informative].sum() / total if total else 0,
-                                  timed[method]))
+                    mass = (np.nan if method == LASSONET else
+                            np.abs(vector)[informative].sum() / total if total else 0)
+                    entry.append((np.isin(top, informative).mean(), mass, timed[method]))
                 else:
                     entry.append((np.nan, np.nan, timed[method]))
             for method, mask in kept.items():
@@ -156,8 +164,10 @@ def run(quick=False):
         for method, entries in ranks.items():
             values = np.array(entries)
             if not np.isnan(values[:, 0]).all():
+                no_mass = np.isnan(values[:, 1]).all()
                 rank_rows.append((name, method, values[:, 0].mean(), values[:, 0].min(),
-                                  values[:, 1].mean(), values[:, 1].min(),
+                                  "" if no_mass else values[:, 1].mean(),
+                                  "" if no_mass else values[:, 1].min(),
                                   np.median(values[:, 2])))
         for method, entries in rules.items():
             informative_kept = [e[0] for e in entries]
@@ -183,7 +193,9 @@ def run(quick=False):
         f"{len(list(seeds))} seeds per set; mean and worst seed. The plain network is the "
         "estimators' default (hidden (100,), Adam, scikit-learn's stopping rule); the path "
         "network adds `input_penalty=\"path\"`; the selector's default estimator is the path "
-        "network. Boruta: the `boruta` package's BorutaPy around a random forest (100 trees, "
+        "network. lassonet: the `lassonet` package's path (hidden (32,), its importances are "
+        "the penalty at which each column leaves the path: no mass). Boruta: the `boruta` "
+        "package's BorutaPy around a random forest (100 trees, "
         f"depth 7, {10 if quick else 30} iterations, reduced to fit the budget; confirmed "
         "columns kept).\n\n**Rankings** (k = number of informative columns)\n\n"
         + table(["data", "method", "precision@k mean", "min", "mass on informative mean",
