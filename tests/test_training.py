@@ -86,10 +86,13 @@ def test_other_modules_keep_the_autograd_path():
     dict(solver="adam", early_stopping=True, validation_fraction=0.2, max_iter=30,
          n_iter_no_change=2, activation="tanh"),
 ])
-def test_stacked_networks_end_as_their_separate_fits(kind, params):
+@pytest.mark.parametrize("numpy_on_cpu", [True, False], ids=["numpy", "torch"])
+def test_stacked_networks_end_as_their_separate_fits(kind, params, numpy_on_cpu,
+                                                     monkeypatch):
     from sklearn.base import clone
 
-    from sklgrad._engine.stacked import can_stack, fit_stacked
+    from sklgrad._engine.stacked import _Stack, can_stack, fit_stacked
+    monkeypatch.setattr(_Stack, "numpy_on_cpu", numpy_on_cpu)
     cls = LearningGradientRegressor if kind == "regression" else LearningGradientClassifier
     X, y = _data(kind)
     weights = np.random.RandomState(2).uniform(0.5, 2.0, len(X))
@@ -114,8 +117,11 @@ def test_stacked_networks_end_as_their_separate_fits(kind, params):
                                    alone.partial_fit(X, y).loss_curve_, rtol=1e-5)
 
 
-def test_selector_repeats_train_stacked_and_equal_separate_fits():
+@pytest.mark.parametrize("numpy_on_cpu", [True, False], ids=["numpy", "torch"])
+def test_selector_repeats_train_stacked_and_equal_separate_fits(numpy_on_cpu, monkeypatch):
     from sklgrad import LearningGradientSelector
+    from sklgrad._engine.stacked import _Stack
+    monkeypatch.setattr(_Stack, "numpy_on_cpu", numpy_on_cpu)
     X, y = _data("binary")
     base = LearningGradientClassifier(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
     selector = LearningGradientSelector(base, n_repeats=4, random_state=1,
@@ -138,3 +144,22 @@ def test_what_cannot_be_stacked_is_fitted_one_by_one():
     assert not can_stack([a, LearningGradientClassifier(random_state=1)], [X, X[:50]])
     assert not can_stack([a, LearningGradientClassifier(verbose=1)], [X, X])
     assert not can_stack([a], [X])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stacked_networks_keep_float32_and_equal_their_separate_fits(solver):
+    from sklearn.base import clone
+
+    from sklgrad._engine.stacked import fit_stacked
+    X, y = _data("multiclass")
+    X = X.astype(np.float32)
+    base = LearningGradientClassifier(hidden_layer_sizes=(5,), batch_size=16, max_iter=5,
+                                      tol=None, alpha=0.01, solver=solver)
+    stacked = [clone(base).set_params(random_state=s) for s in (1, 2, 3)]
+    fit_stacked(stacked, [X] * 3, y)
+    for seed, mine in zip((1, 2, 3), stacked):
+        alone = clone(base).set_params(random_state=seed).fit(X, y)
+        assert next(mine.net_.module_.parameters()).dtype == torch.float32
+        np.testing.assert_allclose(mine.importance_history_, alone.importance_history_,
+                                   atol=1e-5)
+        np.testing.assert_allclose(mine.loss_curve_, alone.loss_curve_, rtol=1e-5)

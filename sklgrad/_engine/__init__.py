@@ -6,7 +6,8 @@
 - ``numpy_step``: the same step in numpy on views of the same tensors, used on the CPU
   (a numpy operation costs a third of a torch one on small arrays).
 - ``stacked``: K networks of one architecture trained as one batched model, each ending as
-  its separate fit would (the selector's repeats and shadow rounds, comparisons).
+  its separate fit would (the selector's repeats and shadow rounds, comparisons);
+  ``stacked_numpy``: its epoch in numpy, on the CPU.
 - ``optimizers``: scikit-learn's SGD and Adam updates, with one multi-tensor operation per
   line for all parameters.
 - ``loop``: skorch's epoch loop without its per-batch bookkeeping.

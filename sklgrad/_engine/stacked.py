@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from .._modules import _FUNCTIONS, MLP
 from .optimizers import ScikitAdam, ScikitSGD
+from .stacked_numpy import numpy_epoch
 from .training import _DERIVATIVES, restore_net
 
 _OPTIMIZERS = {cls.__name__: cls for cls in (ScikitAdam, ScikitSGD)}
@@ -118,6 +119,9 @@ def fit_stacked(estimators, X_list, y, sample_weight=None):
 class _Stack:
     """The stacked weights, optimizer state and per-network records of the active networks."""
 
+    #: On the CPU, run the epoch in numpy (``stacked_numpy``; False: in torch, as on a GPU).
+    numpy_on_cpu = True
+
     def __init__(self, template, plans, hidden, device, dtype):
         self.template = template
         self.device, self.dtype = device, dtype
@@ -172,15 +176,21 @@ class _Stack:
         return [p for pair in zip(self.W, self.B) for p in pair]
 
     # ---------------------------------------------------------------- training
-    def epoch(self):
-        """One epoch of every active network; returns (mean losses, |dL/dx| sums)."""
+    def epoch_order(self):
+        """Each active network's order of the rows this epoch, drawn as its own fit's
+        batch iterator draws it; shape (K, n), on the CPU."""
         n = self.n_rows
         if self.shuffle:
-            order = torch.stack([torch.randperm(n, generator=self.generators[k])
-                                 for k in self.active])
-        else:
-            order = torch.arange(n).expand(len(self.active), n)
-        order = order.to(self.device)
+            return torch.stack([torch.randperm(n, generator=self.generators[k])
+                                for k in self.active])
+        return torch.arange(n).expand(len(self.active), n)
+
+    def epoch(self):
+        """One epoch of every active network; returns (mean losses, |dL/dx| sums)."""
+        if self.device.type == "cpu" and self.numpy_on_cpu:
+            return numpy_epoch(self)
+        n = self.n_rows
+        order = self.epoch_order().to(self.device)
         # Each parameter's learning rates, shaped to broadcast over it (fixed for the epoch).
         self.rates = [self.lr.to(self.device, p.dtype).reshape(-1, *[1] * (p.dim() - 1))
                       for p in self.params()]
