@@ -72,8 +72,8 @@ _PARAMETER_CONSTRAINTS = {
 # from 0.01, each trained 30 epochs from where the last left off (weights and optimizer
 # state). Each column's strength is reweighted at every point by its learning gradient (see
 # ``_train_path``): the columns the network learns most from are barely penalized, so the
-# path reaches further than a uniform penalty could without losing them. It ends early once the columns alive
-# have not changed for ``PATH_STABLE`` points.
+# path reaches further than a uniform penalty could without losing them. It ends early once
+# the columns alive have not changed for ``PATH_STABLE`` points.
 PATH_STRENGTHS = (0.0,) + tuple(0.01 * 2**i for i in range(10))
 PATH_STABLE = 3
 PATH_EPOCHS = 30

@@ -72,10 +72,10 @@ PARAMETERS_DOC = """\
         0.01, 0.02, 0.04, ... (doubling, at most 10 points), warm-started; an input whose
         share of the previous point's learning gradient is above the average gets the
         strength divided by its multiple of the average (reweighted group lasso; an
-        eliminated input stays eliminated); the path ends once the inputs alive stop changing for three points,
-        and keeps the strongest point whose validation loss is within one standard error
-        of the best (``path_``). None: no penalty (the paper's method as it is). The
-        penalty is not part of ``loss_curve_``.
+        eliminated input stays eliminated); the path ends once the inputs alive stop
+        changing for three points, and keeps the strongest point whose validation loss is
+        within one standard error of the best (``path_``). None: no penalty (the paper's
+        method as it is). The penalty is not part of ``loss_curve_``.
     standardize : bool, default=True
         Standardize each input (zero mean, unit variance, learned in the first ``fit``).
         Learning gradients are then per standard deviation of each input, so a change of

@@ -9,32 +9,33 @@ from sklgrad import LearningGradientClassifier, LearningGradientRegressor
 from sklgrad._engine.training import group_shrink
 
 
-def test_the_proximal_step_shrinks_each_column_by_its_step_times_the_strength():
+def _one_sgd_epoch():
+    """A small network after one SGD epoch (learning rate 0.5), its first layer's weights
+    before any shrinking, and their column norms."""
     clf = LearningGradientClassifier(hidden_layer_sizes=(3,), solver="sgd",
                                      learning_rate_init=0.5, max_iter=1, tol=None,
                                      random_state=0).fit(*load_breast_cancer(return_X_y=True))
     weight = clf.net_.module_.layers[0].weight
     before = weight.detach().clone()
-    norms = torch.linalg.vector_norm(before, dim=0)
+    return clf.net_, weight, before, torch.linalg.vector_norm(before, dim=0)
+
+
+def test_the_proximal_step_shrinks_each_column_by_its_step_times_the_strength():
+    net, weight, before, norms = _one_sgd_epoch()
     strength = float(np.median(norms.numpy())) / 0.5  # half the columns go to zero
     with torch.no_grad():
-        group_shrink(clf.net_, strength)
+        group_shrink(net, strength)
     expected = before * (1 - 0.5 * strength / norms).clamp_min(0)
     torch.testing.assert_close(weight.detach(), expected)
     assert (torch.linalg.vector_norm(weight, dim=0) == 0).sum() >= 14
 
 
 def test_column_weights_multiply_the_strength_column_by_column():
-    clf = LearningGradientClassifier(hidden_layer_sizes=(3,), solver="sgd",
-                                     learning_rate_init=0.5, max_iter=1, tol=None,
-                                     random_state=0).fit(*load_breast_cancer(return_X_y=True))
-    weight = clf.net_.module_.layers[0].weight
-    before = weight.detach().clone()
-    norms = torch.linalg.vector_norm(before, dim=0)
+    net, weight, before, norms = _one_sgd_epoch()
     column_weights = torch.linspace(0.0, 3.0, 30, dtype=before.dtype)
     strength = float(norms.max()) / 0.5 / 2  # weight 2 and beyond: exactly zero
     with torch.no_grad():
-        group_shrink(clf.net_, strength, column_weights)
+        group_shrink(net, strength, column_weights)
     expected = before * (1 - 0.5 * strength * column_weights / norms).clamp_min(0)
     torch.testing.assert_close(weight.detach(), expected)
     after = torch.linalg.vector_norm(weight, dim=0)
