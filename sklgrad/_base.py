@@ -69,12 +69,14 @@ _PARAMETER_CONSTRAINTS = {
     "input_penalty": (NoneValue(), Interval(_REAL, 0, None, "neither"), Options("path")),
 }
 # The input-penalty path: an unpenalized dense phase, then group-lasso strengths that double
-# from 0.01, each trained 30 epochs from where the last left off (weights and optimizer
-# state). Each column's strength is reweighted at every point by its learning gradient (see
-# ``_train_path``): the columns the network learns most from are barely penalized, so the
-# path reaches further than a uniform penalty could without losing them. It ends early once
-# the columns alive have not changed for ``PATH_STABLE`` points.
-PATH_STRENGTHS = (0.0,) + tuple(0.01 * 2**i for i in range(10))
+# from 0.001 (gently: an input the network learns late, such as a purely non-linear one, has
+# to be learned before it can be protected), each trained 30 epochs from where the last left
+# off (weights and optimizer state). Each column's strength is reweighted at every point by
+# its learning gradient (see ``_train_path``): the columns the network learns most from are
+# barely penalized, so the path reaches further than a uniform penalty could without losing
+# them. It ends early once columns have been eliminated and the columns alive have not
+# changed for ``PATH_STABLE`` points.
+PATH_STRENGTHS = (0.0,) + tuple(0.001 * 2**i for i in range(13))
 PATH_STABLE = 3
 PATH_EPOCHS = 30
 # Elements per chunk when a large (or sparse) X is scaled, checked or predicted.
@@ -471,8 +473,8 @@ class _LearningGradientEstimator(BaseEstimator):
                                         device=weight.device)
                 net.input_penalty_weights = torch.where(
                     share > 0, (1.0 / (len(share) * share)).clamp_max(1.0), math.inf)
-                if len(path) > PATH_STABLE and len(
-                        {point["inputs_alive"] for point in path[-PATH_STABLE:]}) == 1:
+                recent = {point["inputs_alive"] for point in path[-PATH_STABLE:]}
+                if len(path) > PATH_STABLE and len(recent) == 1 and alive < X.shape[1]:
                     break  # eliminated columns stay eliminated: the support is settled
         best = min(range(len(path)), key=lambda i: path[i]["validation_loss"])
         limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]

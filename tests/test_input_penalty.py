@@ -77,13 +77,13 @@ def test_the_path_bookkeeping(friedman):
     reg = LearningGradientRegressor(input_penalty="path", random_state=0).fit(X, y)
     path, choice = reg.path_, reg.path_choice_
     strengths = [point["strength"] for point in path]
-    # A dense phase, then doubling strengths from 0.01, ending once the support settles.
-    assert strengths == [0.0] + [0.01 * 2**i for i in range(len(path) - 1)]
+    # A dense phase, then doubling strengths from 0.001, ending once the support settles.
+    assert strengths == [0.0] + [0.001 * 2**i for i in range(len(path) - 1)]
     assert path[0]["inputs_alive"] == X.shape[1]
     alive = [point["inputs_alive"] for point in path]
     # An eliminated input stays eliminated; the path stops after 3 points of the same inputs.
     assert alive == sorted(alive, reverse=True)
-    assert len(path) == 11 or len(set(alive[-3:])) == 1 and len(set(alive[-4:])) == 2
+    assert len(path) == 14 or len(set(alive[-3:])) == 1 and len(set(alive[-4:])) == 2
     assert path[0]["first_epoch"] == 0 and path[-1]["last_epoch"] == len(
         reg.importance_history_) - 1
     for before, after in zip(path, path[1:]):
