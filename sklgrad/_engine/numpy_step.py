@@ -40,26 +40,32 @@ _ACTIVATIONS = {
 }
 
 
-def _output_error(kind, out, target, sample_weight):
-    """Summed loss of the batch and ``dLoss/d out`` per example (before dividing by the
-    batch's weight): the canonical link of each loss makes it ``f(x) - y``."""
+def output_error(kind, out, target):
+    """Each example's loss and ``dLoss/d out`` (the canonical link of each loss makes it
+    ``f(x) - y``), for outputs of shape (..., batch, outputs): one network's batch or a
+    stack's. Shapes (..., batch) and (..., batch, outputs)."""
     if kind == "binary":
-        per_example = np.logaddexp(0, out)
-        per_example -= out * target
+        per_example = (np.logaddexp(0, out) - out * target)[..., 0]
         delta = expit(out)
         delta -= target
     elif kind == "multiclass":
-        shifted = out - out.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        rows = np.arange(len(out))
-        codes = target[:, 0].astype(np.intp)
-        per_example = -log_p[rows, codes]
+        shifted = out - out.max(axis=-1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        codes = target[..., :1].astype(np.intp)
+        per_example = -np.take_along_axis(log_p, codes, axis=-1)[..., 0]
         delta = np.exp(log_p, out=log_p)
-        delta[rows, codes] -= 1
+        np.put_along_axis(delta, codes, np.take_along_axis(delta, codes, axis=-1) - 1,
+                          axis=-1)
     else:
         delta = out - target
-        per_example = 0.5 * np.square(delta)
-    per_example = per_example.sum(axis=1) if per_example.ndim > 1 else per_example
+        per_example = 0.5 * np.square(delta).sum(axis=-1)
+    return per_example, delta
+
+
+def _batch_error(kind, out, target, sample_weight):
+    """Summed (weighted) loss of one batch, ``dLoss/d out`` times each example's weight,
+    and the batch's weight."""
+    per_example, delta = output_error(kind, out, target)
     if sample_weight is None:
         return per_example.sum(), delta, float(len(out))
     weight_sum = max(sample_weight.sum(), np.finfo(out.dtype).tiny)
@@ -91,7 +97,7 @@ def _step(net, X, y):
         inputs.append(h)
     out = h @ W[last].T
     out += B[last]
-    loss_sum, delta, weight_sum = _output_error(kind, out, y[:, :n_targets], sample_weight)
+    loss_sum, delta, weight_sum = _batch_error(kind, out, y[:, :n_targets], sample_weight)
     delta /= weight_sum
     reported = loss_sum / weight_sum * report_scale
     alpha = net.alpha

@@ -10,9 +10,8 @@ sizes, and numpy's OpenBLAS multiplies them faster than torch's MKL on AMD proce
 import math
 
 import numpy as np
-from scipy.special import expit
 
-from .numpy_step import _ACTIVATIONS
+from .numpy_step import _ACTIVATIONS, output_error
 
 
 def numpy_epoch(stack):
@@ -58,20 +57,7 @@ def _step(stack, W, B, X, y):
     nt = stack.n_targets
     target = y[..., :nt]
     weight = y[..., nt] if y.shape[2] > nt else None
-    if stack.kind == "binary":
-        per_example = (np.logaddexp(0, out) - out * target)[..., 0]
-        delta = expit(out)
-        delta -= target
-    elif stack.kind == "multiclass":
-        shifted = out - out.max(axis=2, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
-        codes = target[..., 0].astype(np.intp)[..., None]
-        per_example = -np.take_along_axis(log_p, codes, axis=2)[..., 0]
-        delta = np.exp(log_p, out=log_p)
-        np.put_along_axis(delta, codes, np.take_along_axis(delta, codes, axis=2) - 1, axis=2)
-    else:
-        delta = out - target
-        per_example = 0.5 * np.square(delta).sum(axis=2)
+    per_example, delta = output_error(stack.kind, out, target)
     if weight is None:
         losses = per_example.sum(axis=1)
         weight_sum = scale = float(X.shape[1])
