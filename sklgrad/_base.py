@@ -79,6 +79,7 @@ _PARAMETER_CONSTRAINTS = {
 PATH_STRENGTHS = (0.0,) + tuple(0.001 * 2**i for i in range(13))
 PATH_STABLE = 3
 PATH_EPOCHS = 30
+ELIMINATED_WEIGHT = math.inf
 # Elements per chunk when a large (or sparse) X is scaled, checked or predicted.
 _CHUNK_ELEMENTS = 2**23
 
@@ -472,7 +473,7 @@ class _LearningGradientEstimator(BaseEstimator):
                 share = torch.as_tensor(net.history[epoch, IMPORTANCE_KEY], dtype=weight.dtype,
                                         device=weight.device)
                 net.input_penalty_weights = torch.where(
-                    share > 0, (1.0 / (len(share) * share)).clamp_max(1.0), math.inf)
+                    share > 0, (1.0 / (len(share) * share)).clamp_max(1.0), ELIMINATED_WEIGHT)
                 recent = {point["inputs_alive"] for point in path[-PATH_STABLE:]}
                 if len(path) > PATH_STABLE and len(recent) == 1 and alive < X.shape[1]:
                     break  # eliminated columns stay eliminated: the support is settled

@@ -6,6 +6,7 @@ import torch
 from sklearn.datasets import make_classification, make_regression
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
+from sklgrad._engine.numpy_step import capture_sum
 from sklgrad._engine.training import TabularNet
 
 
@@ -65,6 +66,24 @@ def test_numpy_step_keeps_float32_and_equals_the_torch_step(kind, monkeypatch):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
     np.testing.assert_allclose(fitted[0].importance_history_, fitted[1].importance_history_,
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-300, 1e30])
+@pytest.mark.parametrize("stacked", [False, True])
+def test_capture_product_in_float32_keeps_six_digits_at_any_scale(scale, stacked):
+    # A float64 network's capture product runs in float32 after an exact power-of-two
+    # scaling: gradients far below float32's range (a well-fitted network) or above it
+    # keep their relative precision instead of flushing to zero or overflowing.
+    rng = np.random.default_rng(0)
+    shape = (3, 40, 8) if stacked else (40, 8)
+    delta = rng.standard_normal(shape) * scale
+    weight = rng.standard_normal((*shape[:-2], 8, 12))
+    exact = np.abs(delta @ weight).sum(axis=-2)
+    sums = capture_sum(delta, weight)
+    assert sums.dtype == np.float64 and sums.shape == exact.shape
+    np.testing.assert_allclose(sums, exact, rtol=1e-5)
+    assert capture_sum(delta.astype(np.float32) / scale,
+                       weight.astype(np.float32)).dtype == np.float32
 
 
 def test_other_modules_keep_the_autograd_path():

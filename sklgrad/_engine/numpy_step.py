@@ -62,6 +62,28 @@ def output_error(kind, out, target):
     return per_example, delta
 
 
+def capture_sum(delta, first_weight):
+    """The capture: ``|delta @ W1|`` summed over the batch (axis -2), for one network's
+    ``delta`` (batch, hidden) and ``W1`` (hidden, inputs) or a stack's (K, batch, hidden).
+
+    A float64 network's product is computed in float32: the capture is a third of the
+    arithmetic of a float64 step, float32 halves it, and an importance share needs six
+    significant digits, not sixteen. ``delta`` is first scaled by a power of two (exact), so
+    that float32's narrower range cannot flush a well-fitted network's small gradients to
+    zero; the sums are scaled back in float64.
+    """
+    if delta.dtype != np.float64:
+        product = np.matmul(delta, first_weight)
+        return np.abs(product, out=product).sum(axis=-2)
+    peak = np.maximum(delta.max(axis=(-2, -1), keepdims=True),
+                      -delta.min(axis=(-2, -1), keepdims=True))
+    exponent = np.frexp(peak)[1]  # peak = mantissa * 2**exponent, mantissa in [0.5, 1)
+    product = np.matmul(np.multiply(delta, np.ldexp(1.0, -exponent), dtype=np.float32),
+                        first_weight.astype(np.float32))
+    sums = np.abs(product, out=product).sum(axis=-2)
+    return np.ldexp(sums, exponent[..., 0], dtype=np.float64)
+
+
 def _batch_error(kind, out, target, sample_weight):
     """Summed (weighted) loss of one batch, ``dLoss/d out`` times each example's weight,
     and the batch's weight."""
@@ -105,21 +127,34 @@ def _step(net, X, y):
         # The penalty's share of the reported loss, from the weights before this step.
         squares = sum(np.vdot(w, w) for w in W)
         reported += 0.5 * alpha * squares / weight_sum
-    for index in range(last, -1, -1):
-        grad = delta.T @ inputs[index]
-        if alpha:
-            grad += (alpha / weight_sum) * W[index]
-        weights[index].grad = torch.from_numpy(grad)
-        biases[index].grad = torch.from_numpy(delta.sum(axis=0))
-        if index == 0 and not net.capture:
-            break
-        delta = delta @ W[index]  # at index 0: dLoss/dx, the learning gradient
-        if index > 0 and derivative is not None:
+    for index in range(last, 0, -1):
+        _write_grads(weights[index], biases[index], delta, inputs[index], W[index], alpha,
+                     weight_sum)
+        delta = _backward_product(delta, W[index])
+        if derivative is not None:
             delta = derivative(delta, inputs[index])
+    _write_grads(weights[0], biases[0], delta, X, W[0], alpha, weight_sum)
     step = {"loss": np.float64(reported), "y_pred": torch.from_numpy(out)}
     if net.capture:
-        # Each example's own gradient (times its weight): undo the division by the weights.
-        batch_sum = np.abs(delta, out=delta).sum(axis=0)
+        # dLoss/dx, the learning gradient; each example's own (times its weight): undo the
+        # division by the weights.
+        batch_sum = capture_sum(delta, W[0])
         batch_sum *= weight_sum
         step[IMPORTANCE_KEY] = torch.from_numpy(batch_sum)
     return step
+
+
+def _write_grads(weight, bias, delta, inputs, W, alpha, weight_sum):
+    grad = delta.T @ inputs
+    if alpha:
+        grad += (alpha / weight_sum) * W
+    weight.grad = torch.from_numpy(grad)
+    bias.grad = torch.from_numpy(delta.sum(axis=0))
+
+
+def _backward_product(delta, W):
+    """``delta @ W``; through a one-unit layer (a binary or single-output network's last)
+    it is an outer product, which a broadcast multiply does in a third of the time."""
+    if W.shape[0] == 1:
+        return np.multiply(delta, W)
+    return delta @ W

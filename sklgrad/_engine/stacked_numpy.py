@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .numpy_step import _ACTIVATIONS, output_error
+from .numpy_step import _ACTIVATIONS, capture_sum, output_error
 
 
 def numpy_epoch(stack):
@@ -77,12 +77,13 @@ def _step(stack, W, B, X, y):
             grad += W[i] * (alpha / scale)
             squares = squares + np.square(W[i]).sum(axis=(1, 2))
         grads_W[i], grads_B[i] = grad, delta.sum(axis=1)
-        delta = np.matmul(delta, W[i])
-        if i > 0 and derivative is not None:
-            delta = derivative(delta, inputs[i])
+        if i > 0:
+            delta = np.matmul(delta, W[i])
+            if derivative is not None:
+                delta = derivative(delta, inputs[i])
     if alpha:
         losses = losses + 0.5 * alpha * squares / weight_sum
-    sums = np.abs(delta, out=delta).sum(axis=1)
+    sums = capture_sum(delta, W[0])  # dLoss/dx, summed over each network's batch
     sums *= weight_sum if weight is None else weight_sum[:, None]
     return losses, sums, [g for pair in zip(grads_W, grads_B) for g in pair]
 
