@@ -78,8 +78,10 @@ def capture_sum(delta, first_weight):
     peak = np.maximum(delta.max(axis=(-2, -1), keepdims=True),
                       -delta.min(axis=(-2, -1), keepdims=True))
     exponent = np.frexp(peak)[1]  # peak = mantissa * 2**exponent, mantissa in [0.5, 1)
-    product = np.matmul(np.multiply(delta, np.ldexp(1.0, -exponent), dtype=np.float32),
-                        first_weight.astype(np.float32))
+    # Multiplied in float64, rounded to float32 on the way out (dtype= would round first).
+    scaled = np.multiply(delta, np.ldexp(1.0, -exponent), casting="same_kind",
+                         out=np.empty(delta.shape, np.float32))
+    product = np.matmul(scaled, first_weight.astype(np.float32))
     sums = np.abs(product, out=product).sum(axis=-2)
     return np.ldexp(sums, exponent[..., 0], dtype=np.float64)
 
