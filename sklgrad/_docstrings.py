@@ -74,7 +74,12 @@ PARAMETERS_DOC = """\
         strength divided by its multiple of the average (reweighted group lasso; an
         eliminated input stays eliminated); the path ends once the inputs alive stop
         changing for three points, and keeps the strongest point whose validation loss is
-        within one standard error of the best (``path_``). None: no penalty (the paper's
+        within one standard error of the best (``path_``). When more than 50 inputs were
+        eliminated, a screening round gives them a second chance: a path network on the
+        survivors plus a block of 50 of them, block by block; those that any block keeps
+        join the survivors, and a second path runs from the dense phase's weights on them
+        alone (an input whose effect is only conditional on others is eliminated with the
+        noise among many inputs, and learned among few). None: no penalty (the paper's
         method as it is). The penalty is not part of ``loss_curve_``.
     standardize : bool, default=True
         Standardize each input (zero mean, unit variance, learned in the first ``fit``).
@@ -126,8 +131,9 @@ ATTRIBUTES_DOC = """\
     path_ : list of dict or None
         With ``input_penalty="path"``: one entry per point of the path (``strength``,
         ``validation_loss``, ``validation_loss_se``, ``inputs_alive``, and the
-        ``first_epoch`` and ``last_epoch`` of ``importance_history_`` it trained); None
-        otherwise.
+        ``first_epoch`` and ``last_epoch`` of ``importance_history_`` it trained; with a
+        screening round, ``round`` is 0 for the first path and 1 for the second, whose
+        points the choice is made among); None otherwise.
     path_choice_ : int or None
         The index in ``path_`` of the point kept: the network holds its weights, and
         ``feature_importances_`` are its last epoch's learning gradients.

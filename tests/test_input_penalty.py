@@ -142,3 +142,55 @@ def test_the_path_on_sparse_inputs_and_with_weights():
                                      max_iter=20, random_state=0)
     clf.fit(sp.csr_matrix(X), y, sample_weight=weights)
     assert len(clf.path_) >= 4 and clf.score(sp.csr_matrix(X), y) > 0.8
+
+
+@pytest.fixture(scope="module")
+def screened():
+    """An input whose effect is only conditional (``x2``, through ``x1 * x2``) among 400
+    inputs and 1000 rows: the first path eliminates it with the noise (this seed); the
+    screening round, beside the survivors and 50 others, learns it."""
+    rng = np.random.RandomState(1)
+    X = rng.randn(1000, 400)
+    logit = 2 * X[:, 0] + 1.5 * X[:, 1] + 1.2 * X[:, 1] * X[:, 2]
+    y = (logit + 0.5 * rng.randn(1000) > 0).astype(int)
+    return X, y, LearningGradientClassifier(input_penalty="path", random_state=1).fit(X, y)
+
+
+def test_the_screening_round_recovers_a_conditional_input(screened):
+    X, y, clf = screened
+    path = clf.path_
+    rounds = [point["round"] for point in path]
+    assert rounds == sorted(rounds) and rounds[0] == 0 and rounds[-1] >= 1
+    first = [i for i, point in enumerate(path) if point["round"] == 0]
+    best = min(first, key=lambda i: path[i]["validation_loss"])
+    limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]
+    chosen_first = max(i for i in first if path[i]["validation_loss"] <= limit)
+    lost = clf.importance_history_[path[chosen_first]["last_epoch"]]
+    assert lost[2] == 0 and (lost[:2] > 0).all()  # the first path lost it
+    assert (clf.feature_importances_[:3] > 0).all()  # the screening round got it back
+    assert clf.feature_importances_[:3].sum() > 0.9
+
+
+def test_the_screening_round_bookkeeping(screened):
+    X, y, clf = screened
+    path, choice = clf.path_, clf.path_choice_
+    assert path[choice]["round"] == path[-1]["round"]  # chosen among the last round's points
+    # The whole run is in the history, one epoch after another, and in the loss curve.
+    assert path[0]["first_epoch"] == 0
+    for before, after in zip(path, path[1:]):
+        assert after["first_epoch"] == before["last_epoch"] + 1
+    assert path[-1]["last_epoch"] == len(clf.importance_history_) - 1
+    assert len(clf.loss_curve_) == len(clf.importance_history_) == clf.n_iter_
+    np.testing.assert_allclose(clf.importance_history_.sum(axis=1), 1.0)
+    # A later round runs on the survivors and the recovered inputs only: the others have
+    # zero weights and zero importance in every one of its epochs.
+    last_round = [p for p in path if p["round"] == path[-1]["round"]]
+    assert last_round[0]["inputs_alive"] < 60
+    epochs = clf.importance_history_[last_round[0]["first_epoch"]:]
+    alive = torch.linalg.vector_norm(clf.net_.module_.layers[0].weight, dim=0) > 0
+    assert int(alive.sum()) == path[choice]["inputs_alive"]
+    assert (epochs > 0).any(axis=0).sum() <= last_round[0]["inputs_alive"]
+    assert (clf.feature_importances_[~alive.numpy()] == 0).all()
+    np.testing.assert_array_equal(clf.feature_importances_,
+                                  clf.importance_history_[path[choice]["last_epoch"]])
+    assert clf.predict(X).shape == y.shape and clf.score(X, y) > 0.85
