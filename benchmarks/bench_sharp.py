@@ -14,6 +14,7 @@ ground truth: kept columns and refit score only).
 
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.datasets import load_digits, make_classification, make_friedman1
@@ -34,6 +35,19 @@ from .bench_importance import _lassonet_importance
 # lassonet's importances are the penalty at which each column leaves its path: they rank
 # columns, but their share is not a share of anything (no mass reported).
 LASSONET = "lassonet (penalty at which a column leaves)"
+NO_SCREEN = "sklgrad, path network without its screening rounds"
+
+
+@contextmanager
+def _without_screening():
+    """The path as it was before its screening rounds: what they add, side by side."""
+    import sklgrad._base as base
+
+    rounds, base.SCREEN_ROUNDS = base.SCREEN_ROUNDS, 0
+    try:
+        yield
+    finally:
+        base.SCREEN_ROUNDS = rounds
 
 
 def _data(name, seed):
@@ -99,6 +113,9 @@ def _one_seed(X_train, X_test, y_train, y_test, regression, seed, quick):
                    lambda: network(random_state=seed).fit(X_train, y_train))
     path = _timed(timed, "sklgrad, path network", lambda: network(
         input_penalty="path", random_state=seed).fit(X_train, y_train))
+    with _without_screening():
+        first_path = _timed(timed, NO_SCREEN, lambda: network(
+            input_penalty="path", random_state=seed).fit(X_train, y_train))
     rf = _timed(timed, "random forest (impurity)", lambda: forest(
         n_estimators=300, n_jobs=1, random_state=seed).fit(X_train, y_train))
     permutation = _timed(timed, "permutation (5 repeats), plain network",
@@ -108,6 +125,7 @@ def _one_seed(X_train, X_test, y_train, y_test, regression, seed, quick):
         X_train, y_train, "regression" if regression else "classification", seed))
     vectors = {"sklgrad, plain network": plain.feature_importances_,
                "sklgrad, path network": path.feature_importances_,
+               NO_SCREEN: first_path.feature_importances_,
                "random forest (impurity)": rf.feature_importances_,
                "permutation (5 repeats), plain network": permutation,
                LASSONET: lassonet}
@@ -125,6 +143,7 @@ def _one_seed(X_train, X_test, y_train, y_test, regression, seed, quick):
     # The fitted models' own held-out score (accuracy, or R^2): what the penalty costs or
     # gains in prediction.
     models = {"sklgrad, plain network": plain, "sklgrad, path network": path,
+              NO_SCREEN: first_path,
               "random forest (impurity)": rf}
     timed["scores"] = {name: model.score(X_test, y_test) for name, model in models.items()}
     return vectors, kept, timed
@@ -201,7 +220,8 @@ def run(quick=False):
     body = (
         f"{len(list(seeds))} seeds per set; mean and worst seed. The plain network is the "
         "estimators' default (hidden (100,), Adam, scikit-learn's stopping rule); the path "
-        "network adds `input_penalty=\"path\"`; the selector's default estimator is the path "
+        "network adds `input_penalty=\"path\"` (with its screening rounds; the row without "
+        "them is the first path alone); the selector's default estimator is the path "
         "network. lassonet: the `lassonet` package's path (hidden (32,), its importances are "
         "the penalty at which each column leaves the path: no mass). Boruta: the `boruta` "
         "package's BorutaPy around a random forest (100 trees, "

@@ -299,7 +299,10 @@ def test_sigint_exits_130_and_leaves_out_as_it_was(table, tmp_path):
         [sys.executable, "-m", "sklgrad", "fit", str(path), "--target", "species",
          "--epochs", "100000", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**ENV, "PYTHONUNBUFFERED": "1"})
+        env={**ENV, "PYTHONUNBUFFERED": "1"},
+        # A test run started in the background inherits an ignored SIGINT, which Python then
+        # keeps ignoring: give the child the default disposition, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in process.stderr:  # wait until training runs: the progress line
         if line.startswith("epoch 1/100000"):
             break
