@@ -6,6 +6,7 @@ import torch
 from sklearn.datasets import make_classification, make_regression
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
+from sklgrad._engine import numpy_step
 from sklgrad._engine.numpy_step import capture_sum
 from sklgrad._engine.training import TabularNet
 
@@ -70,15 +71,17 @@ def test_numpy_step_keeps_float32_and_equals_the_torch_step(kind, monkeypatch):
 
 @pytest.mark.parametrize("scale", [1.0, 1e-300, 1e30])
 @pytest.mark.parametrize("stacked", [False, True])
-def test_capture_product_in_float32_keeps_six_digits_at_any_scale(scale, stacked):
+def test_capture_product_in_float32_keeps_six_digits_at_any_scale(scale, stacked,
+                                                                  monkeypatch):
     # A float64 network's capture product runs in float32 after an exact power-of-two
     # scaling: gradients far below float32's range (a well-fitted network) or above it
     # keep their relative precision instead of flushing to zero or overflowing.
     rng = np.random.default_rng(0)
-    shape = (3, 40, 8) if stacked else (40, 8)
+    shape = (3, 128, 64) if stacked else (128, 64)
     delta = rng.standard_normal(shape) * scale
-    weight = rng.standard_normal((*shape[:-2], 8, 12))
+    weight = rng.standard_normal((*shape[:-2], 64, 70))
     exact = np.abs(delta @ weight).sum(axis=-2)
+    monkeypatch.setattr(numpy_step, "_FLOAT32_PRODUCT", 0)  # float32 at any size
     sums = capture_sum(delta, weight)
     assert sums.dtype == np.float64 and sums.shape == exact.shape
     np.testing.assert_allclose(sums, exact, rtol=1e-5)

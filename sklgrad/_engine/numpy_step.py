@@ -62,17 +62,24 @@ def output_error(kind, out, target):
     return per_example, delta
 
 
+# Multiply-adds per network from which the float32 capture product is faster than float64's
+# with its conversions (about 500,000 on this project's machines: 128 x 64 x 64).
+_FLOAT32_PRODUCT = 2**19
+
+
 def capture_sum(delta, first_weight):
     """The capture: ``|delta @ W1|`` summed over the batch (axis -2), for one network's
     ``delta`` (batch, hidden) and ``W1`` (hidden, inputs) or a stack's (K, batch, hidden).
 
-    A float64 network's product is computed in float32: the capture is a third of the
-    arithmetic of a float64 step, float32 halves it, and an importance share needs six
-    significant digits, not sixteen. ``delta`` is first scaled by a power of two (exact), so
-    that float32's narrower range cannot flush a well-fitted network's small gradients to
-    zero; the sums are scaled back in float64.
+    A float64 network's product is computed in float32 when it is large: the capture is a
+    third of the arithmetic of a float64 step, float32 halves it, and an importance share
+    needs six significant digits, not sixteen. ``delta`` is first scaled by a power of two
+    (exact), so that float32's narrower range cannot flush a well-fitted network's small
+    gradients to zero; the sums are scaled back in float64. Below ``_FLOAT32_PRODUCT``
+    multiply-adds per network the conversions cost more than they save (measured).
     """
-    if delta.dtype != np.float64:
+    if (delta.dtype != np.float64
+            or delta.shape[-2] * delta.shape[-1] * first_weight.shape[-1] < _FLOAT32_PRODUCT):
         product = np.matmul(delta, first_weight)
         return np.abs(product, out=product).sum(axis=-2)
     peak = np.maximum(delta.max(axis=(-2, -1), keepdims=True),
