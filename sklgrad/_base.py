@@ -448,7 +448,7 @@ class _LearningGradientEstimator(BaseEstimator):
         with torch.random.fork_rng(devices=self._fork_rng_devices()):
             torch.manual_seed(plan.seed)
             self._start_network(net, plan.dtype)
-            path, points = self._run_path(net, data, plan.state)
+            path, points = self._run_path(net, data, plan.state, label="Path")
             chosen = _one_standard_error_choice(path)
             dense = points[0]
             for screening_round in range(1, SCREEN_ROUNDS + 1):
@@ -482,11 +482,12 @@ class _LearningGradientEstimator(BaseEstimator):
         net.module_.to(torch.from_numpy(np.empty(0, dtype)).dtype)
         net.optimizer_ = self._make_optimizer(net.module_)
 
-    def _run_path(self, net, data, state, keep=None, watched=None):
+    def _run_path(self, net, data, state, keep=None, watched=None, label=None):
         """One run along ``PATH_STRENGTHS`` from the network as it is: the points (strength,
         validation loss and its standard error, inputs alive, epochs) and their weights.
         ``keep``: the inputs allowed to live (the others are held at zero). ``watched``: the
-        run ends once these inputs are all eliminated (a screen has its answer)."""
+        run ends once these inputs are all eliminated (a screen has its answer). ``label``:
+        with ``verbose``, each point is reported under it."""
         X, targets, X_val, y_val = data
         epoch_rule = dict(net.callbacks_)["epoch_rule"]
 
@@ -527,6 +528,9 @@ class _LearningGradientEstimator(BaseEstimator):
                          "validation_loss_se": error, "inputs_alive": alive,
                          "first_epoch": first, "last_epoch": len(net.history) - 1})
             points.append({k: v.detach().clone() for k, v in net.module_.state_dict().items()})
+            if self.verbose and label is not None:
+                print(f"{label} point {index}: strength {strength:g}, validation loss "
+                      f"{loss:.6f} (se {error:.6f}), {alive} inputs alive", flush=True)
             # Reweighted group lasso: at the next point, a column that the network learns
             # from more than the average (its share of this point's learning gradient
             # above 1/d) gets the strength divided by its multiple of the average; the
@@ -573,7 +577,8 @@ class _LearningGradientEstimator(BaseEstimator):
         subset.module_.load_state_dict(start)
         offset = len(net.history)
         path, points = self._run_path(
-            subset, (X[:, columns], targets, X_val[:, columns], y_val), state)
+            subset, (X[:, columns], targets, X_val[:, columns], y_val), state,
+            label=f"Path on {len(columns)} inputs")
         width = net.module__n_features
         for entry in subset.history:
             entry = dict(entry, epoch=len(net.history) + 1)
@@ -605,7 +610,7 @@ class _LearningGradientEstimator(BaseEstimator):
         blocks = np.array_split(eliminated, math.ceil(len(eliminated) / SCREEN_BLOCK))
         candidates = np.zeros(len(alive), dtype=bool)
         scratch = SimpleNamespace(loss_curve=[], t=0)  # the fit's own curve is not touched
-        for block in blocks:
+        for number, block in enumerate(blocks, start=1):
             columns = np.concatenate([survivors, block])
             screen = self._subset_net(net, len(columns), int(rng.integers(2**31 - 1)))
             self._start_network(screen, X.dtype)
@@ -614,6 +619,10 @@ class _LearningGradientEstimator(BaseEstimator):
             path, points = self._run_path(screen, subset, scratch, watched=watched)
             kept = _alive_inputs(points[_one_standard_error_choice(path)])
             candidates[columns[kept]] = True
+            if self.verbose:
+                print(f"Screening round {screening_round}: block {number}/{len(blocks)}, "
+                      f"inputs recovered so far: {int((candidates & ~alive).sum())}",
+                      flush=True)
         return candidates & ~alive
 
     def _plan(self, X, y, sample_weight, *, continuing, incremental, classes):

@@ -37,7 +37,8 @@ PARAMETERS_DOC = """\
         more than ``n_iter_no_change`` such epochs follow one another. ``None`` trains for
         exactly ``max_iter`` epochs.
     verbose : int, default=0
-        Print scikit-learn's line per epoch (and the stopping messages) when positive.
+        Print scikit-learn's line per epoch (and the stopping messages) when positive; with
+        ``input_penalty="path"``, a line per point of the path and per screened block.
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit`` (with a new optimizer made
         from the current parameters, as scikit-learn does) instead of starting over; the

@@ -194,3 +194,17 @@ def test_the_screening_round_bookkeeping(screened):
     np.testing.assert_array_equal(clf.feature_importances_,
                                   clf.importance_history_[path[choice]["last_epoch"]])
     assert clf.predict(X).shape == y.shape and clf.score(X, y) > 0.85
+
+
+def test_the_path_reports_its_progress_with_verbose(capsys):
+    X, y = load_breast_cancer(return_X_y=True)
+    LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=5, input_penalty="path",
+                               verbose=1, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    points = [line for line in lines if line.startswith("Path point")]
+    assert points[0].startswith("Path point 0: strength 0, validation loss")
+    assert points[1].startswith("Path point 1: strength 0.001,")
+    assert all("inputs alive" in line for line in points)
+    LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=5, input_penalty="path",
+                               random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""  # silent by default
