@@ -41,13 +41,13 @@ NO_SCREEN = "sklgrad, path network without its screening rounds"
 @contextmanager
 def _without_screening():
     """The path as it was before its screening rounds: what they add, side by side."""
-    import sklgrad._base as base
+    import sklgrad._path as path
 
-    rounds, base.SCREEN_ROUNDS = base.SCREEN_ROUNDS, 0
+    rounds, path.SCREEN_ROUNDS = path.SCREEN_ROUNDS, 0
     try:
         yield
     finally:
-        base.SCREEN_ROUNDS = rounds
+        path.SCREEN_ROUNDS = rounds
 
 
 def _data(name, seed):

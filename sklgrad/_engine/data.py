@@ -13,10 +13,12 @@ import torch
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader, Subset
 
+# Elements per chunk when a large (or sparse) X is scaled, checked or predicted.
+CHUNK_ELEMENTS = 2**23
 # Values gathered at once when shuffling (1 MiB of float64): a gathered chunk that stays in
 # the processor's cache until its batches are trained on saves a twentieth of a small
 # network's step over chunks of 16,384 rows (measured on 20,000 x 100).
-_CHUNK_ELEMENTS = 2**17
+_GATHER_ELEMENTS = 2**17
 
 
 def dense_chunks(X, elements, densify=True):
@@ -132,7 +134,7 @@ class TensorBatchIterator:
         # One gather per chunk of batches, then views: a gather per batch costs as much as a
         # small training step, and a chunk bounds the memory that a shuffled copy takes.
         row_size = math.prod(X.shape[1:])
-        chunk = self.batch_size * max(1, _CHUNK_ELEMENTS // (row_size * self.batch_size))
+        chunk = self.batch_size * max(1, _GATHER_ELEMENTS // (row_size * self.batch_size))
         for chunk_start in range(0, stop, chunk):
             rows = order[chunk_start:chunk_start + chunk]
             X_chunk, y_chunk = _take(X, rows), (None if y is None else _take(y, rows))
