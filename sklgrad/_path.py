@@ -105,12 +105,11 @@ class InputPenaltyPath:
         net.module_.to(torch.from_numpy(np.empty(0, dtype)).dtype)
         net.optimizer_ = self._make_optimizer(net.module_)
 
-    def _run_path(self, net, data, state, keep=None, watched=None, label=None):
+    def _run_path(self, net, data, state, watched=None, label=None):
         """One run along ``PATH_STRENGTHS`` from the network as it is: the points (strength,
         validation loss and its standard error, inputs alive, epochs) and their weights.
-        ``keep``: the inputs allowed to live (the others are held at zero). ``watched``: the
-        run ends once these inputs are all eliminated (a screen has its answer). ``label``:
-        with ``verbose``, each point is reported under it."""
+        ``watched``: the run ends once these inputs are all eliminated (a screen has its
+        answer). ``label``: with ``verbose``, each point is reported under it."""
         X, targets, X_val, y_val = data
         epoch_rule = dict(net.callbacks_)["epoch_rule"]
 
@@ -128,12 +127,9 @@ class InputPenaltyPath:
 
         weight = net.module_.layers[0].weight
         path, points = [], []
-        # The dense phase: unpenalized, except that inputs outside ``keep`` stay at zero (a
-        # weight of 0 leaves a column untouched, an infinite one zeroes it).
-        net.input_penalty_weights = (None if keep is None else torch.where(
-            keep, 0.0, math.inf).to(weight.dtype))
+        net.input_penalty_weights = None  # the dense phase (strength 0) is unpenalized
         for index, strength in enumerate(PATH_STRENGTHS):
-            net.input_penalty = 1.0 if index == 0 and keep is not None else strength
+            net.input_penalty = strength
             rule = ValidationLossRule(
                 state, validation_loss, n_train=X.shape[0], tol=self.tol or 0.0,
                 patience=self.n_iter_no_change if index == 0 else None)
