@@ -48,10 +48,20 @@ def _one_standard_error_choice(path):
     return max(i for i, point in enumerate(path) if point["validation_loss"] <= limit)
 
 
+# The first layer's weights in an MLP's state dict: column j is input j's.
+_FIRST_WEIGHT = "layers.0.weight"
+
+
 def _alive_inputs(point):
     """Which inputs a network's weights (a state dict) still reads: nonzero first-layer
     columns."""
-    return (torch.linalg.vector_norm(point["layers.0.weight"], dim=0) > 0).cpu().numpy()
+    return (torch.linalg.vector_norm(point[_FIRST_WEIGHT], dim=0) > 0).cpu().numpy()
+
+
+def _on_columns(data, columns):
+    """The training and validation data of a path, restricted to ``columns``."""
+    X, targets, X_val, y_val = data
+    return X[:, columns], targets, X_val[:, columns], y_val
 
 
 class InputPenaltyPath:
@@ -142,11 +152,12 @@ class InputPenaltyPath:
             if rule.best_state is not None:  # the dense phase ends on its best weights
                 net.module_.load_state_dict(rule.best_state)
             loss, error = validation_loss(net.module_)
-            alive = int((torch.linalg.vector_norm(weight, dim=0) > 0).sum())
+            points.append({k: v.detach().clone() for k, v in net.module_.state_dict().items()})
+            alive_inputs = _alive_inputs(points[-1])
+            alive = int(alive_inputs.sum())
             path.append({"strength": strength, "validation_loss": loss,
                          "validation_loss_se": error, "inputs_alive": alive,
                          "first_epoch": first, "last_epoch": len(net.history) - 1})
-            points.append({k: v.detach().clone() for k, v in net.module_.state_dict().items()})
             if self.verbose and label is not None:
                 print(f"{label} point {index}: strength {strength:g}, validation loss "
                       f"{loss:.6f} (se {error:.6f}), {alive} inputs alive", flush=True)
@@ -160,7 +171,7 @@ class InputPenaltyPath:
                                     device=weight.device)
             net.input_penalty_weights = torch.where(
                 share > 0, (1.0 / (len(share) * share)).clamp_max(1.0), ELIMINATED_WEIGHT)
-            if watched is not None and not _alive_inputs(points[-1])[watched].any():
+            if watched is not None and not alive_inputs[watched].any():
                 break
             recent = {point["inputs_alive"] for point in path[-PATH_STABLE:]}
             if (len(path) > PATH_STABLE and len(recent) == 1
@@ -186,18 +197,15 @@ class InputPenaltyPath:
         new optimizer, trained by a network of that width (a full-width one would multiply
         zeros); its epochs are appended to ``net``'s history and its points' weights are
         returned at full width, zero on the other inputs."""
-        X, targets, X_val, y_val = data
         subset = self._subset_net(net, len(columns), seed)
-        self._start_network(subset, X.dtype)
-        first_weight = "layers.0.weight"
+        self._start_network(subset, data[0].dtype)
         picked = torch.from_numpy(columns).to(net.device)
-        start = {key: value[:, picked] if key == first_weight else value
+        start = {key: value[:, picked] if key == _FIRST_WEIGHT else value
                  for key, value in dense.items()}
         subset.module_.load_state_dict(start)
         offset = len(net.history)
-        path, points = self._run_path(
-            subset, (X[:, columns], targets, X_val[:, columns], y_val), state,
-            label=f"Path on {len(columns)} inputs")
+        path, points = self._run_path(subset, _on_columns(data, columns), state,
+                                      label=f"Path on {len(columns)} inputs")
         width = net.module__n_features
         for entry in subset.history:
             entry = dict(entry, epoch=len(net.history) + 1)
@@ -211,10 +219,10 @@ class InputPenaltyPath:
             point["last_epoch"] += offset
         full_points = []
         for point in points:
-            weight = point[first_weight]
+            weight = point[_FIRST_WEIGHT]
             full = weight.new_zeros((weight.shape[0], width))
             full[:, picked] = weight
-            full_points.append(dict(point, **{first_weight: full}))
+            full_points.append(dict(point, **{_FIRST_WEIGHT: full}))
         return path, full_points
 
     def _screen(self, net, data, alive, plan, screening_round):
@@ -222,7 +230,6 @@ class InputPenaltyPath:
         block of ``SCREEN_BLOCK`` of them keeps: among many noise inputs, an input whose
         signal is only conditional (no marginal effect) is eliminated with the noise before
         the network learns it; beside the survivors and few others, it is learned."""
-        X, targets, X_val, y_val = data
         survivors = np.flatnonzero(alive)
         rng = np.random.default_rng(np.random.SeedSequence([plan.seed, screening_round]))
         eliminated = rng.permutation(np.flatnonzero(~alive))
@@ -232,10 +239,10 @@ class InputPenaltyPath:
         for number, block in enumerate(blocks, start=1):
             columns = np.concatenate([survivors, block])
             screen = self._subset_net(net, len(columns), int(rng.integers(2**31 - 1)))
-            self._start_network(screen, X.dtype)
-            subset = (X[:, columns], targets, X_val[:, columns], y_val)
+            self._start_network(screen, data[0].dtype)
             watched = np.arange(len(survivors), len(columns))
-            path, points = self._run_path(screen, subset, scratch, watched=watched)
+            path, points = self._run_path(screen, _on_columns(data, columns), scratch,
+                                          watched=watched)
             kept = _alive_inputs(points[_one_standard_error_choice(path)])
             candidates[columns[kept]] = True
             if self.verbose:
