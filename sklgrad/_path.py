@@ -79,7 +79,7 @@ class InputPenaltyPath:
         net.set_params(batch_size=self._batch_size(X.shape[0]))
         data = (X, targets, X_val, torch.from_numpy(y_val).to(net.device))
         with torch.random.fork_rng(devices=self._fork_rng_devices()):
-            torch.manual_seed(plan.seed)
+            self._seed_torch(plan.seed)
             self._start_network(net, plan.dtype)
             path, points = self._run_path(net, data, plan.state, label="Path")
             chosen = _one_standard_error_choice(path)
@@ -189,7 +189,7 @@ class InputPenaltyPath:
         subset.iterator_train__shuffle = net.iterator_train__shuffle
         subset.iterator_train__generator.manual_seed(int(rng.integers(2**31 - 1)))
         subset.alpha = net.alpha
-        torch.manual_seed(int(rng.integers(2**31 - 1)))
+        self._seed_torch(int(rng.integers(2**31 - 1)))
         return subset
 
     def _path_on(self, net, data, state, columns, dense, seed):

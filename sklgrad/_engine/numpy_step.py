@@ -9,23 +9,40 @@ operation costs three to five; numpy's OpenBLAS also multiplies these shapes fas
 torch's MKL on AMD processors. Measured in ``benchmarks/bench_speed.py``.
 """
 
+import math
+
 import numpy as np
 import torch
+from scipy.linalg.blas import idamax
 from scipy.special import expit
 
 from .._capture import IMPORTANCE_KEY
 
 
+# Each activation in place, with what its derivative needs. ReLU keeps its mask, as 0.0 and
+# 1.0 in z's type: one comparison for both passes, and a product with a float array costs a
+# third of one with a boolean array (numpy casts the booleans element by element).
 def _relu(z):
-    return np.maximum(z, 0, out=z)
+    mask = (z > 0).astype(z.dtype)
+    return np.multiply(z, mask, out=z), mask
 
 
-def _relu_backward(delta, a):
-    return np.multiply(delta, a > 0, out=delta)
+def _relu_backward(delta, mask):
+    return np.multiply(delta, mask, out=delta)
+
+
+def _tanh(z):
+    h = np.tanh(z, out=z)
+    return h, h
 
 
 def _tanh_backward(delta, a):
     return np.multiply(delta, 1 - a * a, out=delta)
+
+
+def _logistic(z):
+    h = expit(z, out=z)
+    return h, h
 
 
 def _logistic_backward(delta, a):
@@ -34,10 +51,16 @@ def _logistic_backward(delta, a):
 
 _ACTIVATIONS = {
     "relu": (_relu, _relu_backward),
-    "tanh": (lambda z: np.tanh(z, out=z), _tanh_backward),
-    "logistic": (lambda z: expit(z, out=z), _logistic_backward),
-    "identity": (lambda z: z, None),
+    "tanh": (_tanh, _tanh_backward),
+    "logistic": (_logistic, _logistic_backward),
+    "identity": (lambda z: (z, None), None),
 }
+
+
+def batch_sum(values, out=None):
+    """``values`` summed over the batch (axis -2), as a product with a vector of ones: the
+    matrix-vector product is 2-3x faster than numpy's sum along that axis on these shapes."""
+    return np.matmul(np.ones(values.shape[-2], values.dtype), values, out=out)
 
 
 def output_error(kind, out, target):
@@ -81,16 +104,28 @@ def capture_sum(delta, first_weight):
     if (delta.dtype != np.float64
             or delta.shape[-2] * delta.shape[-1] * first_weight.shape[-1] < _FLOAT32_PRODUCT):
         product = np.matmul(delta, first_weight)
-        return np.abs(product, out=product).sum(axis=-2)
-    peak = np.maximum(delta.max(axis=(-2, -1), keepdims=True),
-                      -delta.min(axis=(-2, -1), keepdims=True))
-    exponent = np.frexp(peak)[1]  # peak = mantissa * 2**exponent, mantissa in [0.5, 1)
+        return batch_sum(np.abs(product, out=product))
+    exponent = _peak_exponent(delta)
     # Multiplied in float64, rounded to float32 on the way out (dtype= would round first).
     scaled = np.multiply(delta, np.ldexp(1.0, -exponent), casting="same_kind",
                          out=np.empty(delta.shape, np.float32))
     product = np.matmul(scaled, first_weight.astype(np.float32))
-    sums = np.abs(product, out=product).sum(axis=-2)
-    return np.ldexp(sums, exponent[..., 0], dtype=np.float64)
+    sums = batch_sum(np.abs(product, out=product))
+    return np.ldexp(sums, exponent if delta.ndim == 2 else exponent[..., 0],
+                    dtype=np.float64)
+
+
+def _peak_exponent(delta):
+    """The binary exponent of each network's largest ``|delta|`` (peak = mantissa *
+    2**exponent, mantissa in [0.5, 1)): an int for one network, else shaped to broadcast
+    over the stack's ``delta``. Not below -1000: scaling a subnormal peak up by more would
+    overflow, and ``2**-1000`` already lies far inside float32's range once scaled."""
+    if delta.ndim == 2:  # one network: BLAS's index of the largest |value|, in one pass
+        flat = delta.ravel()
+        return max(math.frexp(flat[idamax(flat)])[1], -1000)
+    peak = np.maximum(delta.max(axis=(-2, -1), keepdims=True),
+                      -delta.min(axis=(-2, -1), keepdims=True))
+    return np.maximum(np.frexp(peak)[1], -1000)
 
 
 def _batch_error(kind, out, target, sample_weight):
@@ -120,12 +155,13 @@ def _step(net, X, y):
     W = [w.detach().numpy() for w in weights]
     B = [b.detach().numpy() for b in biases]
     sample_weight = y[:, n_targets] if y.shape[1] > n_targets else None
-    inputs, h, last = [X], X, len(W) - 1
+    inputs, saved, h, last = [X], [None], X, len(W) - 1
     for index in range(last):
         z = h @ W[index].T
         z += B[index]
-        h = activation(z)
+        h, kept = activation(z)
         inputs.append(h)
+        saved.append(kept)
     out = h @ W[last].T
     out += B[last]
     loss_sum, delta, weight_sum = _batch_error(kind, out, y[:, :n_targets], sample_weight)
@@ -141,24 +177,32 @@ def _step(net, X, y):
                      weight_sum)
         delta = _backward_product(delta, W[index])
         if derivative is not None:
-            delta = derivative(delta, inputs[index])
+            delta = derivative(delta, saved[index])
     _write_grads(weights[0], biases[0], delta, X, W[0], alpha, weight_sum)
     step = {"loss": np.float64(reported), "y_pred": torch.from_numpy(out)}
     if net.capture:
         # dLoss/dx, the learning gradient; each example's own (times its weight): undo the
         # division by the weights.
-        batch_sum = capture_sum(delta, W[0])
-        batch_sum *= weight_sum
-        step[IMPORTANCE_KEY] = torch.from_numpy(batch_sum)
+        batch_sums = capture_sum(delta, W[0])
+        batch_sums *= weight_sum
+        step[IMPORTANCE_KEY] = torch.from_numpy(batch_sums)
     return step
 
 
+def _grad_array(param):
+    """Where to write ``param``'s gradient: into the tensor already in ``.grad``, so that
+    the optimizer's flat layout of the gradients stays valid (a new one the first time)."""
+    grad = param.grad
+    if grad is None or grad.shape != param.shape or grad.dtype != param.dtype:
+        grad = param.grad = torch.empty_like(param, requires_grad=False)
+    return grad.numpy()
+
+
 def _write_grads(weight, bias, delta, inputs, W, alpha, weight_sum):
-    grad = delta.T @ inputs
+    grad = np.matmul(delta.T, inputs, out=_grad_array(weight))
     if alpha:
         grad += (alpha / weight_sum) * W
-    weight.grad = torch.from_numpy(grad)
-    bias.grad = torch.from_numpy(delta.sum(axis=0))
+    batch_sum(delta, out=_grad_array(bias))
 
 
 def _backward_product(delta, W):

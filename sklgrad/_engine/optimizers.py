@@ -9,9 +9,82 @@ not done here: ``alpha`` enters the gradient where scikit-learn puts it (see ``_
 """
 
 import math
+import operator
 from collections import defaultdict
 
+import numpy as np
 import torch
+
+
+def sgd_update(params, grads, rates, velocities, momentum, nesterov):
+    """scikit-learn's SGD update on numpy arrays, in place, in its order of operations:
+    ``v = momentum * v - lr * grad``, then ``param += v`` (or ``momentum * v - lr * grad``
+    with Nesterov's momentum). ``rates`` broadcast against each parameter: one learning
+    rate, or one per network of a stack."""
+    for param, grad, lr, velocity in zip(params, grads, rates, velocities):
+        step = grad * lr
+        velocity *= momentum
+        velocity -= step
+        if nesterov:
+            update = momentum * velocity
+            update -= step
+            param += update
+        else:
+            param += velocity
+
+
+def adam_update(params, grads, rates, firsts, seconds, t, beta_1, beta_2, epsilon):
+    """scikit-learn's Adam update on numpy arrays, in place, at step ``t`` (from 1)."""
+    correction = math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    for param, grad, lr, m, v in zip(params, grads, rates, firsts, seconds):
+        m *= beta_1
+        m += (1 - beta_1) * grad
+        v *= beta_2
+        v += (1 - beta_2) * grad * grad
+        param -= (lr * correction) * m / (np.sqrt(v) + epsilon)
+
+
+def _flat(tensors):
+    """One new flat tensor holding the values of ``tensors``, and views of it shaped as each."""
+    flat = torch.cat([t.detach().reshape(-1) for t in tensors])
+    views, offset = [], 0
+    for tensor in tensors:
+        views.append(flat[offset:offset + tensor.numel()].view_as(tensor))
+        offset += tensor.numel()
+    return flat, views
+
+
+class _FlatLayout:
+    """A group's parameters, their gradients and each state tensor as views of one flat
+    CPU buffer each, so that an update is one numpy operation per line for all the
+    parameters (on a 100-64-1 network: 6 us against 14 for one per parameter, measured).
+
+    Valid while the parameters and gradients are still those views: a step that writes
+    each gradient into the tensor already in ``.grad`` keeps it so (the numpy step does);
+    one that assigns new tensors (autograd, a move to another device) breaks it, and
+    :meth:`intact` says so.
+    """
+
+    def __init__(self, params, state, keys):
+        self.params = params
+        values, views = _flat(params)
+        grads, self.grads = _flat([p.grad for p in params])
+        for param, value, grad in zip(params, views, self.grads):
+            param.data = value
+            param.grad = grad
+        self.pointers = [p.data_ptr() for p in params]
+        self.arrays = {"param": values.numpy(), "grad": grads.numpy()}
+        for key in keys:
+            flat, views = _flat([state[p][key] for p in params])
+            for param, view in zip(params, views):
+                state[param][key] = view
+            self.arrays[key] = flat.numpy()
+
+    def intact(self, params):
+        return (len(params) == len(self.params)
+                and all(map(operator.is_, params, self.params))
+                and all(map(operator.is_, [p.grad for p in params], self.grads))
+                and [p.data_ptr() for p in params] == self.pointers)
 
 
 def _run(closure):
@@ -38,12 +111,45 @@ class _Optimizer:
         self.param_groups = [{**defaults, **group, "params": list(group["params"])}
                              for group in groups]
         self.state = defaultdict(dict)
+        self._layouts = {}
 
     def step(self, closure=None):
         loss = _run(closure)
         with torch.no_grad():
             self.update()
         return loss
+
+    def update(self, flat=False):
+        """The update itself, under the caller's ``no_grad``: without the closure and the
+        profiling hooks that torch wraps around ``step`` (a tenth of a small network's
+        step).
+
+        ``flat=True``: the caller's step writes each gradient into the tensor already in
+        ``.grad`` (the numpy step does), so the parameters, gradients and state can be
+        kept as views of flat buffers (:class:`_FlatLayout`), made at the first such call
+        and again whenever something replaced them; on the CPU only.
+        """
+        for index, group in enumerate(self.param_groups):
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            layout = self._layout(index, params) if flat else None
+            if layout is None:
+                self._update_tensors(group, params)
+            else:
+                self._update_flat(group, params, layout.arrays)
+
+    def _layout(self, index, params):
+        layout = self._layouts.get(index)
+        if layout is not None and layout.intact(params):
+            return layout
+        if not all(p.device.type == "cpu" and p.dtype == params[0].dtype
+                   and p.grad.dtype == p.dtype for p in params):
+            return None
+        for param in params:
+            self._state(param)
+        layout = self._layouts[index] = _FlatLayout(params, self.state, self._state_keys)
+        return layout
 
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
@@ -75,6 +181,7 @@ class _Optimizer:
         for saved, group in zip(groups, self.param_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = defaultdict(dict)
+        self._layouts = {}  # their state views are gone
         for i, values in state_dict["state"].items():
             param = params[int(i)]
             self.state[param] = {k: v.to(param.device, param.dtype)
@@ -93,34 +200,33 @@ class ScikitSGD(_Optimizer):
     with Nesterov's momentum.
     """
 
+    _state_keys = ("velocity",)
+
     def __init__(self, params, lr=0.1, momentum=0.9, nesterov=True):
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov})
 
-    def update(self):
-        """The update itself, under the caller's ``no_grad``: without the closure and the
-        profiling hooks that torch wraps around ``step`` (a tenth of a small network's
-        step), and with one multi-tensor operation per line for all the parameters."""
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            lr, momentum = group["lr"], group["momentum"]
-            grads = [p.grad for p in params]
-            velocities = [self.state[p]["velocity"] if p in self.state
-                          else self._state(p, "velocity") for p in params]
-            torch._foreach_mul_(velocities, momentum)
-            torch._foreach_add_(velocities, grads, alpha=-lr)
-            if group["nesterov"]:
-                torch._foreach_add_(params, velocities, alpha=momentum)
-                torch._foreach_add_(params, grads, alpha=-lr)
-            else:
-                torch._foreach_add_(params, velocities)
+    def _update_tensors(self, group, params):
+        # One multi-tensor operation per line for all the parameters.
+        lr, momentum = group["lr"], group["momentum"]
+        grads = [p.grad for p in params]
+        velocities = [self._state(p)["velocity"] for p in params]
+        torch._foreach_mul_(velocities, momentum)
+        torch._foreach_add_(velocities, grads, alpha=-lr)
+        if group["nesterov"]:
+            torch._foreach_add_(params, velocities, alpha=momentum)
+            torch._foreach_add_(params, grads, alpha=-lr)
+        else:
+            torch._foreach_add_(params, velocities)
 
-    def _state(self, param, key):
+    def _update_flat(self, group, params, arrays):
+        sgd_update([arrays["param"]], [arrays["grad"]], [group["lr"]], [arrays["velocity"]],
+                   group["momentum"], group["nesterov"])
+
+    def _state(self, param):
         state = self.state[param]
-        if key not in state:
-            state[key] = torch.zeros_like(param)
-        return state[key]
+        if "velocity" not in state:
+            state["velocity"] = torch.zeros_like(param)
+        return state
 
 
 class ScikitAdam(_Optimizer):
@@ -130,31 +236,37 @@ class ScikitAdam(_Optimizer):
     ``-lr_t * m / (sqrt(v) + eps)``: ``eps`` is added to the uncorrected second moment.
     """
 
+    _state_keys = ("m", "v")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
 
-    def update(self):
-        """The update itself (see :meth:`ScikitSGD.update`)."""
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            beta_1, beta_2 = group["betas"]
-            grads = [p.grad for p in params]
-            first = [self._state(p)["m"] for p in params]
-            second = [self.state[p]["v"] for p in params]
-            # One step count for the group, kept per parameter as torch's optimizers do.
-            t = self.state[params[0]]["step"] + 1
-            for param in params:
-                self.state[param]["step"] = t
-            torch._foreach_mul_(first, beta_1)
-            torch._foreach_add_(first, grads, alpha=1 - beta_1)
-            torch._foreach_mul_(second, beta_2)
-            torch._foreach_addcmul_(second, grads, grads, value=1 - beta_2)
-            lr_t = group["lr"] * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-            denominators = torch._foreach_sqrt(second)
-            torch._foreach_add_(denominators, group["eps"])
-            torch._foreach_addcdiv_(params, first, denominators, value=-lr_t)
+    def _count_step(self, params):
+        # One step count for the group, kept per parameter as torch's optimizers do.
+        t = self.state[params[0]]["step"] + 1
+        for param in params:
+            self.state[param]["step"] = t
+        return t
+
+    def _update_flat(self, group, params, arrays):
+        beta_1, beta_2 = group["betas"]
+        adam_update([arrays["param"]], [arrays["grad"]], [group["lr"]], [arrays["m"]],
+                    [arrays["v"]], self._count_step(params), beta_1, beta_2, group["eps"])
+
+    def _update_tensors(self, group, params):
+        beta_1, beta_2 = group["betas"]
+        grads = [p.grad for p in params]
+        first = [self._state(p)["m"] for p in params]
+        second = [self.state[p]["v"] for p in params]
+        t = self._count_step(params)
+        torch._foreach_mul_(first, beta_1)
+        torch._foreach_add_(first, grads, alpha=1 - beta_1)
+        torch._foreach_mul_(second, beta_2)
+        torch._foreach_addcmul_(second, grads, grads, value=1 - beta_2)
+        lr_t = group["lr"] * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        denominators = torch._foreach_sqrt(second)
+        torch._foreach_add_(denominators, group["eps"])
+        torch._foreach_addcdiv_(params, first, denominators, value=-lr_t)
 
     def _state(self, param):
         state = self.state[param]

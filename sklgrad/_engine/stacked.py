@@ -140,7 +140,7 @@ class _Stack:
         weights, biases = [], []
         for plan in plans:  # each network's initial weights, drawn as its own fit draws them
             with torch.random.fork_rng(devices=template._fork_rng_devices()):
-                torch.manual_seed(plan.seed)
+                template._seed_torch(plan.seed)
                 module = MLP(plan.X.shape[1], plan.n_outputs, hidden, template.activation)
             layers = [m for m in module.layers if isinstance(m, torch.nn.Linear)]
             weights.append([layer.weight.detach() for layer in layers])

@@ -7,11 +7,10 @@ sizes, and numpy's OpenBLAS multiplies them faster than torch's MKL on AMD proce
 ``np.matmul`` on (K, m, n) arrays runs one BLAS product per network.
 """
 
-import math
-
 import numpy as np
 
-from .numpy_step import _ACTIVATIONS, capture_sum, output_error
+from .numpy_step import _ACTIVATIONS, batch_sum, capture_sum, output_error
+from .optimizers import adam_update, sgd_update
 
 
 def numpy_epoch(stack):
@@ -46,12 +45,13 @@ def numpy_epoch(stack):
 
 def _step(stack, W, B, X, y):
     activation, derivative = _ACTIVATIONS[stack.template.activation]
-    inputs, h, last = [X], X, len(W) - 1
+    inputs, saved, h, last = [X], [None], X, len(W) - 1
     for i in range(last):
         z = np.matmul(h, W[i].transpose(0, 2, 1))
         z += B[i][:, None, :]
-        h = activation(z)
+        h, kept = activation(z)
         inputs.append(h)
+        saved.append(kept)
     out = np.matmul(h, W[last].transpose(0, 2, 1))
     out += B[last][:, None, :]
     nt = stack.n_targets
@@ -76,11 +76,11 @@ def _step(stack, W, B, X, y):
         if alpha:
             grad += W[i] * (alpha / scale)
             squares = squares + np.square(W[i]).sum(axis=(1, 2))
-        grads_W[i], grads_B[i] = grad, delta.sum(axis=1)
+        grads_W[i], grads_B[i] = grad, batch_sum(delta)
         if i > 0:
             delta = np.matmul(delta, W[i])
             if derivative is not None:
-                delta = derivative(delta, inputs[i])
+                delta = derivative(delta, saved[i])
     if alpha:
         losses = losses + 0.5 * alpha * squares / weight_sum
     sums = capture_sum(delta, W[0])  # dLoss/dx, summed over each network's batch
@@ -92,23 +92,9 @@ def _update(stack, params, grads, rates, moments):
     """scikit-learn's SGD or Adam update with one learning rate per network, in place."""
     template = stack.template
     if stack.solver == "sgd":
-        momentum = template.momentum
-        for param, grad, lr, velocity in zip(params, grads, rates, moments[0]):
-            step = grad * lr
-            velocity *= momentum
-            velocity -= step
-            if template.nesterovs_momentum:
-                param += momentum * velocity
-                param -= step
-            else:
-                param += velocity
+        sgd_update(params, grads, rates, moments[0], template.momentum,
+                   template.nesterovs_momentum)
         return
-    beta_1, beta_2 = template.beta_1, template.beta_2
     stack.t += 1
-    correction = math.sqrt(1 - beta_2**stack.t) / (1 - beta_1**stack.t)
-    for param, grad, lr, m, v in zip(params, grads, rates, *moments):
-        m *= beta_1
-        m += (1 - beta_1) * grad
-        v *= beta_2
-        v += (1 - beta_2) * grad * grad
-        param -= (lr * correction) * m / (np.sqrt(v) + template.epsilon)
+    adam_update(params, grads, rates, *moments, stack.t, template.beta_1, template.beta_2,
+                template.epsilon)

@@ -309,7 +309,9 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
             with torch.no_grad():
                 step = manual_step(self, X.to(self.device), y.to(self.device))
         with torch.no_grad():
-            self.optimizer_.update()
+            # The numpy step writes the gradients in place: the optimizer may keep them,
+            # the parameters and its state in flat buffers.
+            self.optimizer_.update(flat=self.numpy_step_)
             if self.input_penalty:
                 group_shrink(self, self.input_penalty, self.input_penalty_weights)
         return step
