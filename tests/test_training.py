@@ -1,5 +1,7 @@
 """The hand-written training step against autograd's, and the capture it records."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -8,7 +10,9 @@ from sklearn.datasets import make_classification, make_regression
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
 from sklgrad._engine import numpy_step
 from sklgrad._engine.numpy_step import capture_sum
+from sklgrad._engine.optimizers import ScikitAdam, ScikitSGD, _Optimizer
 from sklgrad._engine.training import TabularNet
+from sklgrad._modules import MLP
 
 
 def _data(kind):
@@ -85,7 +89,7 @@ def test_capture_product_in_float32_keeps_six_digits_at_any_scale(scale, stacked
     sums = capture_sum(delta, weight)
     assert sums.dtype == np.float64 and sums.shape == exact.shape
     np.testing.assert_allclose(sums, exact, rtol=1e-5)
-    assert capture_sum(delta.astype(np.float32) / scale,
+    assert capture_sum((delta / scale).astype(np.float32),
                        weight.astype(np.float32)).dtype == np.float32
 
 
@@ -185,3 +189,75 @@ def test_stacked_networks_keep_float32_and_equal_their_separate_fits(solver):
         np.testing.assert_allclose(mine.importance_history_, alone.importance_history_,
                                    atol=1e-5)
         np.testing.assert_allclose(mine.loss_curve_, alone.loss_curve_, rtol=1e-5)
+
+
+def _optimizer_pair(optimizer_class, settings):
+    module = MLP(5, 1, (4,), "relu").double()
+    twin = copy.deepcopy(module)
+    return (module, optimizer_class(module.parameters(), **settings),
+            twin, optimizer_class(twin.parameters(), **settings))
+
+
+@pytest.mark.parametrize("optimizer_class, settings", [
+    (ScikitSGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
+    (ScikitSGD, dict(lr=0.1, momentum=0.5, nesterov=False)),
+    (ScikitAdam, dict(lr=0.01)),
+])
+def test_flat_update_equals_the_update_per_tensor(optimizer_class, settings):
+    module, flat, twin, plain = _optimizer_pair(optimizer_class, settings)
+    params, twin_params = list(module.parameters()), list(twin.parameters())
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        grads = [rng.standard_normal(p.shape) for p in params]
+        layout = flat.flat_layout()
+        for array, grad in zip(layout.grads_of(params), grads):
+            array[...] = grad
+        for param, grad in zip(twin_params, grads):
+            param.grad = torch.from_numpy(grad.copy())
+        with torch.no_grad():
+            flat.update(layout)
+            plain.update()
+    for a, b in zip(params, twin_params):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
+    flat_state, plain_state = flat.state_dict()["state"], plain.state_dict()["state"]
+    for i in plain_state:
+        for key, value in plain_state[i].items():
+            np.testing.assert_allclose(np.asarray(flat_state[i][key]), np.asarray(value),
+                                       rtol=1e-12)
+
+
+def test_flat_layout_is_made_again_when_its_tensors_are_replaced():
+    module, optimizer, _, _ = _optimizer_pair(ScikitSGD, dict(lr=0.1))
+    params = list(module.parameters())
+    layout = optimizer.flat_layout()
+    assert optimizer.flat_layout() is layout
+    # The parameters are views of one buffer: the model sees every flat update.
+    layout.arrays["param"][...] = 2.0
+    assert all(bool((p == 2.0).all()) for p in params)
+    layout.arrays["velocity"][...] = 3.0
+    # A gradient set by someone else (autograd) is taken in, not lost.
+    params[0].grad = torch.ones_like(params[0])
+    rebuilt = optimizer.flat_layout()
+    assert rebuilt is not layout
+    assert (rebuilt.grads_of(params[:1])[0] == 1.0).all()
+    assert (rebuilt.arrays["velocity"] == 3.0).all()
+    # A loaded state replaces the state tensors: their values are taken in.
+    state = optimizer.state_dict()
+    state["state"][0]["velocity"] = torch.full_like(params[0], 5.0)
+    optimizer.load_state_dict(state)
+    again = optimizer.flat_layout()
+    assert again is not rebuilt and (again.arrays["velocity"][:params[0].numel()] == 5.0).all()
+    # Parameters moved to another precision: a layout in that precision.
+    module.float()
+    assert optimizer.flat_layout().arrays["param"].dtype == np.float32
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_numpy_step_without_flat_layout_trains_the_same(solver, monkeypatch):
+    fitted = _fit("multiclass", monkeypatch, True, solver=solver, alpha=0.01)
+    monkeypatch.setattr(_Optimizer, "flat_layout", lambda self: None)
+    plain = _fit("multiclass", monkeypatch, True, solver=solver, alpha=0.01)
+    for a, b in zip(fitted.net_.module_.parameters(), plain.net_.module_.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(fitted.importance_history_, plain.importance_history_,
+                               rtol=1e-10)

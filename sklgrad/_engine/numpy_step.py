@@ -139,21 +139,31 @@ def _batch_error(kind, out, target, sample_weight):
     return per_example @ sample_weight, delta, weight_sum
 
 
-def numpy_step(net, X, y):
+def numpy_step(net, X, y, layout=None):
     """Forward, backward and capture of sklgrad's MLP in numpy; writes the parameters'
-    ``.grad`` and returns what :func:`~sklgrad._engine.training.manual_step` returns."""
+    gradients and returns what :func:`~sklgrad._engine.training.manual_step` returns.
+
+    ``layout``: the optimizer's :class:`~sklgrad._engine.optimizers.FlatLayout`, whose
+    arrays the parameters are read from and the gradients written into (None: each
+    ``.grad`` is set to a new tensor).
+    """
     # A diverging fit is reported by the stopping rule, with its epoch: torch's step does
     # not warn on overflow either.
     with np.errstate(all="ignore"):
-        return _step(net, X, y)
+        return _step(net, X, y, layout)
 
 
-def _step(net, X, y):
+def _step(net, X, y, layout):
     kind, n_targets, report_scale, weights, biases, activation_name = net.numpy_plan_
     activation, derivative = _ACTIVATIONS[activation_name]
     X, y = X.numpy(), y.numpy()
-    W = [w.detach().numpy() for w in weights]
-    B = [b.detach().numpy() for b in biases]
+    if layout is None:
+        W = [w.detach().numpy() for w in weights]
+        B = [b.detach().numpy() for b in biases]
+        grads_W, grads_B = _new_grads(weights), _new_grads(biases)
+    else:
+        W, B = layout.values_of(weights), layout.values_of(biases)
+        grads_W, grads_B = layout.grads_of(weights), layout.grads_of(biases)
     sample_weight = y[:, n_targets] if y.shape[1] > n_targets else None
     inputs, saved, h, last = [X], [None], X, len(W) - 1
     for index in range(last):
@@ -172,13 +182,15 @@ def _step(net, X, y):
         # The penalty's share of the reported loss, from the weights before this step.
         squares = sum(np.vdot(w, w) for w in W)
         reported += 0.5 * alpha * squares / weight_sum
-    for index in range(last, 0, -1):
-        _write_grads(weights[index], biases[index], delta, inputs[index], W[index], alpha,
-                     weight_sum)
-        delta = _backward_product(delta, W[index])
-        if derivative is not None:
-            delta = derivative(delta, saved[index])
-    _write_grads(weights[0], biases[0], delta, X, W[0], alpha, weight_sum)
+    for index in range(last, -1, -1):
+        grad = np.matmul(delta.T, inputs[index], out=grads_W[index])
+        if alpha:
+            grad += (alpha / weight_sum) * W[index]
+        batch_sum(delta, out=grads_B[index])
+        if index > 0:
+            delta = _backward_product(delta, W[index])
+            if derivative is not None:
+                delta = derivative(delta, saved[index])
     step = {"loss": np.float64(reported), "y_pred": torch.from_numpy(out)}
     if net.capture:
         # dLoss/dx, the learning gradient; each example's own (times its weight): undo the
@@ -189,20 +201,13 @@ def _step(net, X, y):
     return step
 
 
-def _grad_array(param):
-    """Where to write ``param``'s gradient: into the tensor already in ``.grad``, so that
-    the optimizer's flat layout of the gradients stays valid (a new one the first time)."""
-    grad = param.grad
-    if grad is None or grad.shape != param.shape or grad.dtype != param.dtype:
-        grad = param.grad = torch.empty_like(param, requires_grad=False)
-    return grad.numpy()
-
-
-def _write_grads(weight, bias, delta, inputs, W, alpha, weight_sum):
-    grad = np.matmul(delta.T, inputs, out=_grad_array(weight))
-    if alpha:
-        grad += (alpha / weight_sum) * W
-    batch_sum(delta, out=_grad_array(bias))
+def _new_grads(params):
+    """New gradient arrays for ``params``, set as their ``.grad``."""
+    grads = []
+    for param in params:
+        param.grad = torch.empty_like(param)
+        grads.append(param.grad.numpy())
+    return grads
 
 
 def _backward_product(delta, W):

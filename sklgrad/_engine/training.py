@@ -300,18 +300,20 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
         # these networks listens to it): on a small network they cost as much as the step.
         if not self.module_.training:
             self._set_training(True)
+        layout = None
         if not self.hand_written_:
             step = self.train_step_single(batch, **fit_params)
         elif self.numpy_step_:
-            step = numpy_step(self, *batch)
+            # The step reads the parameters from, and writes the gradients into, the
+            # optimizer's flat buffers, which its update then works on whole.
+            layout = self.optimizer_.flat_layout()
+            step = numpy_step(self, *batch, layout)
         else:
             X, y = batch
             with torch.no_grad():
                 step = manual_step(self, X.to(self.device), y.to(self.device))
         with torch.no_grad():
-            # The numpy step writes the gradients in place: the optimizer may keep them,
-            # the parameters and its state in flat buffers.
-            self.optimizer_.update(flat=self.numpy_step_)
+            self.optimizer_.update(layout)
             if self.input_penalty:
                 group_shrink(self, self.input_penalty, self.input_penalty_weights)
         return step
