@@ -33,6 +33,7 @@ from ._engine.training import (
     StoppingState,
     TabularLoss,
     TabularNet,
+    history_column,
     net_state,
     restore_net,
 )
@@ -491,8 +492,10 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
     def _read_history(self, epochs_run):
         history = self.net_.history
         self.n_iter_ = epochs_run
-        self.importance_history_ = np.asarray(history[:, IMPORTANCE_KEY], dtype=np.float64)
-        self.gradient_magnitude_history_ = np.asarray(history[:, MAGNITUDE_KEY], dtype=np.float64)
+        self.importance_history_ = np.asarray(history_column(history, IMPORTANCE_KEY),
+                                              dtype=np.float64)
+        self.gradient_magnitude_history_ = np.asarray(history_column(history, MAGNITUDE_KEY),
+                                                      dtype=np.float64)
         self.feature_importances_ = self.importance_history_[-1].copy()
 
     def _validation_score(self, X_val, y_val, weighted, module):

@@ -88,13 +88,14 @@ def fit_stacked(estimators, X_list, y, sample_weight=None):
         scores = stack.validation_scores(estimators)
         leaving = []
         finite = stack.finite()
+        rates = stack.lr.numpy()  # a view: indexing a tensor per network costs more
         for j, k in enumerate(stack.active):
             loss = float(losses[j]) if finite[j] else float("nan")
             stack.record(j, loss, totals[j])
             rate, stop = rules[k].end_epoch(
-                loss, epoch, float(stack.lr[j]), None if scores is None else scores[j],
+                loss, epoch, float(rates[j]), None if scores is None else scores[j],
                 lambda j=j: stack.module_state(j, clone=True))
-            stack.lr[j] = rate
+            rates[j] = rate
             if stop:
                 leaving.append(j)
         for j in leaving:

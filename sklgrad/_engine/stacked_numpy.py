@@ -13,6 +13,47 @@ from .numpy_step import _ACTIVATIONS, batch_sum, capture_sum, output_error
 from .optimizers import adam_update, sgd_update
 
 
+def _flat(arrays):
+    """(K, ...) arrays side by side in one new (K, P) array, and views of it shaped as each
+    (network k's parameters are row k)."""
+    flat = np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1)
+    views, offset = [], 0
+    for array in arrays:
+        size = array[0].size
+        views.append(flat[:, offset:offset + size].reshape(array.shape))
+        offset += size
+    return flat, views
+
+
+class _FlatStack:
+    """For one epoch, the active networks' parameters, gradients and optimizer moments as
+    one (K, P) array each (network k's in row k, every weight matrix before the biases),
+    copied out of the stack's tensors and back by :meth:`write_back`: an update, and the
+    penalty on all weight matrices, are then a handful of operations for all networks."""
+
+    def __init__(self, stack):
+        n_layers = len(stack.W)
+        # stack.params() and the moments alternate weight and bias; here weights come first.
+        order = [*range(0, 2 * n_layers, 2), *range(1, 2 * n_layers, 2)]
+        self.tensors = [stack.params()[i] for i in order]
+        self.params, views = _flat([t.numpy() for t in self.tensors])
+        self.grads, grad_views = _flat([np.zeros_like(view) for view in views])
+        self.W, self.B = views[:n_layers], views[n_layers:]
+        self.grads_W, self.grads_B = grad_views[:n_layers], grad_views[n_layers:]
+        n_weights = sum(w[0].size for w in self.W)
+        self.weights, self.weight_grads = self.params[:, :n_weights], self.grads[:, :n_weights]
+        self.moment_tensors = [[group[i] for i in order] for group in stack.moments]
+        self.moments, self.moment_views = zip(*[_flat([m.numpy() for m in group])
+                                               for group in self.moment_tensors])
+
+    def write_back(self):
+        views = [*self.W, *self.B]
+        for tensors, arrays in [(self.tensors, views),
+                                *zip(self.moment_tensors, self.moment_views)]:
+            for tensor, array in zip(tensors, arrays):
+                tensor.numpy()[...] = array
+
+
 def numpy_epoch(stack):
     """One epoch of every active network of ``stack``; returns (mean losses, |dL/dx| sums)
     as :meth:`~sklgrad._engine.stacked._Stack.epoch` does."""
@@ -23,11 +64,8 @@ def numpy_epoch(stack):
         order = order + np.arange(0, K * n, n)[:, None]
         data_X = data_X.reshape(-1, data_X.shape[-1])
         data_Y = data_Y.reshape(-1, data_Y.shape[-1])
-    weights = [w.numpy() for w in stack.W]
-    biases = [b.numpy() for b in stack.B]
-    moments = [[m.numpy() for m in group] for group in stack.moments]
-    rates = [stack.lr.numpy().astype(w.dtype).reshape(-1, *[1] * (w.ndim - 1))
-             for pair in zip(weights, biases) for w in pair]
+    flat = _FlatStack(stack)
+    rates = stack.lr.numpy().astype(flat.params.dtype)[:, None]
     loss_total = np.zeros(K)
     totals = np.zeros((K, data_X.shape[-1]))
     with np.errstate(all="ignore"):  # divergence is reported by the finiteness check
@@ -35,15 +73,18 @@ def numpy_epoch(stack):
             index = order[:, start:start + stack.batch_size]
             X = data_X.take(index.reshape(-1), axis=0).reshape(*index.shape, -1)
             Y = data_Y.take(index.reshape(-1), axis=0).reshape(*index.shape, -1)
-            losses, sums, grads = _step(stack, weights, biases, X, Y)
-            _update(stack, [p for pair in zip(weights, biases) for p in pair], grads, rates,
-                    moments)
+            losses, sums = _step(stack, flat, X, Y)
+            _update(stack, flat, rates)
             loss_total += losses * index.shape[1]
             totals += sums
+    flat.write_back()
     return loss_total / n, totals
 
 
-def _step(stack, W, B, X, y):
+def _step(stack, flat, X, y):
+    """Forward, backward and capture of every network; writes the gradients into
+    ``flat.grads``; returns (losses, |dL/dx| sums)."""
+    W, B = flat.W, flat.B
     activation, derivative = _ACTIVATIONS[stack.template.activation]
     inputs, saved, h, last = [X], [None], X, len(W) - 1
     for i in range(last):
@@ -68,33 +109,33 @@ def _step(stack, W, B, X, y):
         scale = weight_sum[:, None, None]
     delta /= scale
     losses = losses / weight_sum * stack.report_scale
-    alpha = stack.alpha
-    grads_W, grads_B = [None] * len(W), [None] * len(W)
-    squares = 0.0
     for i in range(last, -1, -1):
-        grad = np.matmul(delta.transpose(0, 2, 1), inputs[i])
-        if alpha:
-            grad += W[i] * (alpha / scale)
-            squares = squares + np.square(W[i]).sum(axis=(1, 2))
-        grads_W[i], grads_B[i] = grad, batch_sum(delta)
+        np.matmul(delta.transpose(0, 2, 1), inputs[i], out=flat.grads_W[i])
+        batch_sum(delta, out=flat.grads_B[i])
         if i > 0:
             delta = np.matmul(delta, W[i])
             if derivative is not None:
                 delta = derivative(delta, saved[i])
-    if alpha:
+    alpha = stack.alpha
+    if alpha:  # on every weight matrix at once (the biases are not penalized)
+        weights = flat.weights
+        flat.weight_grads += weights * (alpha / (scale if weight is None else scale[:, :, 0]))
+        squares = np.einsum("kp,kp->k", weights, weights)
         losses = losses + 0.5 * alpha * squares / weight_sum
     sums = capture_sum(delta, W[0])  # dLoss/dx, summed over each network's batch
     sums *= weight_sum if weight is None else weight_sum[:, None]
-    return losses, sums, [g for pair in zip(grads_W, grads_B) for g in pair]
+    return losses, sums
 
 
-def _update(stack, params, grads, rates, moments):
-    """scikit-learn's SGD or Adam update with one learning rate per network, in place."""
+def _update(stack, flat, rates):
+    """scikit-learn's SGD or Adam update with one learning rate per network, in place, on
+    the (K, P) arrays."""
     template = stack.template
     if stack.solver == "sgd":
-        sgd_update(params, grads, rates, moments[0], template.momentum,
+        sgd_update([flat.params], [flat.grads], [rates], flat.moments, template.momentum,
                    template.nesterovs_momentum)
         return
     stack.t += 1
-    adam_update(params, grads, rates, *moments, stack.t, template.beta_1, template.beta_2,
-                template.epsilon)
+    first, second = flat.moments
+    adam_update([flat.params], [flat.grads], [rates], [first], [second], stack.t,
+                template.beta_1, template.beta_2, template.epsilon)

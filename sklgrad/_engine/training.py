@@ -563,6 +563,13 @@ class NetSnapshot:
         del net.history[self.n_epochs:]
 
 
+def history_column(history, key):
+    """``key`` of every epoch of a skorch history that has it, as a list: what
+    ``history[:, key]`` returns, without its generic indexing, which checks every row (a
+    tenth of the bookkeeping of a stacked fit of small networks)."""
+    return [epoch[key] for epoch in history if key in epoch]
+
+
 def _to_numpy(value):
     return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
 
@@ -586,11 +593,11 @@ def net_state(net):
             if index in optimizer["state"] else {}
             for index in range(sum(len(g["params"]) for g in optimizer["param_groups"]))
         ],
-        "train_loss": np.asarray(history[:, "train_loss"], dtype=np.float64)
+        "train_loss": np.asarray(history_column(history, "train_loss"), dtype=np.float64)
         if len(history) else np.zeros(0),
-        "importance": np.asarray(history[:, IMPORTANCE_KEY], dtype=np.float64)
+        "importance": np.asarray(history_column(history, IMPORTANCE_KEY), dtype=np.float64)
         if len(history) else np.zeros((0, 0)),
-        "magnitude": np.asarray(history[:, MAGNITUDE_KEY], dtype=np.float64)
+        "magnitude": np.asarray(history_column(history, MAGNITUDE_KEY), dtype=np.float64)
         if len(history) else np.zeros((0, 0)),
     }
 
@@ -619,11 +626,12 @@ def restore_net(net, state, optimizers):
         "param_groups": [{**group, "params": list(range(len(params)))}
                          for group in state["param_groups"]],
     })
-    for epoch, (loss, share, magnitude) in enumerate(zip(
-            state["train_loss"], state["importance"], state["magnitude"]), start=1):
-        net.history.new_epoch()
-        net.history.record("epoch", epoch)
-        net.history.record("train_loss", float(loss))
-        net.history.record(IMPORTANCE_KEY, np.asarray(share).tolist())
-        net.history.record(MAGNITUDE_KEY, np.asarray(magnitude).tolist())
+    # The rows that skorch's new_epoch and record would write, appended whole (five calls
+    # per epoch cost a stacked fit of small networks a twentieth of its time).
+    net.history.extend(
+        {"batches": [], "epoch": epoch, "train_loss": float(loss),
+         IMPORTANCE_KEY: np.asarray(share).tolist(),
+         MAGNITUDE_KEY: np.asarray(magnitude).tolist()}
+        for epoch, (loss, share, magnitude) in enumerate(zip(
+            state["train_loss"], state["importance"], state["magnitude"]), start=1))
     return net
