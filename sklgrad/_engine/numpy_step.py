@@ -63,12 +63,23 @@ def batch_sum(values, out=None):
     return np.matmul(np.ones(values.shape[-2], values.dtype), values, out=out)
 
 
+def _softplus(x):
+    """``log(1 + exp(x))`` as ``max(x, 0) + log1p(exp(-|x|))``: the same to a rounding,
+    in a quarter of ``np.logaddexp(0, x)``'s time (measured on a stack's outputs)."""
+    result = np.abs(x)
+    np.negative(result, out=result)
+    np.exp(result, out=result)
+    np.log1p(result, out=result)
+    result += np.maximum(x, 0)
+    return result
+
+
 def output_error(kind, out, target):
     """Each example's loss and ``dLoss/d out`` (the canonical link of each loss makes it
     ``f(x) - y``), for outputs of shape (..., batch, outputs): one network's batch or a
     stack's. Shapes (..., batch) and (..., batch, outputs)."""
     if kind == "binary":
-        per_example = (np.logaddexp(0, out) - out * target)[..., 0]
+        per_example = (_softplus(out) - out * target)[..., 0]
         delta = expit(out)
         delta -= target
     elif kind == "multiclass":
@@ -188,7 +199,7 @@ def _step(net, X, y, layout):
             grad += (alpha / weight_sum) * W[index]
         batch_sum(delta, out=grads_B[index])
         if index > 0:
-            delta = _backward_product(delta, W[index])
+            delta = backward_product(delta, W[index])
             if derivative is not None:
                 delta = derivative(delta, saved[index])
     step = {"loss": np.float64(reported), "y_pred": torch.from_numpy(out)}
@@ -210,9 +221,10 @@ def _new_grads(params):
     return grads
 
 
-def _backward_product(delta, W):
-    """``delta @ W``; through a one-unit layer (a binary or single-output network's last)
-    it is an outer product, which a broadcast multiply does in a third of the time."""
-    if W.shape[0] == 1:
+def backward_product(delta, W):
+    """``delta @ W``, for one network (W of shape (out, in)) or a stack ((K, out, in)).
+    Through a one-unit layer (a binary or single-output network's last) it is an outer
+    product, which a broadcast multiply does in a third to a half of the time."""
+    if W.shape[-2] == 1:
         return np.multiply(delta, W)
-    return delta @ W
+    return np.matmul(delta, W)

@@ -9,7 +9,7 @@ sizes, and numpy's OpenBLAS multiplies them faster than torch's MKL on AMD proce
 
 import numpy as np
 
-from .numpy_step import _ACTIVATIONS, batch_sum, capture_sum, output_error
+from .numpy_step import _ACTIVATIONS, backward_product, batch_sum, capture_sum, output_error
 from .optimizers import adam_update, sgd_update
 
 
@@ -113,7 +113,7 @@ def _step(stack, flat, X, y):
         np.matmul(delta.transpose(0, 2, 1), inputs[i], out=flat.grads_W[i])
         batch_sum(delta, out=flat.grads_B[i])
         if i > 0:
-            delta = np.matmul(delta, W[i])
+            delta = backward_product(delta, W[i])
             if derivative is not None:
                 delta = derivative(delta, saved[i])
     alpha = stack.alpha
