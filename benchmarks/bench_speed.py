@@ -222,7 +222,7 @@ def run(quick=False):
         ("paper: 569 x 30, 30-3-1, batch 32, 40 epochs", X_paper, y_paper, (3,), 32, 40,
          3 if quick else 11),
         (f"{sizes[0]:,} x 100, hidden (64,), batch 200, 3 epochs", X_mid, y_mid, (64,), 200,
-         3, 3 if quick else 7),
+         3, 3 if quick else 11),
         (f"{sizes[1]:,} x 100, hidden (256, 128), batch 256, {1 if quick else 2} epochs",
          X_big, y_big, (256, 128), 256, 1 if quick else 2, 2 if quick else 5),
     ]

@@ -312,6 +312,9 @@ class TabularNet(LeanEpochMixin, LearningGradientNet):
             X, y = batch
             with torch.no_grad():
                 step = manual_step(self, X.to(self.device), y.to(self.device))
+        if layout is not None and not self.input_penalty:
+            self.optimizer_.update(layout)  # numpy on the flat buffers: no graph to avoid
+            return step
         with torch.no_grad():
             self.optimizer_.update(layout)
             if self.input_penalty:
