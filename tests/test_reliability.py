@@ -71,6 +71,26 @@ def test_an_interrupted_later_fit_leaves_the_previous_model(interrupt_at, how):
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_training_after_an_interrupt_goes_on_as_if_none_happened(interrupt_at, monkeypatch,
+                                                                  solver):
+    # The interrupted call's optimizer state (momentum, Adam's moments and step count) is
+    # put back as well as the weights: the next call takes exactly the uninterrupted steps.
+    X, y = load_iris(return_X_y=True)
+    settings = dict(SMALL, solver=solver)
+    clean = LearningGradientClassifier(**settings).fit(X, y).partial_fit(X, y)
+    clf = LearningGradientClassifier(**settings).fit(X, y)
+    interrupt_at(len(clf.net_.history) + 1)
+    with pytest.raises(KeyboardInterrupt):
+        clf.partial_fit(X, y)
+    monkeypatch.undo()  # disarmed
+    clf.partial_fit(X, y)
+    for a, b in zip(clean.net_.module_.parameters(), clf.net_.module_.parameters()):
+        assert torch.equal(a, b)
+    np.testing.assert_array_equal(clf.importance_history_, clean.importance_history_)
+    assert clf.loss_curve_ == clean.loss_curve_
+
+
 def test_warm_start_takes_changed_hyper_parameters():
     X, y = load_breast_cancer(return_X_y=True)
     clf = LearningGradientClassifier(**SMALL, warm_start=True).fit(X, y)
