@@ -1,10 +1,11 @@
 """One epoch of a stack of networks in numpy, for stacks on the CPU.
 
-The arithmetic of :meth:`sklgrad._engine.stacked._Stack.step` and ``update``, on numpy views
-of the stack's torch tensors (weights, biases, moments, data), for the reason given in
-:mod:`sklgrad._engine.numpy_step`: per operation, numpy costs a third of torch on these
-sizes, and numpy's OpenBLAS multiplies them faster than torch's MKL on AMD processors.
-``np.matmul`` on (K, m, n) arrays runs one BLAS product per network.
+The arithmetic of :meth:`sklgrad._engine.stacked._Stack.step` and ``update`` in numpy, on
+views of the stack's data and on (K, P) copies of its weights, biases and moments for the
+epoch (:class:`_FlatStack`), for the reason given in :mod:`sklgrad._engine.numpy_step`: per
+operation, numpy costs a third of torch on these sizes, and numpy's OpenBLAS multiplies
+them faster than torch's MKL on AMD processors. ``np.matmul`` on (K, m, n) arrays runs one
+BLAS product per network.
 """
 
 import numpy as np
@@ -35,7 +36,8 @@ class _FlatStack:
         n_layers = len(stack.W)
         # stack.params() and the moments alternate weight and bias; here weights come first.
         order = [*range(0, 2 * n_layers, 2), *range(1, 2 * n_layers, 2)]
-        self.tensors = [stack.params()[i] for i in order]
+        params = stack.params()
+        self.tensors = [params[i] for i in order]
         self.params, views = _flat([t.numpy() for t in self.tensors])
         self.grads, grad_views = _flat([np.zeros_like(view) for view in views])
         self.W, self.B = views[:n_layers], views[n_layers:]
