@@ -170,3 +170,23 @@ def test_pandas_fitted_names_survive(tmp_path):
     loaded = load_model(tmp_path / "m.skops")
     assert list(loaded.feature_names_in_) == list(X.columns)
     np.testing.assert_array_equal(loaded.predict(pd.DataFrame(X)), clf.predict(X))
+
+
+# Files written by sklgrad 0.1.0 before the engine redesign (tests/data/README.md).
+_DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+@pytest.mark.parametrize("name", ["classifier", "regressor", "pipeline"])
+def test_model_files_saved_before_the_engine_redesign_load_and_predict_the_same(name):
+    import json
+
+    with open(os.path.join(_DATA, "predictions-0.1.0.json")) as handle:
+        expected = np.asarray(json.load(handle)[name])
+    model = load_model(os.path.join(_DATA, f"{name}-0.1.0.skops"))
+    if name == "classifier":
+        predicted = model.predict_proba(load_iris(return_X_y=True)[0])
+    elif name == "regressor":
+        predicted = model.predict(load_diabetes(return_X_y=True)[0])
+    else:
+        predicted = model.predict_proba(pd.read_csv(os.path.join(_DATA, "pipeline-input.csv")))
+    np.testing.assert_allclose(predicted, expected, rtol=1e-12, atol=1e-15)
