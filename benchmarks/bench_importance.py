@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor, LearningGradientSelector
 
 from ._report import PeakMemory, interleaved, table
-from .bench_speed import _NoCaptureClassifier
+from .bench_speed import _fit_with
 
 warnings.filterwarnings("ignore")
 
@@ -265,7 +265,7 @@ def cost(quick):
         X_train, y_train, X_eval, y_eval = X[:-n_eval], y[:-n_eval], X[-n_eval:], y[-n_eval:]
         times = interleaved({
             "on": lambda X=X_train, y=y_train: LearningGradientClassifier(**params).fit(X, y),
-            "off": lambda X=X_train, y=y_train: _NoCaptureClassifier(**params).fit(X, y),
+            "off": lambda X=X_train, y=y_train: _fit_with({"capture": False}, params, X, y),
         }, 3)
         with PeakMemory() as memory:
             clf = LearningGradientClassifier(**params).fit(X_train, y_train)

@@ -20,19 +20,20 @@ warnings.simplefilter("ignore")
 n_rows, n_features, capture = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "on"
 from sklgrad import LearningGradientClassifier
 from benchmarks._report import PeakMemory
-from benchmarks.bench_speed import _NoCaptureClassifier
+from sklgrad._engine.settings import engine_options
 rng = np.random.default_rng(0)
 X = np.empty((n_rows, n_features), dtype=np.float32)
 for start in range(0, n_rows, 100_000):  # no float64 copy of the whole array
     X[start:start + 100_000] = rng.standard_normal((len(X[start:start + 100_000]), n_features))
 y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(np.int64)
-cls = LearningGradientClassifier if capture else _NoCaptureClassifier
-# The first fit of a process pays once for torch's lazy imports (~4 s): not the fit's cost.
-cls(hidden_layer_sizes=(64,), max_iter=1, tol=None).fit(X[:2048], y[:2048])
-start = time.perf_counter()
-with PeakMemory() as memory:
-    clf = cls(hidden_layer_sizes=(64,), batch_size=1024, max_iter=2, tol=None,
-              random_state=0).fit(X, y)
+cls = LearningGradientClassifier
+with engine_options(capture=capture):
+    # The first fit of a process pays once for torch's lazy imports (~4 s): not the fit's cost.
+    cls(hidden_layer_sizes=(64,), max_iter=1, tol=None).fit(X[:2048], y[:2048])
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        clf = cls(hidden_layer_sizes=(64,), batch_size=1024, max_iter=2, tol=None,
+                  random_state=0).fit(X, y)
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds_per_epoch": seconds / 2, "peak_rss_mib": memory.peak_mib,
                   "rss_before_fit_mib": memory.start_mib, "data_mib": X.nbytes / 2**20}))

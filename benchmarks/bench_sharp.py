@@ -14,7 +14,6 @@ ground truth: kept columns and refit score only).
 
 import time
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 from sklearn.datasets import load_digits, make_classification, make_friedman1
@@ -28,6 +27,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.model_selection import train_test_split
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor, LearningGradientSelector
+from sklgrad._engine.settings import PathSettings, engine_options
 
 from ._report import table
 from .bench_importance import _lassonet_importance
@@ -38,16 +38,9 @@ LASSONET = "lassonet (penalty at which a column leaves)"
 NO_SCREEN = "sklgrad, path network without its screening rounds"
 
 
-@contextmanager
 def _without_screening():
     """The path as it was before its screening rounds: what they add, side by side."""
-    import sklgrad._path as path
-
-    rounds, path.SCREEN_ROUNDS = path.SCREEN_ROUNDS, 0
-    try:
-        yield
-    finally:
-        path.SCREEN_ROUNDS = rounds
+    return engine_options(path=PathSettings(screen_rounds=0))
 
 
 def _data(name, seed):

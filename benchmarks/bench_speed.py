@@ -25,42 +25,19 @@ from torch import nn
 
 from sklgrad import LearningGradientClassifier, LearningGradientSelector
 from sklgrad._engine import numpy_step
-from sklgrad._modules import MLP
+from sklgrad._engine.module import MLP
+from sklgrad._engine.settings import engine_options
 
 from ._report import interleaved_spread, spread, table
 
 LR, MOMENTUM, ALPHA = 0.01, 0.9, 1e-4
 
 
-class _NoCaptureClassifier(LearningGradientClassifier):
-    """sklgrad's estimator and engine with the capture's extra product switched off."""
-
-    def _build_net(self, *args, **kwargs):
-        net = super()._build_net(*args, **kwargs)
-        net.capture = False
-        return net
-
-    def _read_history(self, epochs_run):
-        self.n_iter_ = epochs_run
-        self.feature_importances_ = None
-
-
-class _AutogradClassifier(LearningGradientClassifier):
-    """sklgrad's estimator with the autograd step that any other module uses."""
-
-    def _build_net(self, *args, **kwargs):
-        net = super()._build_net(*args, **kwargs)
-        net.hand_written_step = False
-        return net
-
-
-class _TorchStepClassifier(LearningGradientClassifier):
-    """sklgrad's hand-written step in torch, as it runs on a GPU (numpy's on the CPU)."""
-
-    def _build_net(self, *args, **kwargs):
-        net = super()._build_net(*args, **kwargs)
-        net.numpy_on_cpu = False
-        return net
+def _fit_with(options, params, X, y):
+    """sklgrad's estimator fitted with these engine options (the documented way to choose
+    the step or switch the capture off: ``sklgrad._engine.settings.engine_options``)."""
+    with engine_options(**options):
+        return LearningGradientClassifier(**params).fit(X, y)
 
 
 def _plain_loop(X, y, hidden, batch_size, epochs, seed):
@@ -103,9 +80,9 @@ def _one_fit(X, y, hidden, batch_size, epochs):
     return {
         "scikit-learn MLPClassifier (no capture)": sklearn_mlp,
         "sklgrad (capture on)": lambda: LearningGradientClassifier(**ours).fit(Xs, y),
-        "sklgrad, capture off": lambda: _NoCaptureClassifier(**ours).fit(Xs, y),
-        "sklgrad, torch step (as on a GPU)": lambda: _TorchStepClassifier(**ours).fit(Xs, y),
-        "sklgrad, autograd step": lambda: _AutogradClassifier(**ours).fit(Xs, y),
+        "sklgrad, capture off": lambda: _fit_with({"capture": False}, ours, Xs, y),
+        "sklgrad, torch step (as on a GPU)": lambda: _fit_with({"step": "torch"}, ours, Xs, y),
+        "sklgrad, autograd step": lambda: _fit_with({"step": "autograd"}, ours, Xs, y),
         "plain PyTorch loop (autograd, capture)": lambda: _plain_loop(
             Xt, yt, hidden, batch_size, epochs, 0),
     }

@@ -14,8 +14,7 @@ import torch
 from sklearn.datasets import make_classification
 
 from sklgrad import LearningGradientClassifier
-
-from .bench_speed import _NoCaptureClassifier
+from sklgrad._engine.settings import engine_options
 
 
 def main():
@@ -29,14 +28,14 @@ def main():
     params = dict(hidden_layer_sizes=(256, 128), batch_size=256, max_iter=3, tol=None,
                   random_state=0)
     for device in ("cuda", "cpu"):
-        for label, cls in (("capture on", LearningGradientClassifier),
-                           ("capture off", _NoCaptureClassifier)):
-            cls(**params, device=device).fit(X[:2000], y[:2000])  # warm-up
-            start = time.perf_counter()
-            clf = cls(**params, device=device).fit(X, y)
-            if device == "cuda":
-                torch.cuda.synchronize()
-            seconds = time.perf_counter() - start
+        for label, capture in (("capture on", True), ("capture off", False)):
+            with engine_options(capture=capture):
+                LearningGradientClassifier(**params, device=device).fit(X[:2000], y[:2000])
+                start = time.perf_counter()
+                clf = LearningGradientClassifier(**params, device=device).fit(X, y)
+                if device == "cuda":
+                    torch.cuda.synchronize()
+                seconds = time.perf_counter() - start
             score = clf.score(X, y) if label == "capture on" else float("nan")
             print(f"{device:>4} {label:<11} fit {seconds:6.2f} s  train accuracy {score:.3f}")
     return tests.returncode

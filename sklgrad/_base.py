@@ -1,17 +1,17 @@
 """What the classifier and the regressor share: parameters, validation, the fit's bookkeeping.
 
-The estimators hold a fitted skorch network (``net_``) by composition. How a network is
-trained (scikit-learn's loss, penalty and stopping rule inside skorch) lives in
-``_engine/``, and the input-penalty path in ``_path.py``; this file decides what is trained
-on, and keeps the fitted state whole: a fit that fails or is interrupted leaves the
-estimator exactly as it was before the call.
+The estimators hold a fitted skorch network (``net_``) by composition. This file validates
+the parameters and the data, builds the engine's records (``TrainSettings``, ``FitData``)
+and commits what the engine trains as the fitted attributes, whole: a fit that fails or is
+interrupted leaves the estimator exactly as it was before the call. How a network is
+trained lives in ``_engine/``, the input-penalty path in ``_path.py``.
 """
 
+import dataclasses
 import numbers
 import types
 import warnings
-from functools import partial
-from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,29 +24,21 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY
-from ._engine.data import CHUNK_ELEMENTS, TensorBatchIterator, dense_chunks
-from ._engine.optimizers import ScikitAdam, ScikitSGD
-from ._engine.training import (
-    EpochRule,
-    NetSnapshot,
-    ScikitStoppingRule,
-    StoppingState,
-    TabularLoss,
-    TabularNet,
-    history_column,
-    net_state,
-    restore_net,
-)
-from ._modules import ACTIVATIONS, MLP
+from ._engine.data import CHUNK_ELEMENTS, dense_chunks
+from ._engine.fit import train_network
+from ._engine.inference import module_outputs
+from ._engine.math_numpy import ACTIVATIONS
+from ._engine.settings import FitData, TrainSettings, current_options
+from ._engine.state import NetSnapshot, history_column, net_from_record, net_state
+from ._engine.stopping import StoppingState
 from ._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
 from ._path import InputPenaltyPath
-
-_OPTIMIZERS = {cls.__name__: cls for cls in (ScikitAdam, ScikitSGD)}
+from ._restore import restored_on_failure
 
 _REAL, _INT = numbers.Real, numbers.Integral
 _UNIT = Interval(_REAL, 0, 1, "left")
 _PARAMETER_CONSTRAINTS = {
-    "activation": (Options(*ACTIVATIONS),),
+    "activation": (Options.keys_of(ACTIVATIONS),),
     "alpha": (Interval(_REAL, 0, None, "left"),),
     "batch_size": (Options("auto"), Interval(_INT, 1, None, "left")),
     "learning_rate": (Options("constant", "invscaling", "adaptive"),),
@@ -123,7 +115,16 @@ def public_init(class_name):
     return init
 
 
-class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
+class _Prepared(NamedTuple):
+    """Validated, scaled inputs and encoded targets (with a weight column when weighted)."""
+
+    X: object
+    targets: np.ndarray
+    n_outputs: int
+    weighted: bool
+
+
+class _LearningGradientEstimator(BaseEstimator):
     """Base class; use :class:`LearningGradientClassifier` or :class:`LearningGradientRegressor`."""
 
     def __init__(
@@ -185,8 +186,6 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
     # _loss_kind() -> "binary" | "multiclass" | "regression";
     # _encode_target(y, *, first_call, incremental, classes, sample_weight)
     #     -> (2-D float targets, n_outputs);
-    # _score_outputs(outputs, targets, weights) -> validation score (accuracy or R^2);
-    # _split_stratify(targets) -> labels to stratify the validation split, or None.
 
     # ------------------------------------------------------------------ validation
     def _hidden_layer_sizes(self):
@@ -229,51 +228,34 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
                     f"to train a new one."
                 )
 
-    # ------------------------------------------------------------------ the network
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                          "going to be clipped", stacklevel=4)
-        return min(self.batch_size, n_samples)
-
-    def _make_optimizer(self, module):
-        if self.solver == "sgd":
-            return ScikitSGD(module.parameters(), lr=self.learning_rate_init,
-                             momentum=self.momentum, nesterov=self.nesterovs_momentum)
-        return ScikitAdam(module.parameters(), lr=self.learning_rate_init,
-                          betas=(self.beta_1, self.beta_2), eps=self.epsilon)
-
-    def _build_net(self, n_features, n_outputs, hidden_layer_sizes, activation=None,
-                   device=None):
-        return TabularNet(
-            MLP,
-            module__n_features=n_features,
-            module__n_outputs=n_outputs,
-            module__hidden_layer_sizes=hidden_layer_sizes,
-            module__activation=activation or self.activation,
-            criterion=TabularLoss,
-            criterion__kind=self._loss_kind(),
-            criterion__n_targets=n_outputs if self._loss_kind() == "regression" else 1,
-            # Replaced by _make_optimizer at every fit (a new optimizer per fit, as
-            # scikit-learn's; partial_fit keeps it).
-            optimizer=ScikitAdam,
-            lr=self.learning_rate_init,
-            max_epochs=self.max_iter,
-            iterator_train=TensorBatchIterator,
-            iterator_valid=TensorBatchIterator,
-            # Data order has its own generator, reseeded per call (see _train).
-            iterator_train__generator=torch.Generator(),
-            train_split=None,
-            callbacks=[("epoch_rule", EpochRule())],
-            # skorch formats its epoch table even when silent; verbose prints
-            # scikit-learn's lines instead. There is no skorch validation step.
-            callbacks__print_log=None,
-            callbacks__valid_loss=None,
-            device=device or self.device,
-            verbose=0,
+    # ------------------------------------------------------------------ the engine's records
+    def _train_settings(self, hidden_layer_sizes, n_outputs):
+        """The engine's :class:`TrainSettings` for this estimator's parameters."""
+        options = current_options()
+        penalty = self.input_penalty
+        return TrainSettings(
+            loss=self._loss_kind(), n_outputs=int(n_outputs),
+            hidden_layer_sizes=tuple(hidden_layer_sizes), activation=self.activation,
+            solver=self.solver, alpha=float(self.alpha), batch_size=self.batch_size,
+            learning_rate_init=float(self.learning_rate_init),
+            lr_schedule=self.learning_rate if self.solver == "sgd" else "constant",
+            power_t=self.power_t, momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum, beta_1=self.beta_1,
+            beta_2=self.beta_2, epsilon=self.epsilon, max_iter=self.max_iter,
+            shuffle=bool(self.shuffle), tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            input_penalty=float(penalty) if penalty not in (None, "path") else 0.0,
+            device=self.device, verbose=bool(self.verbose),
+            # Set by the command line (its progress line) and the selector (labels for
+            # its networks' lines) on estimators they own.
+            progress=getattr(self, "_epoch_hook", None),
+            label=getattr(self, "_verbose_label", ""),
+            step=options.step, capture=options.capture,
         )
+
+    def _check_batch_size(self, n_samples):
+        if self.batch_size != "auto" and self.batch_size > n_samples:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                          "going to be clipped", stacklevel=5)
 
     # ------------------------------------------------------------------ training
     def _seed_for_call(self, first_call):
@@ -284,22 +266,6 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
         # Continued training gets a fresh, reproducible seed per call.
         seq = np.random.SeedSequence([self._base_seed, len(self.net_.history)])
         return int(seq.generate_state(1)[0] % (2**31 - 1))
-
-    def _fork_rng_devices(self):
-        device = torch.device(self.device)
-        if device.type != "cuda":
-            return []
-        return [device.index if device.index is not None else torch.cuda.current_device()]
-
-    def _seed_torch(self, seed):
-        """Seed torch's CPU generator and this estimator's GPU, inside ``fork_rng`` over
-        :meth:`_fork_rng_devices`. Not ``torch.manual_seed``: it also seeds every other
-        accelerator that torch knows (outside what ``fork_rng`` restores), and queues
-        those seeds with a stack trace each, a millisecond per fit."""
-        torch.default_generator.manual_seed(seed)
-        for index in self._fork_rng_devices():
-            with torch.cuda.device(index):
-                torch.cuda.manual_seed(seed)
 
     def _training_dtype(self, X, continuing):
         """Train in X's precision, as scikit-learn does (float32 on a GPU, where float64 is
@@ -360,60 +326,33 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
                 "early_stopping=False.")
         if continuing:
             self._check_same_network(hidden_layer_sizes, incremental)
-        before = dict(self.__dict__)
         snapshot = NetSnapshot(self.net_) if continuing else None
-        try:
+        with restored_on_failure(self, undo=snapshot.restore if snapshot else None):
             self._train(X, y, sample_weight, hidden_layer_sizes, continuing=continuing,
                         incremental=incremental, classes=classes)
-        except BaseException:  # KeyboardInterrupt too: an interrupted fit is not a fit
-            if snapshot is not None:
-                snapshot.restore()
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
         return self
 
     def _train(self, X, y, sample_weight, hidden_layer_sizes, *, continuing, incremental,
                classes):
-        plan = self._plan(X, y, sample_weight, continuing=continuing,
-                          incremental=incremental, classes=classes)
-        net = self.net_ if continuing else self._build_net(
-            plan.X.shape[1], plan.n_outputs, hidden_layer_sizes)
-        net.set_params(batch_size=self._batch_size(plan.X.shape[0]))
-        # skorch's set_params refuses iterator arguments on an initialized net; they are
-        # read when each epoch's iterator is made.
-        net.iterator_train__shuffle = bool(self.shuffle)
-        net.alpha = float(self.alpha)
-        net.input_penalty = (float(self.input_penalty)
-                             if self.input_penalty not in (None, "path") else 0.0)
-        net.iterator_train__generator.manual_seed(plan.seed)
-        if self.input_penalty == "path":
-            return self._train_path(plan, net)
-        rule = self._stopping_rule(plan)
-        epochs_before = len(net.history) if continuing else 0
-        with torch.random.fork_rng(devices=self._fork_rng_devices()):
-            self._seed_torch(plan.seed)
-            if not continuing:
-                net.initialize()
-                net.module_.to(torch.from_numpy(np.empty(0, plan.dtype)).dtype)
-            epoch_rule = dict(net.callbacks_)["epoch_rule"]
-            if not incremental or not continuing:
-                net.optimizer_ = self._make_optimizer(net.module_)
-            epoch_rule.rule = rule
-            try:
-                net.partial_fit(plan.X, plan.targets,
-                                epochs=1 if incremental else self.max_iter)
-            finally:
-                epoch_rule.rule = None
-        self._finish(net, plan.state, epochs_run=len(net.history) - epochs_before,
-                     converged=rule.converged, incremental=incremental)
-
-    def _plan(self, X, y, sample_weight, *, continuing, incremental, classes):
-        """Everything a fit trains on, validated and prepared: the training rows and targets
-        in the network's precision, the seed, the validation rows, the stopping state."""
         prepared = self._prepare(X, y, sample_weight, continuing=continuing,
                                  incremental=incremental, classes=classes)
-        return self._plan_from(prepared, continuing=continuing)
+        data, state = self._plan_from(prepared, continuing=continuing)
+        settings = self._train_settings(hidden_layer_sizes, prepared.n_outputs)
+        self._check_batch_size(data.X.shape[0])
+        if self.input_penalty == "path":
+            result = InputPenaltyPath(settings, current_options().path).fit(data, state)
+            self._finish(result.net, state, epochs_run=len(result.net.history),
+                         converged=True, incremental=False)
+            self.path_, self.path_choice_ = result.path, result.chosen
+            # The importances of the chosen point: its last epoch's learning gradients.
+            last_epoch = result.path[result.chosen]["last_epoch"]
+            self.feature_importances_ = self.importance_history_[last_epoch].copy()
+            return
+        epochs_before = len(self.net_.history) if continuing else 0
+        net, rule = train_network(settings, data, state, self.net_ if continuing else None,
+                                  incremental=incremental)
+        self._finish(net, state, epochs_run=len(net.history) - epochs_before,
+                     converged=rule.converged, incremental=incremental)
 
     def _prepare(self, X, y, sample_weight, *, continuing, incremental, classes):
         """Validated, scaled inputs and encoded targets (sets the fitted preprocessing)."""
@@ -435,44 +374,29 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
             raise ValueError(f"y has values beyond the range of {np.dtype(dtype).name}, in "
                              "which the network computes: scale y down or set "
                              "standardize=True.")
-        return SimpleNamespace(X=X, targets=targets, dtype=dtype, n_outputs=n_outputs,
-                               weighted=sample_weight is not None)
+        return _Prepared(X, targets, n_outputs, sample_weight is not None)
 
     def _plan_from(self, prepared, *, continuing):
-        """The seed, the validation split and the stopping state of one call."""
-        plan = SimpleNamespace(
-            **vars(prepared), seed=self._seed_for_call(first_call=not continuing),
-            X_val=None, y_val=None,
-            state=StoppingState.resume(self) if continuing
-            else StoppingState(self.early_stopping))
+        """The engine's :class:`FitData` for one call (the seed, the validation split) and
+        the stopping state it starts from."""
+        seed = self._seed_for_call(first_call=not continuing)
+        state = (StoppingState.resume(self) if continuing
+                 else StoppingState(self.early_stopping))
+        X, targets, X_val, y_val = prepared.X, prepared.targets, None, None
         if self.early_stopping:
-            plan.X, plan.X_val, plan.targets, plan.y_val = train_test_split(
+            X, X_val, targets, y_val = train_test_split(
                 prepared.X, prepared.targets, test_size=self.validation_fraction,
-                random_state=self._base_seed, stratify=self._split_stratify(prepared.targets))
-            if plan.X_val.shape[0] < 2:
+                random_state=self._base_seed,
+                stratify=None if is_regressor(self) else prepared.targets[:, 0])
+            if X_val.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
-            plan.state.start_validation()
+            state.start_validation()
         else:
-            plan.state.start_loss_tracking()
-        return plan
-
-    def _stopping_rule(self, plan):
-        validation = None
-        if plan.X_val is not None:
-            validation = partial(self._validation_score, plan.X_val, plan.y_val,
-                                 plan.weighted)
-        return ScikitStoppingRule(
-            plan.state, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-            n_train=plan.X.shape[0],
-            lr_schedule=self.learning_rate if self.solver == "sgd" else "constant",
-            learning_rate_init=self.learning_rate_init, power_t=self.power_t,
-            validation=validation, verbose=bool(self.verbose),
-            # Set by the command line (its progress line) and the selector (labels for
-            # its networks' lines) on estimators they own.
-            progress=getattr(self, "_epoch_hook", None),
-            label=getattr(self, "_verbose_label", ""),
-        )
+            state.start_loss_tracking()
+        data = FitData(X=X, targets=targets, seed=seed, split_seed=self._base_seed,
+                       weighted=prepared.weighted, X_val=X_val, y_val=y_val)
+        return data, state
 
     def _finish(self, net, state, *, epochs_run, converged, incremental):
         """Commit a trained network and its stopping state as the fitted attributes."""
@@ -492,18 +416,16 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
     def _read_history(self, epochs_run):
         history = self.net_.history
         self.n_iter_ = epochs_run
+        width = self.net_.module__n_features
         self.importance_history_ = np.asarray(history_column(history, IMPORTANCE_KEY),
-                                              dtype=np.float64)
+                                              dtype=np.float64).reshape(-1, width)
         self.gradient_magnitude_history_ = np.asarray(history_column(history, MAGNITUDE_KEY),
-                                                      dtype=np.float64)
-        self.feature_importances_ = self.importance_history_[-1].copy()
-
-    def _validation_score(self, X_val, y_val, weighted, module):
-        """scikit-learn's validation score (accuracy or R^2) of the module on held-out rows."""
-        outputs = self._outputs(module, X_val, dtype=next(module.parameters()).dtype)
-        if weighted:
-            return self._score_outputs(outputs, y_val[:, :-1], y_val[:, -1])
-        return self._score_outputs(outputs, y_val, None)
+                                                      dtype=np.float64).reshape(-1, width)
+        # Without the capture (engine_options(capture=False), to measure its cost) there
+        # is no importance: NaN, never a plausible number.
+        self.feature_importances_ = (self.importance_history_[-1].copy()
+                                     if len(self.importance_history_)
+                                     else np.full(width, np.nan))
 
     def __sklearn_is_fitted__(self):
         # Set last in a successful fit: a fit that failed half-way does not count as fitted.
@@ -533,12 +455,12 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
         if isinstance(net, dict):
             # The loss follows the classes: the other attributes go in first.
             self.__dict__.update({k: v for k, v in state.items() if k != "net_"})
-            device = self._restore_device(state.get("device", "cpu"))
-            built = self._build_net(int(net["n_features"]), int(net["n_outputs"]),
-                                    tuple(int(s) for s in net["hidden_layer_sizes"]),
-                                    activation=net["activation"], device=device)
-            built.initialize()
-            state = {**state, "net_": restore_net(built, net, _OPTIMIZERS)}
+            settings = dataclasses.replace(
+                self._train_settings(tuple(int(s) for s in net["hidden_layer_sizes"]),
+                                     int(net["n_outputs"])),
+                activation=net["activation"],
+                device=self._restore_device(state.get("device", "cpu")))
+            state = {**state, "net_": net_from_record(settings, int(net["n_features"]), net)}
         if state.get("_best_state") is not None:
             state["_best_state"] = {k: torch.as_tensor(np.asarray(v))
                                     for k, v in state["_best_state"].items()}
@@ -551,21 +473,6 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
             else "cpu"
 
     # ------------------------------------------------------------------ inference
-    def _outputs(self, module, X, dtype):
-        """The module's raw outputs on prepared X, chunk by chunk, as a NumPy array."""
-        was_training = module.training
-        module.eval()
-        device = next(module.parameters()).device
-        state = {name: tensor.to(dtype) if tensor.is_floating_point() else tensor
-                 for name, tensor in module.state_dict().items()}
-        outputs = []
-        with torch.no_grad():
-            for chunk in dense_chunks(X, CHUNK_ELEMENTS):
-                chunk = torch.from_numpy(chunk).to(device, dtype)
-                outputs.append(torch.func.functional_call(module, state, (chunk,)).cpu())
-        module.train(was_training)
-        return torch.cat(outputs).numpy()
-
     def _forward(self, X):
         """Raw network outputs (logits) for validated, unscaled X, as float64.
 
@@ -573,7 +480,7 @@ class _LearningGradientEstimator(InputPenaltyPath, BaseEstimator):
         number of rows, so a row's prediction would depend on what it is predicted with.
         """
         X = self._prepare_X(X, np.float64)
-        return self._outputs(self.net_.module_, X, dtype=torch.float64)
+        return module_outputs(self.net_.module_, X, dtype=torch.float64)
 
     def _validate_for_inference(self, X):
         check_is_fitted(self)

@@ -3,7 +3,6 @@
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import _LearningGradientEstimator, public_init
@@ -93,16 +92,6 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
             )
         codes = np.searchsorted(self.classes_, y).astype(np.float64).reshape(-1, 1)
         return codes, 1 if len(self.classes_) == 2 else len(self.classes_)
-
-    def _score_outputs(self, outputs, targets, weights):
-        if outputs.shape[1] == 1:
-            predicted = (outputs[:, 0] > 0).astype(np.float32)
-        else:
-            predicted = np.argmax(outputs, axis=1).astype(np.float32)
-        return accuracy_score(targets[:, 0], predicted, sample_weight=weights)
-
-    def _split_stratify(self, targets):
-        return targets[:, 0]
 
     def fit(self, X, y, sample_weight=None):
         """Train the network on (X, y) and record its learning gradients.

@@ -79,9 +79,15 @@ _COMPARABLE = {
     "alpha": ("alpha", _number(float, low=0)),
     "momentum": ("momentum", _number(float, low=0, high=1)),
     "solver": ("solver", lambda text: _choice(text, ("sgd", "adam"))),
-    "activation": ("activation", lambda text: _choice(
-        text, ("identity", "logistic", "tanh", "relu"))),
+    "activation": ("activation", lambda text: _choice(text, _activations())),
 }
+
+
+def _activations():
+    # The engine's table, read when the option is parsed (importing it costs --help time).
+    from ._engine.math_numpy import ACTIVATIONS
+
+    return tuple(ACTIVATIONS)
 
 
 def _choice(text, options):

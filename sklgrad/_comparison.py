@@ -20,8 +20,8 @@ from sklearn.model_selection import ParameterGrid, train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from ._display_utils import check_names
-from ._engine.stacked import can_stack, fit_stacked
+from ._fit_many import fit_many
+from ._params import check_names
 
 
 def _key(setting):
@@ -149,10 +149,7 @@ class LearningComparison(BaseEstimator):
             networks = [clone(self.estimator).set_params(**setting, random_state=int(s))
                         for s in missing]
             if networks:
-                if can_stack(networks, [X_train] * len(networks)):
-                    fit_stacked(networks, [X_train] * len(networks), y_train)
-                else:
-                    networks = [network.fit(X_train, y_train) for network in networks]
+                networks, _ = fit_many(networks, [X_train] * len(networks), y_train)
                 self.n_fits_ += len(networks)
             for seed, network in zip(missing, networks):
                 cache[(_key(setting), int(seed))] = network

@@ -4,6 +4,8 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._params import check_names  # noqa: F401 (the displays' helpers read it from here)
+
 
 def _is_sklgrad(estimator):
     from ._base import _LearningGradientEstimator
@@ -53,15 +55,6 @@ def history_of(model):
     if history is None:
         raise ValueError(f"{type(model).__name__} records no importance_history_.")
     return history
-
-
-def check_names(names, n_features):
-    if names is None:
-        return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
-    names = np.asarray(names, dtype=object)
-    if names.shape != (n_features,):
-        raise ValueError(f"feature_names has {len(names)} entries for {n_features} features.")
-    return names
 
 
 def check_history(history):

@@ -45,7 +45,19 @@ class Options:
     """One of a fixed set of values (strings, or numbers such as ``np.inf``)."""
 
     def __init__(self, *values):
-        self.values = values
+        self._values, self._table = values, None
+
+    @classmethod
+    def keys_of(cls, table):
+        """The keys of ``table`` (a dict), read when checked: an entry added to the table
+        is accepted without another edit."""
+        options = cls()
+        options._table = table
+        return options
+
+    @property
+    def values(self):
+        return tuple(self._table) if self._table is not None else self._values
 
     def __call__(self, value):
         try:
@@ -103,3 +115,13 @@ def validate_params(estimator, constraints):
             f"The {name!r} parameter of {type(estimator).__name__} must be {expected}. "
             f"Got {value!r} instead."
         )
+
+
+def check_names(names, n_features):
+    """Names of ``n_features`` inputs as an object array (``x0, x1, ...`` when None)."""
+    if names is None:
+        return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
+    names = np.asarray(names, dtype=object)
+    if names.shape != (n_features,):
+        raise ValueError(f"feature_names has {len(names)} entries for {n_features} features.")
+    return names

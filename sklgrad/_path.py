@@ -1,11 +1,13 @@
 """The input-penalty path (``input_penalty="path"``): a warm-started, reweighted group-lasso
 path on the first layer's columns, with screening rounds for the inputs it eliminates.
 
-A mixin of the estimators' base class: it trains with the estimator's own network builder,
-optimizer and settings; the proximal step itself is in ``_engine/training.py``
-(``group_shrink``). The method, with its math and figures, is in docs/method.md.
+A collaborator of the estimators: it takes the fit's settings and data and trains with the
+engine's networks; the estimator commits what it returns. The proximal step itself is the
+engine's (``_engine/penalty.py``); the schedule is a :class:`PathSettings`. The method,
+with its math and figures, is in docs/method.md.
 """
 
+import dataclasses
 import math
 from types import SimpleNamespace
 
@@ -15,30 +17,17 @@ from sklearn.model_selection import train_test_split
 
 from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY
 from ._engine.data import CHUNK_ELEMENTS, dense_chunks
-from ._engine.training import ValidationLossRule
+from ._engine.fit import configure, fork_rng_devices, seed_torch, start_network
+from ._engine.net import build_net, run_epochs
+from ._engine.settings import PathSettings, stratify_labels
+from ._engine.stopping import ValidationLossRule
 
-# The input-penalty path: an unpenalized dense phase, then group-lasso strengths that double
-# from 0.001 (gently: an input the network learns late, such as a purely non-linear one, has
-# to be learned before it can be protected), each trained 30 epochs from where the last left
-# off (weights and optimizer state). Each column's strength is reweighted at every point by
-# its learning gradient (see ``_train_path``): the columns the network learns most from are
-# barely penalized, so the path reaches further than a uniform penalty could without losing
-# them. It ends early once columns have been eliminated and the columns alive have not
-# changed for ``PATH_STABLE`` points.
-PATH_STRENGTHS = (0.0,) + tuple(0.001 * 2**i for i in range(13))
-PATH_STABLE = 3
-PATH_EPOCHS = 30
 # The penalty weight of an eliminated column within one path: it stays eliminated (a weight
 # of 1 would let it return once its gradient beats the strength; on the 1000-column
 # benchmark set no column ever did, measured: the screening rounds give that second chance).
 ELIMINATED_WEIGHT = math.inf
-# Inputs eliminated by the path are screened again in blocks of this many, beside the
-# survivors, once there are more of them than one block: the size of the XOR set on which
-# the path finds an interacting pair among noise in every seed.
-SCREEN_BLOCK = 50
-# Screening rounds at most: an input whose effect shows only beside another that a round
-# recovers is recovered by the next.
-SCREEN_ROUNDS = 3
+# The first layer's weights in an MLP's state dict: column j is input j's.
+_FIRST_WEIGHT = "layers.0.weight"
 
 
 def _one_standard_error_choice(path):
@@ -46,10 +35,6 @@ def _one_standard_error_choice(path):
     best = min(range(len(path)), key=lambda i: path[i]["validation_loss"])
     limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]
     return max(i for i, point in enumerate(path) if point["validation_loss"] <= limit)
-
-
-# The first layer's weights in an MLP's state dict: column j is input j's.
-_FIRST_WEIGHT = "layers.0.weight"
 
 
 def _alive_inputs(point):
@@ -64,36 +49,62 @@ def _on_columns(data, columns):
     return X[:, columns], targets, X_val[:, columns], y_val
 
 
-class InputPenaltyPath:
-    """Adds the input-penalty path to an estimator (see the module's docstring)."""
+@dataclasses.dataclass
+class PathResult:
+    """A trained path: the network at the chosen point (its history holds every epoch of
+    every round), the points, and the index of the chosen one."""
 
-    def _train_path(self, plan, net):
-        """The input-penalty path: a dense phase, then stronger and stronger group-lasso
-        steps, warm-started and reweighted by each input's learning gradient; the point kept
-        is the strongest whose validation loss is within one standard error of the best.
-        With many inputs eliminated, a screening round gives them a second chance in small
+    net: object
+    path: list
+    chosen: int
+
+
+class InputPenaltyPath:
+    """The input-penalty path for one fit (see the module's docstring).
+
+    Parameters
+    ----------
+    settings : TrainSettings
+        How each network is trained (``max_iter``, ``tol``, ``n_iter_no_change`` and
+        ``verbose`` read as the dense phase's).
+    schedule : PathSettings, default=PathSettings()
+        The strengths, epochs per point and screening rounds.
+    """
+
+    def __init__(self, settings, schedule=None):
+        self.settings = settings
+        self.schedule = schedule if schedule is not None else PathSettings()
+
+    def fit(self, data, state):
+        """Train the path on ``data`` (a :class:`FitData`), recording each epoch's loss in
+        ``state``: a dense phase, then stronger and stronger group-lasso steps,
+        warm-started and reweighted by each input's learning gradient; the point kept is
+        the strongest whose validation loss is within one standard error of the best. With
+        many inputs eliminated, a screening round gives them a second chance in small
         blocks beside the survivors, and the path is run again on what survives."""
+        settings, schedule = self.settings, self.schedule
         X, X_val, targets, y_val = train_test_split(
-            plan.X, plan.targets, test_size=0.1, random_state=self._base_seed,
-            stratify=self._split_stratify(plan.targets))
-        net.set_params(batch_size=self._batch_size(X.shape[0]))
-        data = (X, targets, X_val, torch.from_numpy(y_val).to(net.device))
-        with torch.random.fork_rng(devices=self._fork_rng_devices()):
-            self._seed_torch(plan.seed)
-            self._start_network(net, plan.dtype)
-            path, points = self._run_path(net, data, plan.state, label="Path")
+            data.X, data.targets, test_size=0.1, random_state=data.split_seed,
+            stratify=stratify_labels(settings.loss, data.targets))
+        net = build_net(settings, X.shape[1])
+        configure(net, settings, X.shape[0], data.seed)
+        split = (X, targets, X_val, torch.from_numpy(y_val).to(net.device))
+        with torch.random.fork_rng(devices=fork_rng_devices(settings.device)):
+            seed_torch(data.seed, settings.device)
+            start_network(net, settings, data.dtype)
+            path, points = self._run_path(net, split, state, label="Path")
             chosen = _one_standard_error_choice(path)
             dense = points[0]
-            for screening_round in range(1, SCREEN_ROUNDS + 1):
+            for screening_round in range(1, schedule.screen_rounds + 1):
                 alive = _alive_inputs(points[chosen])
-                if (~alive).sum() <= SCREEN_BLOCK:
+                if (~alive).sum() <= schedule.screen_block:
                     break
-                candidates = self._screen(net, data, alive, plan, screening_round)
+                candidates = self._screen(net, split, alive, data.seed, screening_round)
                 if not candidates.any():
                     break
                 more, more_points = self._path_on(
-                    net, data, plan.state, np.flatnonzero(alive | candidates), dense,
-                    seed=[plan.seed, SCREEN_ROUNDS + screening_round])
+                    net, split, state, np.flatnonzero(alive | candidates), dense,
+                    seed=[data.seed, schedule.screen_rounds + screening_round])
                 for point in more:
                     point["round"] = screening_round
                 chosen = len(path) + _one_standard_error_choice(more)
@@ -103,25 +114,15 @@ class InputPenaltyPath:
                     point.setdefault("round", 0)
         net.module_.load_state_dict(points[chosen])
         net.input_penalty, net.input_penalty_weights = 0.0, None
-        self._finish(net, plan.state, epochs_run=len(net.history), converged=True,
-                     incremental=False)
-        self.path_, self.path_choice_ = path, chosen
-        # The importances of the chosen point: its last epoch's learning gradients.
-        self.feature_importances_ = self.importance_history_[path[chosen]["last_epoch"]].copy()
-
-    def _start_network(self, net, dtype):
-        """A freshly initialized network in the training precision, with its optimizer."""
-        net.initialize()
-        net.module_.to(torch.from_numpy(np.empty(0, dtype)).dtype)
-        net.optimizer_ = self._make_optimizer(net.module_)
+        return PathResult(net, path, chosen)
 
     def _run_path(self, net, data, state, watched=None, label=None):
-        """One run along ``PATH_STRENGTHS`` from the network as it is: the points (strength,
+        """One run along the strengths from the network as it is: the points (strength,
         validation loss and its standard error, inputs alive, epochs) and their weights.
         ``watched``: the run ends once these inputs are all eliminated (a screen has its
         answer). ``label``: with ``verbose``, each point is reported under it."""
+        settings, schedule = self.settings, self.schedule
         X, targets, X_val, y_val = data
-        epoch_rule = dict(net.callbacks_)["epoch_rule"]
 
         def validation_loss(module):
             # Chunk by chunk: a sparse X_val is made dense a block at a time.
@@ -129,7 +130,7 @@ class InputPenaltyPath:
             with torch.no_grad():
                 for chunk in dense_chunks(X_val, CHUNK_ELEMENTS):
                     outputs = module(torch.from_numpy(chunk).to(net.device))
-                    targets = y_val[start:start + len(chunk), :net.criterion_.n_targets]
+                    targets = y_val[start:start + len(chunk), :settings.n_targets]
                     parts.append(net.criterion_.per_example(outputs, targets))
                     start += len(chunk)
             losses = torch.cat(parts)
@@ -138,17 +139,14 @@ class InputPenaltyPath:
         weight = net.module_.layers[0].weight
         path, points = [], []
         net.input_penalty_weights = None  # the dense phase (strength 0) is unpenalized
-        for index, strength in enumerate(PATH_STRENGTHS):
+        for index, strength in enumerate(schedule.strengths):
             net.input_penalty = strength
             rule = ValidationLossRule(
-                state, validation_loss, n_train=X.shape[0], tol=self.tol or 0.0,
-                patience=self.n_iter_no_change if index == 0 else None)
+                state, validation_loss, n_train=X.shape[0], tol=settings.tol or 0.0,
+                patience=settings.n_iter_no_change if index == 0 else None)
             first = len(net.history)
-            epoch_rule.rule = rule
-            try:
-                net.partial_fit(X, targets, epochs=self.max_iter if index == 0 else PATH_EPOCHS)
-            finally:
-                epoch_rule.rule = None
+            run_epochs(net, rule, X, targets,
+                       settings.max_iter if index == 0 else schedule.epochs)
             if rule.best_state is not None:  # the dense phase ends on its best weights
                 net.module_.load_state_dict(rule.best_state)
             loss, error = validation_loss(net.module_)
@@ -158,7 +156,7 @@ class InputPenaltyPath:
             path.append({"strength": strength, "validation_loss": loss,
                          "validation_loss_se": error, "inputs_alive": alive,
                          "first_epoch": first, "last_epoch": len(net.history) - 1})
-            if self.verbose and label is not None:
+            if settings.verbose and label is not None:
                 print(f"{label} point {index}: strength {strength:g}, validation loss "
                       f"{loss:.6f} (se {error:.6f}), {alive} inputs alive", flush=True)
             # Reweighted group lasso: at the next point, a column that the network learns
@@ -173,23 +171,20 @@ class InputPenaltyPath:
                 share > 0, (1.0 / (len(share) * share)).clamp_max(1.0), ELIMINATED_WEIGHT)
             if watched is not None and not alive_inputs[watched].any():
                 break
-            recent = {point["inputs_alive"] for point in path[-PATH_STABLE:]}
-            if (len(path) > PATH_STABLE and len(recent) == 1
+            recent = {point["inputs_alive"] for point in path[-schedule.stable:]}
+            if (len(path) > schedule.stable and len(recent) == 1
                     and alive < path[0]["inputs_alive"]):
                 break  # eliminated columns stay eliminated: the support is settled
         return path, points
 
-    def _subset_net(self, net, n_columns, seed):
+    def _subset_net(self, net, n_columns, seed, dtype):
         """A network like ``net`` on ``n_columns`` inputs, with the same training settings
-        and its own seeds; not yet initialized."""
+        and batch size and its own seeds, initialized in ``dtype``."""
         rng = np.random.default_rng(seed)
-        subset = self._build_net(n_columns, net.module__n_outputs,
-                                 tuple(net.module__hidden_layer_sizes))
-        subset.set_params(batch_size=net.batch_size)
-        subset.iterator_train__shuffle = net.iterator_train__shuffle
-        subset.iterator_train__generator.manual_seed(int(rng.integers(2**31 - 1)))
-        subset.alpha = net.alpha
-        self._seed_torch(int(rng.integers(2**31 - 1)))
+        subset = build_net(self.settings, n_columns)
+        configure(subset, self.settings, net.batch_size, int(rng.integers(2**31 - 1)))
+        seed_torch(int(rng.integers(2**31 - 1)), self.settings.device)
+        start_network(subset, self.settings, dtype)
         return subset
 
     def _path_on(self, net, data, state, columns, dense, seed):
@@ -197,8 +192,7 @@ class InputPenaltyPath:
         new optimizer, trained by a network of that width (a full-width one would multiply
         zeros); its epochs are appended to ``net``'s history and its points' weights are
         returned at full width, zero on the other inputs."""
-        subset = self._subset_net(net, len(columns), seed)
-        self._start_network(subset, data[0].dtype)
+        subset = self._subset_net(net, len(columns), seed, data[0].dtype)
         picked = torch.from_numpy(columns).to(net.device)
         start = {key: value[:, picked] if key == _FIRST_WEIGHT else value
                  for key, value in dense.items()}
@@ -225,27 +219,28 @@ class InputPenaltyPath:
             full_points.append(dict(point, **{_FIRST_WEIGHT: full}))
         return path, full_points
 
-    def _screen(self, net, data, alive, plan, screening_round):
+    def _screen(self, net, data, alive, seed, screening_round):
         """The inputs eliminated by the path that a path network on the survivors plus a
-        block of ``SCREEN_BLOCK`` of them keeps: among many noise inputs, an input whose
+        block of ``screen_block`` of them keeps: among many noise inputs, an input whose
         signal is only conditional (no marginal effect) is eliminated with the noise before
         the network learns it; beside the survivors and few others, it is learned."""
         survivors = np.flatnonzero(alive)
-        rng = np.random.default_rng(np.random.SeedSequence([plan.seed, screening_round]))
+        rng = np.random.default_rng(np.random.SeedSequence([seed, screening_round]))
         eliminated = rng.permutation(np.flatnonzero(~alive))
-        blocks = np.array_split(eliminated, math.ceil(len(eliminated) / SCREEN_BLOCK))
+        blocks = np.array_split(eliminated,
+                                math.ceil(len(eliminated) / self.schedule.screen_block))
         candidates = np.zeros(len(alive), dtype=bool)
         scratch = SimpleNamespace(loss_curve=[], t=0)  # the fit's own curve is not touched
         for number, block in enumerate(blocks, start=1):
             columns = np.concatenate([survivors, block])
-            screen = self._subset_net(net, len(columns), int(rng.integers(2**31 - 1)))
-            self._start_network(screen, data[0].dtype)
+            screen = self._subset_net(net, len(columns), int(rng.integers(2**31 - 1)),
+                                      data[0].dtype)
             watched = np.arange(len(survivors), len(columns))
             path, points = self._run_path(screen, _on_columns(data, columns), scratch,
                                           watched=watched)
             kept = _alive_inputs(points[_one_standard_error_choice(path)])
             candidates[columns[kept]] = True
-            if self.verbose:
+            if self.settings.verbose:
                 print(f"Screening round {screening_round}: block {number}/{len(blocks)}, "
                       f"inputs recovered so far: {int((candidates & ~alive).sum())}",
                       flush=True)

@@ -2,7 +2,6 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 
 from ._base import _LearningGradientEstimator, public_init
@@ -75,12 +74,6 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
         if self.target_scaler_ is not None:
             y = self.target_scaler_.transform(y)
         return y, self.n_outputs_
-
-    def _score_outputs(self, outputs, targets, weights):
-        return r2_score(targets, outputs, sample_weight=weights)
-
-    def _split_stratify(self, targets):
-        return None
 
     def fit(self, X, y, sample_weight=None):
         """Train the network on (X, y) and record its learning gradients.

@@ -16,8 +16,9 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from ._classifier import LearningGradientClassifier
-from ._engine.stacked import can_stack, fit_stacked
+from ._fit_many import fit_many
 from ._regressor import LearningGradientRegressor
+from ._restore import restored_on_failure
 
 SHADOW = "shadow"
 
@@ -299,11 +300,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             estimators.append(clone_)
             inputs.append(X_k)
         start = time.perf_counter()
-        stacked = set(fit_params) <= {"sample_weight"} and can_stack(estimators, inputs)
-        if stacked:
-            fitted = fit_stacked(estimators, inputs, y, fit_params.get("sample_weight"))
-        else:
-            fitted = [est.fit(X_k, y, **fit_params) for est, X_k in zip(estimators, inputs)]
+        fitted, stacked = fit_many(estimators, inputs, y, **fit_params)
         if self.verbose:
             seconds = time.perf_counter() - start
             print(f"[{type(self).__name__}] {len(fitted)} network(s) on "
@@ -335,13 +332,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self : LearningGradientSelector
             The fitted selector.
         """
-        before = dict(self.__dict__)
-        try:
+        with restored_on_failure(self):  # a failed fit leaves the previous one (or none)
             return self._fit(X, y, **fit_params)
-        except BaseException:  # a failed fit leaves the previous one (or none)
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
 
     def _fit(self, X, y, **fit_params):
         check_scalar(self.n_repeats, "n_repeats", numbers.Integral, min_val=1)
@@ -443,8 +435,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         if self.n_repeats != 1 or self._shadow():
             raise ValueError("partial_fit trains one estimator: it needs n_repeats=1 and a "
                              "threshold other than 'shadow'.")
-        before = dict(self.__dict__)
-        try:
+        with restored_on_failure(self):
             X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
                                       reset=first_call, accept_sparse=("csr", "csc"))
             if self.prefit:
@@ -464,10 +455,6 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             self.importances_mean_ = scores
             self.importances_std_ = np.zeros_like(scores)
             self.max_features_ = self._resolve_max_features(X_checked)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
         return self
 
     def _threshold_for(self, scores, shadow_scores, estimator):

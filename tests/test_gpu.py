@@ -41,17 +41,18 @@ def test_cuda_fit_gives_numpy_attributes_and_loads_on_cpu(tmp_path):
 
 
 @cuda
-def test_cuda_hand_written_step_equals_autograd(monkeypatch):
-    from sklgrad._engine.training import TabularNet
+def test_cuda_hand_written_step_equals_autograd():
+    from sklgrad._engine.settings import engine_options
 
     X, y = load_breast_cancer(return_X_y=True)
     weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
     params = dict(hidden_layer_sizes=(8, 4), max_iter=4, tol=None, alpha=0.01, batch_size=64,
                   device="cuda", random_state=0)
     fitted = []
-    for hand_written in (True, False):
-        monkeypatch.setattr(TabularNet, "hand_written_step", hand_written)
-        fitted.append(LearningGradientClassifier(**params).fit(X, y, sample_weight=weights))
+    for step in ("auto", "autograd"):
+        with engine_options(step=step):
+            fitted.append(LearningGradientClassifier(**params).fit(X, y, sample_weight=weights))
+        assert fitted[-1].net_.step_kind() == ("torch" if step == "auto" else "autograd")
     np.testing.assert_allclose(fitted[0].importance_history_, fitted[1].importance_history_,
                                atol=1e-4)
     np.testing.assert_allclose(fitted[0].predict_proba(X), fitted[1].predict_proba(X),
@@ -62,14 +63,15 @@ def test_cuda_hand_written_step_equals_autograd(monkeypatch):
 def test_cuda_stacked_networks_equal_their_separate_fits():
     from sklearn.base import clone
 
-    from sklgrad._engine.stacked import fit_stacked
+    from sklgrad._fit_many import fit_many
 
     X, y = load_breast_cancer(return_X_y=True)
     base = LearningGradientClassifier(hidden_layer_sizes=(8,), max_iter=30,
                                       early_stopping=True, n_iter_no_change=3,
                                       device="cuda")
-    stacked = fit_stacked([clone(base).set_params(random_state=s) for s in range(4)],
-                          [X] * 4, y)
+    stacked, was_stacked = fit_many([clone(base).set_params(random_state=s) for s in range(4)],
+                                    [X] * 4, y)
+    assert was_stacked
     for seed, mine in enumerate(stacked):
         alone = clone(base).set_params(random_state=seed).fit(X, y)
         assert mine.n_iter_ == alone.n_iter_

@@ -6,7 +6,7 @@ import torch
 from sklearn.datasets import load_breast_cancer, make_friedman1
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
-from sklgrad._engine.training import group_shrink
+from sklgrad._engine.penalty import group_shrink
 
 
 def _one_sgd_epoch():
@@ -106,12 +106,12 @@ def test_the_reweighting_protects_what_a_uniform_penalty_zeroes(friedman, monkey
     """The same path with every column's weight kept at 1 (a uniform group lasso, as
     before the reweighting) loses informative inputs at the strengths the reweighted path
     reaches; the reweighted path keeps all five."""
-    from sklgrad._engine import training
+    from sklgrad._engine import net
 
     X, y, informative = friedman
     reweighted = LearningGradientRegressor(input_penalty="path", random_state=0).fit(X, y)
-    shrink = training.group_shrink
-    monkeypatch.setattr(training, "group_shrink",
+    shrink = net.group_shrink
+    monkeypatch.setattr(net, "group_shrink",
                         lambda net, strength, column_weights=None: shrink(net, strength))
     uniform = LearningGradientRegressor(input_penalty="path", random_state=0).fit(X, y)
     last = {model: model.importance_history_[-1] for model in (reweighted, uniform)}

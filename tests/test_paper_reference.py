@@ -6,7 +6,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.preprocessing import StandardScaler
 
 from sklgrad import LearningGradientClassifier
-from sklgrad._modules import MLP
+from sklgrad._engine.module import MLP
 
 EPOCHS, BATCH, LR = 40, 32, 0.05
 

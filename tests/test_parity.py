@@ -20,7 +20,8 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
-from sklgrad._engine.training import ScikitStoppingRule, StoppingState
+from sklgrad._engine.settings import TrainSettings
+from sklgrad._engine.stopping import ScikitStoppingRule, StoppingState
 
 SHARED = dict(hidden_layer_sizes=(5,), batch_size=16, shuffle=False, random_state=0)
 
@@ -131,9 +132,10 @@ def _replay(losses, *, tol, n_iter_no_change, scores=None):
     return the epoch at which it stops (or the length of the sequence)."""
     state = StoppingState(early_stopping=scores is not None)
     values = iter(scores) if scores is not None else None
+    settings = TrainSettings(loss="binary", n_outputs=1, hidden_layer_sizes=(1,), tol=tol,
+                             n_iter_no_change=n_iter_no_change, learning_rate_init=0.1)
     rule = ScikitStoppingRule(
-        state, tol=tol, n_iter_no_change=n_iter_no_change, n_train=1,
-        lr_schedule="constant", learning_rate_init=0.1, power_t=0.5,
+        state, settings, n_train=1,
         validation=(lambda module: next(values)) if scores is not None else None)
 
     class History(list):

@@ -99,7 +99,7 @@ def test_warm_start_takes_changed_hyper_parameters():
     group = clf.net_.optimizer_.param_groups[0]
     assert type(clf.net_.optimizer_).__name__ == "ScikitSGD"
     assert group["lr"] == 0.123 and group["momentum"] == 0.5 and not group["nesterov"]
-    assert clf.net_.alpha == 0.01 and clf.n_iter_ == 2
+    assert clf.net_.settings.alpha == 0.01 and clf.n_iter_ == 2
     clf.set_params(solver="adam", beta_1=0.5, epsilon=1e-6, max_iter=1).fit(X, y)
     assert clf.net_.optimizer_.param_groups[0]["betas"] == (0.5, 0.999)
     assert clf.net_.optimizer_.param_groups[0]["eps"] == 1e-6

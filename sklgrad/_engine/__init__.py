@@ -1,17 +1,24 @@
 """How sklgrad trains a network: the engine behind the estimators.
 
-- ``training``: the estimators' skorch network (``TabularNet``): scikit-learn's loss,
-  ``alpha`` and stopping rule; the hand-written forward/backward/capture step of sklgrad's
-  MLP (``manual_step``; any other module keeps autograd); a fitted network as plain data.
-- ``numpy_step``: the same step in numpy on views of the same tensors, used on the CPU
-  (a numpy operation costs a third of a torch one on small arrays).
-- ``stacked``: K networks of one architecture trained as one batched model, each ending as
-  its separate fit would (the selector's repeats and shadow rounds, comparisons);
-  ``stacked_numpy``: its epoch in numpy, on the CPU.
-- ``optimizers``: scikit-learn's SGD and Adam updates, with one multi-tensor operation per
-  line for all parameters.
-- ``loop``: skorch's epoch loop without its per-batch bookkeeping.
-- ``data``: batches sliced from whole tensors (sparse inputs densified one batch at a time).
+Settings in, trained networks out; nothing here imports an estimator.
+
+- ``settings``: what the engine is told (``TrainSettings``, ``FitData``, ``PathSettings``)
+  and its own choices (``engine_options``: the step, the capture).
+- ``math_numpy``, ``math_torch``: the mathematics, one table per backend: activations and
+  their derivatives, losses, scikit-learn's SGD and Adam updates.
+- ``module``: the network (``MLP``), from the torch table.
+- ``numpy_step``, ``torch_step``: the hand-written forward/backward/capture step of one
+  network (numpy on the CPU; torch on a GPU); autograd for any other module.
+- ``net``: the skorch network (``TabularNet``) that runs the step, and its loss.
+- ``fit``: one network trained (``train_network``); ``stacked`` (``stacked_numpy`` on the
+  CPU): K networks of one architecture trained as one batched model (``fit_stack``), each
+  ending as its separate fit would.
+- ``stopping``: scikit-learn's stopping rule and state, the path's rule, the finiteness
+  check; ``state``: a trained network as plain data (one writer) and its snapshot.
+- ``optimizers``: scikit-learn's SGD and Adam as torch optimizers (with a flat layout for
+  the numpy step); ``penalty``: the group-lasso step of ``input_penalty``.
+- ``inference``: outputs and validation scores; ``loop``: skorch's epoch loop without its
+  per-batch bookkeeping; ``data``: batches sliced from whole tensors, the data order.
 
 The capture itself, usable with any skorch network, is ``sklgrad._capture``.
 """

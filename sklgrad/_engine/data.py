@@ -34,6 +34,13 @@ def dense_chunks(X, elements, densify=True):
         yield chunk.toarray() if densify and sp.issparse(chunk) else chunk
 
 
+def epoch_order(n_rows, generator):
+    """A shuffled epoch's order of ``n_rows`` rows, drawn from ``generator``: the one source
+    of data order, for the single network's batch iterator and for each network of a
+    stack (so that network k of a stack visits the rows as its separate fit would)."""
+    return torch.randperm(n_rows, generator=generator)
+
+
 def _dense(part):
     """A batch as a dense tensor (sparse batches are densified here, one at a time)."""
     if sp.issparse(part):
@@ -130,7 +137,7 @@ class TensorBatchIterator:
                 end = start + self.batch_size
                 yield _dense(X[start:end]), (None if y is None else y[start:end])
             return
-        order = torch.randperm(n_rows, generator=self.generator)[:stop]
+        order = epoch_order(n_rows, self.generator)[:stop]
         # One gather per chunk of batches, then views: a gather per batch costs as much as a
         # small training step, and a chunk bounds the memory that a shuffled copy takes.
         row_size = math.prod(X.shape[1:])

@@ -1,6 +1,6 @@
 """The hand-written MLP step in numpy, for networks on the CPU.
 
-The arithmetic of :func:`sklgrad._engine.training.manual_step`, on numpy views of the same
+The arithmetic of :func:`sklgrad._engine.torch_step.torch_step`, on numpy views of the same
 torch tensors (a CPU tensor and its ``.numpy()`` share memory): parameters, gradients and
 the optimizer's state stay torch's, so skorch, the optimizers and a later move to a GPU see
 nothing different. Why numpy: on the small networks of tabular work a step is a few dozen
@@ -14,86 +14,15 @@ import math
 import numpy as np
 import torch
 from scipy.linalg.blas import idamax
-from scipy.special import expit
 
 from .._capture import IMPORTANCE_KEY
-
-
-# Each activation in place, with what its derivative needs. ReLU keeps its mask, as 0.0 and
-# 1.0 in z's type: one comparison for both passes, and a product with a float array costs a
-# third of one with a boolean array (numpy casts the booleans element by element).
-def _relu(z):
-    mask = (z > 0).astype(z.dtype)
-    return np.multiply(z, mask, out=z), mask
-
-
-def _relu_backward(delta, mask):
-    return np.multiply(delta, mask, out=delta)
-
-
-def _tanh(z):
-    h = np.tanh(z, out=z)
-    return h, h
-
-
-def _tanh_backward(delta, a):
-    return np.multiply(delta, 1 - a * a, out=delta)
-
-
-def _logistic(z):
-    h = expit(z, out=z)
-    return h, h
-
-
-def _logistic_backward(delta, a):
-    return np.multiply(delta, a * (1 - a), out=delta)
-
-
-_ACTIVATIONS = {
-    "relu": (_relu, _relu_backward),
-    "tanh": (_tanh, _tanh_backward),
-    "logistic": (_logistic, _logistic_backward),
-    "identity": (lambda z: (z, None), None),
-}
+from .math_numpy import ACTIVATIONS, LOSSES
 
 
 def batch_sum(values, out=None):
     """``values`` summed over the batch (axis -2), as a product with a vector of ones: the
     matrix-vector product is 2-3x faster than numpy's sum along that axis on these shapes."""
     return np.matmul(np.ones(values.shape[-2], values.dtype), values, out=out)
-
-
-def _softplus(x):
-    """``log(1 + exp(x))`` as ``max(x, 0) + log1p(exp(-|x|))``: the same to a rounding,
-    in a quarter of ``np.logaddexp(0, x)``'s time (measured on a stack's outputs)."""
-    result = np.abs(x)
-    np.negative(result, out=result)
-    np.exp(result, out=result)
-    np.log1p(result, out=result)
-    result += np.maximum(x, 0)
-    return result
-
-
-def output_error(kind, out, target):
-    """Each example's loss and ``dLoss/d out`` (the canonical link of each loss makes it
-    ``f(x) - y``), for outputs of shape (..., batch, outputs): one network's batch or a
-    stack's. Shapes (..., batch) and (..., batch, outputs)."""
-    if kind == "binary":
-        per_example = (_softplus(out) - out * target)[..., 0]
-        delta = expit(out)
-        delta -= target
-    elif kind == "multiclass":
-        shifted = out - out.max(axis=-1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-        codes = target[..., :1].astype(np.intp)
-        per_example = -np.take_along_axis(log_p, codes, axis=-1)[..., 0]
-        delta = np.exp(log_p, out=log_p)
-        np.put_along_axis(delta, codes, np.take_along_axis(delta, codes, axis=-1) - 1,
-                          axis=-1)
-    else:
-        delta = out - target
-        per_example = 0.5 * np.square(delta).sum(axis=-1)
-    return per_example, delta
 
 
 # Multiply-adds per network from which the float32 capture product is faster than float64's
@@ -139,10 +68,10 @@ def _peak_exponent(delta):
     return np.maximum(np.frexp(peak)[1], -1000)
 
 
-def _batch_error(kind, out, target, sample_weight):
+def _batch_error(loss, out, target, sample_weight):
     """Summed (weighted) loss of one batch, ``dLoss/d out`` times each example's weight,
     and the batch's weight."""
-    per_example, delta = output_error(kind, out, target)
+    per_example, delta = LOSSES[loss](out, target)
     if sample_weight is None:
         return per_example.sum(), delta, float(len(out))
     weight_sum = max(sample_weight.sum(), np.finfo(out.dtype).tiny)
@@ -152,7 +81,7 @@ def _batch_error(kind, out, target, sample_weight):
 
 def numpy_step(net, X, y, layout=None):
     """Forward, backward and capture of sklgrad's MLP in numpy; writes the parameters'
-    gradients and returns what :func:`~sklgrad._engine.training.manual_step` returns.
+    gradients and returns what :func:`~sklgrad._engine.torch_step.torch_step` returns.
 
     ``layout``: the optimizer's :class:`~sklgrad._engine.optimizers.FlatLayout`, whose
     arrays the parameters are read from and the gradients written into (None: each
@@ -165,8 +94,9 @@ def numpy_step(net, X, y, layout=None):
 
 
 def _step(net, X, y, layout):
-    kind, n_targets, report_scale, weights, biases, activation_name = net.numpy_plan_
-    activation, derivative = _ACTIVATIONS[activation_name]
+    settings, (weights, biases) = net.settings, net.layers_
+    n_targets = settings.n_targets
+    activation, derivative = ACTIVATIONS[settings.activation]
     X, y = X.numpy(), y.numpy()
     if layout is None:
         W = [w.detach().numpy() for w in weights]
@@ -185,10 +115,11 @@ def _step(net, X, y, layout):
         saved.append(kept)
     out = h @ W[last].T
     out += B[last]
-    loss_sum, delta, weight_sum = _batch_error(kind, out, y[:, :n_targets], sample_weight)
+    loss_sum, delta, weight_sum = _batch_error(settings.loss, out, y[:, :n_targets],
+                                               sample_weight)
     delta /= weight_sum
-    reported = loss_sum / weight_sum * report_scale
-    alpha = net.alpha
+    reported = loss_sum / weight_sum * settings.report_scale
+    alpha = settings.alpha
     if alpha:
         # The penalty's share of the reported loss, from the weights before this step.
         squares = sum(np.vdot(w, w) for w in W)
@@ -203,7 +134,7 @@ def _step(net, X, y, layout):
             if derivative is not None:
                 delta = derivative(delta, saved[index])
     step = {"loss": np.float64(reported), "y_pred": torch.from_numpy(out)}
-    if net.capture:
+    if settings.capture:
         # dLoss/dx, the learning gradient; each example's own (times its weight): undo the
         # division by the weights.
         batch_sums = capture_sum(delta, W[0])

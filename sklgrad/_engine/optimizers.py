@@ -5,43 +5,16 @@ a velocity ``v = momentum * v - lr * grad``. The two agree only while the learni
 constant, and scikit-learn's ``"invscaling"`` and ``"adaptive"`` schedules change it. torch's
 Adam adds ``epsilon`` after the bias correction of the second moment, scikit-learn before it:
 on small gradients the steps differ by orders of magnitude more than rounding. Weight decay is
-not done here: ``alpha`` enters the gradient where scikit-learn puts it (see ``_training.py``).
+not done here: ``alpha`` enters the gradient where scikit-learn puts it (see ``net.py``).
+The updates themselves are the backends' (``math_numpy``, on the flat layout; ``math_torch``).
 """
 
-import math
 import operator
 from collections import defaultdict
 
-import numpy as np
 import torch
 
-
-def sgd_update(params, grads, rates, velocities, momentum, nesterov):
-    """scikit-learn's SGD update on numpy arrays, in place, in its order of operations:
-    ``v = momentum * v - lr * grad``, then ``param += v`` (or ``momentum * v - lr * grad``
-    with Nesterov's momentum). ``rates`` broadcast against each parameter: one learning
-    rate, or one per network of a stack."""
-    for param, grad, lr, velocity in zip(params, grads, rates, velocities):
-        step = grad * lr
-        velocity *= momentum
-        velocity -= step
-        if nesterov:
-            update = momentum * velocity
-            update -= step
-            param += update
-        else:
-            param += velocity
-
-
-def adam_update(params, grads, rates, firsts, seconds, t, beta_1, beta_2, epsilon):
-    """scikit-learn's Adam update on numpy arrays, in place, at step ``t`` (from 1)."""
-    correction = math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-    for param, grad, lr, m, v in zip(params, grads, rates, firsts, seconds):
-        m *= beta_1
-        m += (1 - beta_1) * grad
-        v *= beta_2
-        v += (1 - beta_2) * grad * grad
-        param -= (lr * correction) * m / (np.sqrt(v) + epsilon)
+from . import math_numpy, math_torch
 
 
 def _flat(tensors):
@@ -217,21 +190,13 @@ class ScikitSGD(_Optimizer):
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov})
 
     def _update_tensors(self, group, params):
-        # One multi-tensor operation per line for all the parameters.
-        lr, momentum = group["lr"], group["momentum"]
-        grads = [p.grad for p in params]
-        velocities = [self._state(p)["velocity"] for p in params]
-        torch._foreach_mul_(velocities, momentum)
-        torch._foreach_add_(velocities, grads, alpha=-lr)
-        if group["nesterov"]:
-            torch._foreach_add_(params, velocities, alpha=momentum)
-            torch._foreach_add_(params, grads, alpha=-lr)
-        else:
-            torch._foreach_add_(params, velocities)
+        math_torch.sgd_update(params, [p.grad for p in params], [group["lr"]] * len(params),
+                              [self._state(p)["velocity"] for p in params],
+                              group["momentum"], group["nesterov"])
 
     def _update_flat(self, group, params, arrays):
-        sgd_update([arrays["param"]], [arrays["grad"]], [group["lr"]], [arrays["velocity"]],
-                   group["momentum"], group["nesterov"])
+        math_numpy.sgd_update([arrays["param"]], [arrays["grad"]], [group["lr"]],
+                              [arrays["velocity"]], group["momentum"], group["nesterov"])
 
     def _state(self, param):
         state = self.state[param]
@@ -261,23 +226,16 @@ class ScikitAdam(_Optimizer):
 
     def _update_flat(self, group, params, arrays):
         beta_1, beta_2 = group["betas"]
-        adam_update([arrays["param"]], [arrays["grad"]], [group["lr"]], [arrays["m"]],
-                    [arrays["v"]], self._count_step(params), beta_1, beta_2, group["eps"])
+        math_numpy.adam_update([arrays["param"]], [arrays["grad"]], [group["lr"]],
+                               [arrays["m"]], [arrays["v"]], self._count_step(params),
+                               beta_1, beta_2, group["eps"])
 
     def _update_tensors(self, group, params):
         beta_1, beta_2 = group["betas"]
-        grads = [p.grad for p in params]
         first = [self._state(p)["m"] for p in params]
-        second = [self.state[p]["v"] for p in params]
-        t = self._count_step(params)
-        torch._foreach_mul_(first, beta_1)
-        torch._foreach_add_(first, grads, alpha=1 - beta_1)
-        torch._foreach_mul_(second, beta_2)
-        torch._foreach_addcmul_(second, grads, grads, value=1 - beta_2)
-        lr_t = group["lr"] * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        denominators = torch._foreach_sqrt(second)
-        torch._foreach_add_(denominators, group["eps"])
-        torch._foreach_addcdiv_(params, first, denominators, value=-lr_t)
+        math_torch.adam_update(params, [p.grad for p in params], [group["lr"]] * len(params),
+                               first, [self.state[p]["v"] for p in params],
+                               self._count_step(params), beta_1, beta_2, group["eps"])
 
     def _state(self, param):
         state = self.state[param]

@@ -10,8 +10,8 @@ BLAS product per network.
 
 import numpy as np
 
-from .numpy_step import _ACTIVATIONS, backward_product, batch_sum, capture_sum, output_error
-from .optimizers import adam_update, sgd_update
+from .math_numpy import ACTIVATIONS, LOSSES, adam_update, sgd_update
+from .numpy_step import backward_product, batch_sum, capture_sum
 
 
 def _flat(arrays):
@@ -86,8 +86,8 @@ def numpy_epoch(stack):
 def _step(stack, flat, X, y):
     """Forward, backward and capture of every network; writes the gradients into
     ``flat.grads``; returns (losses, |dL/dx| sums)."""
-    W, B = flat.W, flat.B
-    activation, derivative = _ACTIVATIONS[stack.template.activation]
+    W, B, settings = flat.W, flat.B, stack.settings
+    activation, derivative = ACTIVATIONS[settings.activation]
     inputs, saved, h, last = [X], [None], X, len(W) - 1
     for i in range(last):
         z = np.matmul(h, W[i].transpose(0, 2, 1))
@@ -97,10 +97,10 @@ def _step(stack, flat, X, y):
         saved.append(kept)
     out = np.matmul(h, W[last].transpose(0, 2, 1))
     out += B[last][:, None, :]
-    nt = stack.n_targets
+    nt = settings.n_targets
     target = y[..., :nt]
     weight = y[..., nt] if y.shape[2] > nt else None
-    per_example, delta = output_error(stack.kind, out, target)
+    per_example, delta = LOSSES[settings.loss](out, target)
     if weight is None:
         losses = per_example.sum(axis=1)
         weight_sum = scale = float(X.shape[1])
@@ -110,7 +110,7 @@ def _step(stack, flat, X, y):
         delta *= weight[..., None]
         scale = weight_sum[:, None, None]
     delta /= scale
-    losses = losses / weight_sum * stack.report_scale
+    losses = losses / weight_sum * settings.report_scale
     for i in range(last, -1, -1):
         np.matmul(delta.transpose(0, 2, 1), inputs[i], out=flat.grads_W[i])
         batch_sum(delta, out=flat.grads_B[i])
@@ -118,7 +118,7 @@ def _step(stack, flat, X, y):
             delta = backward_product(delta, W[i])
             if derivative is not None:
                 delta = derivative(delta, saved[i])
-    alpha = stack.alpha
+    alpha = settings.alpha
     if alpha:  # on every weight matrix at once (the biases are not penalized)
         weights = flat.weights
         flat.weight_grads += weights * (alpha / (scale if weight is None else scale[:, :, 0]))
@@ -132,12 +132,12 @@ def _step(stack, flat, X, y):
 def _update(stack, flat, rates):
     """scikit-learn's SGD or Adam update with one learning rate per network, in place, on
     the (K, P) arrays."""
-    template = stack.template
-    if stack.solver == "sgd":
-        sgd_update([flat.params], [flat.grads], [rates], flat.moments, template.momentum,
-                   template.nesterovs_momentum)
+    settings = stack.settings
+    if settings.solver == "sgd":
+        sgd_update([flat.params], [flat.grads], [rates], flat.moments, settings.momentum,
+                   settings.nesterovs_momentum)
         return
     stack.t += 1
     first, second = flat.moments
     adam_update([flat.params], [flat.grads], [rates], [first], [second], stack.t,
-                template.beta_1, template.beta_2, template.epsilon)
+                settings.beta_1, settings.beta_2, settings.epsilon)

@@ -1,6 +1,6 @@
-"""The PyTorch modules that sklgrad trains.
+"""The PyTorch module that sklgrad trains: a fully connected network, from the torch table.
 
-They live in the package (not in user scripts) so that fitted models unpickle in any
+It lives in the package (not in user scripts) so that fitted networks unpickle in any
 process, including Dask and loky workers.
 """
 
@@ -9,25 +9,22 @@ import math
 import torch
 from torch import nn
 
-ACTIVATIONS = {
-    "identity": nn.Identity,
-    "logistic": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-}
+from .math_torch import ACTIVATIONS
 
 
-def _identity(z):
-    return z
+class Activation(nn.Module):
+    """The activation ``name`` of :data:`sklgrad._engine.math_torch.ACTIVATIONS` as a
+    layer (no parameters: the state dict's keys are those of ``nn.ReLU`` and its kin)."""
 
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
 
-# The activations as functions, for the hand-written training step.
-_FUNCTIONS = {
-    "identity": _identity,
-    "logistic": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-}
+    def forward(self, z):
+        return ACTIVATIONS[self.name].forward(z)
+
+    def extra_repr(self):
+        return self.name
 
 
 class MLP(nn.Module):
@@ -54,20 +51,22 @@ class MLP(nn.Module):
     def __init__(self, n_features, n_outputs, hidden_layer_sizes=(100,), activation="relu"):
         super().__init__()
         self.activation = activation
-        self.activation_fn = _FUNCTIONS[activation]
         widths = [n_features, *hidden_layer_sizes]
         layers = []
         for width_in, width_out in zip(widths[:-1], widths[1:]):
-            layers += [nn.Linear(width_in, width_out), ACTIVATIONS[activation]()]
+            layers += [nn.Linear(width_in, width_out), Activation(activation)]
         layers.append(nn.Linear(widths[-1], n_outputs))
         self.layers = nn.Sequential(*layers)
-        factor = 2.0 if activation == "logistic" else 6.0
+        factor = ACTIVATIONS[activation].init_factor
         with torch.no_grad():
-            for layer in self.layers:
-                if isinstance(layer, nn.Linear):
-                    bound = math.sqrt(factor / (layer.in_features + layer.out_features))
-                    layer.weight.uniform_(-bound, bound)
-                    layer.bias.uniform_(-bound, bound)
+            for layer in self.linear_layers():
+                bound = math.sqrt(factor / (layer.in_features + layer.out_features))
+                layer.weight.uniform_(-bound, bound)
+                layer.bias.uniform_(-bound, bound)
+
+    def linear_layers(self):
+        """The weight layers, input to output."""
+        return [layer for layer in self.layers if isinstance(layer, nn.Linear)]
 
     def forward(self, X):
         return self.layers(X)
