@@ -29,7 +29,13 @@ from ._engine.fit import train_network
 from ._engine.inference import module_outputs
 from ._engine.math_numpy import ACTIVATIONS
 from ._engine.settings import FitData, TrainSettings, current_options
-from ._engine.state import NetSnapshot, history_column, net_from_record, net_state
+from ._engine.state import (
+    NetSnapshot,
+    check_record,
+    history_column,
+    net_from_record,
+    net_state,
+)
 from ._engine.stopping import StoppingState
 from ._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
 from ._path import InputPenaltyPath
@@ -387,7 +393,9 @@ class _LearningGradientEstimator(BaseEstimator):
             X, X_val, targets, y_val = train_test_split(
                 prepared.X, prepared.targets, test_size=self.validation_fraction,
                 random_state=self._base_seed,
-                stratify=None if is_regressor(self) else prepared.targets[:, 0])
+                # As scikit-learn's MLP: stratified for a binary target only (its
+                # multiclass split is not, so a class of one row is no error).
+                stratify=prepared.targets[:, 0] if self._loss_kind() == "binary" else None)
             if X_val.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
@@ -450,21 +458,63 @@ class _LearningGradientEstimator(BaseEstimator):
             state["_best_state"] = {k: v.cpu().numpy() for k, v in state["_best_state"].items()}
         return state
 
+    #: Fitted attributes every fitted estimator has (subclasses add their own).
+    _FITTED_STATE = ("n_features_in_", "net_", "scaler_", "feature_importances_",
+                     "importance_history_", "gradient_magnitude_history_", "loss_curve_",
+                     "n_iter_", "t_", "_base_seed")
+
     def __setstate__(self, state):
-        net = state.get("net_")
-        if isinstance(net, dict):
+        if "net_" in state or "feature_importances_" in state:
+            # A fitted state from a file: checked whole before anything it declares is
+            # built (a network is made from the shapes of the arrays it holds).
+            widths = self._check_fitted_state(state)
             # The loss follows the classes: the other attributes go in first.
             self.__dict__.update({k: v for k, v in state.items() if k != "net_"})
             settings = dataclasses.replace(
-                self._train_settings(tuple(int(s) for s in net["hidden_layer_sizes"]),
-                                     int(net["n_outputs"])),
-                activation=net["activation"],
+                self._train_settings(widths[1:-1], widths[-1]),
+                activation=state["net_"]["activation"],
                 device=self._restore_device(state.get("device", "cpu")))
-            state = {**state, "net_": net_from_record(settings, int(net["n_features"]), net)}
+            state = {**state, "net_": net_from_record(settings, widths[0], state["net_"])}
         if state.get("_best_state") is not None:
             state["_best_state"] = {k: torch.as_tensor(np.asarray(v))
                                     for k, v in state["_best_state"].items()}
         super().__setstate__(state)
+
+    def _check_fitted_state(self, state):
+        """The checks of a fitted state read from a file: every fitted attribute there,
+        the network's widths, outputs and weights consistent with them (see
+        :func:`~sklgrad._engine.state.check_record`), the histories of the right shapes.
+        Returns the network's widths, input to output."""
+        name = type(self).__name__
+        missing = [key for key in self._FITTED_STATE if key not in state]
+        if missing:
+            raise ValueError(f"the {name} lacks its fitted {', '.join(missing)}")
+        n_features = state["n_features_in_"]
+        if not isinstance(n_features, numbers.Integral) or n_features < 1:
+            raise ValueError(f"the {name} has n_features_in_={n_features!r}")
+        widths = check_record(state["net_"], n_features, self._network_outputs(state),
+                              ACTIVATIONS)
+        for key in ("feature_importances_", "importance_history_",
+                    "gradient_magnitude_history_"):
+            value = state[key]
+            if not isinstance(value, np.ndarray) or value.shape[-1:] != (n_features,):
+                raise ValueError(f"the {name}'s {key} does not have {n_features} columns")
+        if state["importance_history_"].ndim != 2:
+            raise ValueError(f"the {name}'s importance_history_ is not epochs x inputs")
+        names = state.get("feature_names_in_")
+        if names is not None and np.shape(names) != (n_features,):
+            raise ValueError(f"the {name} has {np.size(names)} feature names for "
+                             f"{n_features} inputs")
+        scaler = state["scaler_"]
+        if scaler is not None and (not isinstance(scaler, StandardScaler)
+                                   or np.shape(scaler.scale_) != (n_features,)):
+            raise ValueError(f"the {name}'s scaler does not scale {n_features} inputs")
+        best = state.get("_best_state")
+        if best is not None and (not isinstance(best, dict) or {
+                k: np.shape(v) for k, v in best.items()} != {
+                k: np.shape(v) for k, v in state["net_"]["module"].items()}):
+            raise ValueError(f"the {name}'s best weights do not match its network")
+        return widths
 
     @staticmethod
     def _restore_device(device):

@@ -56,8 +56,18 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
 
     __init__ = public_init("LearningGradientClassifier")
 
+    _FITTED_STATE = (*_LearningGradientEstimator._FITTED_STATE, "classes_")
+
     def _loss_kind(self):
         return "binary" if len(self.classes_) == 2 else "multiclass"
+
+    @staticmethod
+    def _network_outputs(state):
+        classes = state["classes_"]
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+            raise ValueError("the LearningGradientClassifier's classes_ are not 2 or more "
+                             "labels")
+        return 1 if len(classes) == 2 else len(classes)
 
     def _encode_target(self, y, *, first_call, incremental, classes, sample_weight):
         """Class codes as a float column; sets or checks ``classes_`` as MLPClassifier."""

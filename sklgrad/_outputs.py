@@ -17,7 +17,7 @@ from pathlib import Path
 MANIFEST = ".sklgrad-run.json"
 
 
-class OutputError(Exception):
+class OutputError(ValueError):
     """The output folder cannot be used (reported as a usage error)."""
 
 
@@ -87,7 +87,17 @@ class OutputFolder:
         return [name for name in listed if isinstance(name, str) and "/" not in name]
 
     def _switch(self, staging, names):
-        old = sorted(set(self._previous_files()) | set(names) | {MANIFEST})
+        previous = set(self._previous_files())
+        # A file or folder of the user's with the name of one of this run's: never
+        # replaced, whatever it holds (only what the last run's manifest lists is ours).
+        in_the_way = [name for name in names
+                      if name not in previous and os.path.lexists(self.path / name)]
+        if in_the_way:
+            raise OutputError(
+                f"{', '.join(str(self.path / name) for name in in_the_way)} "
+                f"{'is' if len(in_the_way) == 1 else 'are'} in the way: sklgrad did not "
+                "write it and will not replace it; move it or choose another --out")
+        old = sorted(previous | set(names) | {MANIFEST})
         old = [name for name in old if (self.path / name).exists()]
         backup = Path(tempfile.mkdtemp(prefix=".sklgrad-old-", dir=self.path))
         moved_out, moved_in = [], []

@@ -1,5 +1,7 @@
 """LearningGradientRegressor: an MLP regressor that records learning gradients."""
 
+import numbers
+
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.preprocessing import StandardScaler
@@ -51,8 +53,21 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
 
     __init__ = public_init("LearningGradientRegressor")
 
+    _FITTED_STATE = (*_LearningGradientEstimator._FITTED_STATE, "n_outputs_",
+                     "target_scaler_")
+
     def _loss_kind(self):
         return "regression"
+
+    @staticmethod
+    def _network_outputs(state):
+        n_outputs = state["n_outputs_"]
+        scaler = state["target_scaler_"]
+        if not isinstance(n_outputs, numbers.Integral) or n_outputs < 1 or (
+                scaler is not None and np.shape(scaler.scale_) != (n_outputs,)):
+            raise ValueError("the LearningGradientRegressor's n_outputs_ and target scaler "
+                             "disagree")
+        return int(n_outputs)
 
     def _encode_target(self, y, *, first_call, incremental, classes, sample_weight):
         y = np.asarray(y, dtype=np.float64)

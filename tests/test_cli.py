@@ -266,6 +266,17 @@ def test_runs_replace_their_own_files_and_no_stale_file_stays(table, tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".sklgrad-") and p.is_dir()]
 
 
+def test_a_folder_of_the_users_with_an_output_files_name_is_never_replaced(table, tmp_path):
+    path, _ = table
+    out = tmp_path / "out"
+    (out / "ranking.png").mkdir(parents=True)
+    (out / "ranking.png" / "mine.txt").write_text("mine")
+    _assert_refused(sklgrad("fit", path, "--target", "species", "--epochs", "2", "--quiet",
+                            "--out", out), "ranking.png is in the way: sklgrad did not write it")
+    assert (out / "ranking.png" / "mine.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == ["ranking.png"]
+
+
 def test_a_move_that_fails_half_way_leaves_the_previous_run(table, tmp_path, monkeypatch):
     # A cross-device --out, or any failing rename, in the middle of the switch.
     from sklgrad import _cli, _outputs

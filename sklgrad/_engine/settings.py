@@ -173,5 +173,9 @@ class FitData:
 
 
 def stratify_labels(loss, targets):
-    """Labels to stratify a split by: the class codes of a classifier, None otherwise."""
-    return None if loss == "regression" else targets[:, 0]
+    """Labels to stratify a split by: the class codes of a classifier whose every class
+    has two rows or more (a split cannot stratify a class of one), None otherwise."""
+    if loss == "regression":
+        return None
+    _, counts = np.unique(targets[:, 0], return_counts=True)
+    return targets[:, 0] if counts.min() >= 2 else None

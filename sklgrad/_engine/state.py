@@ -101,6 +101,71 @@ def restore_net(net, state):
     return net
 
 
+_FLOATS = (np.float32, np.float64)
+
+
+def check_record(record, n_features, n_outputs, activations):
+    """Check a record read from a file before anything is built from it: the weights'
+    shapes chain from ``n_features`` inputs to ``n_outputs`` outputs and agree with the
+    declared sizes, every array is a finite float array, the optimizer state fits the
+    parameters, and the history's rows agree. Nothing is allocated beyond what the record
+    already holds. Raises ValueError saying what is inconsistent."""
+    if not isinstance(record, dict):
+        raise ValueError("net_ is not a network record")
+    missing = {"module", "optimizer_class", "param_groups", "optimizer_state", "train_loss",
+               "importance", "magnitude", "hidden_layer_sizes", "activation"} - set(record)
+    if missing:
+        raise ValueError(f"net_ lacks {', '.join(sorted(missing))}")
+    if record["activation"] not in activations:
+        raise ValueError(f"net_ has an unknown activation {record['activation']!r}")
+    module = record["module"]
+    if not isinstance(module, dict):
+        raise ValueError("net_ has no weights")
+    n_layers = len(module) // 2
+    names = [f"layers.{2 * i}.{kind}" for i in range(n_layers) for kind in ("weight", "bias")]
+    if n_layers == 0 or sorted(module) != sorted(names):
+        raise ValueError(f"net_'s weights are not an MLP's (layers {sorted(module)[:6]})")
+    widths = [n_features]
+    for i in range(n_layers):
+        weight, bias = module[f"layers.{2 * i}.weight"], module[f"layers.{2 * i}.bias"]
+        for name, array in ((f"layers.{2 * i}.weight", weight), (f"layers.{2 * i}.bias", bias)):
+            _check_floats(array, f"net_ weight {name}")
+        if weight.ndim != 2 or weight.shape[1] != widths[-1] or bias.shape != weight.shape[:1]:
+            raise ValueError(f"net_'s layer {i} has weights of shape {weight.shape} and bias "
+                             f"{bias.shape} after a layer of width {widths[-1]}")
+        widths.append(weight.shape[0])
+    declared = [int(size) for size in record["hidden_layer_sizes"]]
+    if widths[1:-1] != declared or widths[-1] != n_outputs:
+        raise ValueError(f"net_ declares hidden layers {declared} and {n_outputs} outputs, "
+                         f"but its weights have widths {widths}")
+    if record["optimizer_class"] not in OPTIMIZERS:
+        raise ValueError(f"net_ names an unknown optimizer {record['optimizer_class']!r}")
+    shapes = [module[name].shape for name in names]
+    entries = record["optimizer_state"]
+    if len(entries) != len(shapes):
+        raise ValueError("net_'s optimizer state does not match its parameters")
+    for shape, entry in zip(shapes, entries):
+        for key, value in entry.items():
+            if isinstance(value, np.ndarray):
+                _check_floats(value, f"net_ optimizer state {key!r}")
+                if value.shape != shape:
+                    raise ValueError("net_'s optimizer state does not match its parameters")
+    epochs = np.shape(record["train_loss"])
+    for key in ("importance", "magnitude"):
+        rows = np.shape(record[key])
+        if len(epochs) != 1 or rows != (epochs[0], n_features) and rows != (0, 0):
+            raise ValueError(f"net_'s {key} history has shape {rows} for {epochs} epochs of "
+                             f"{n_features} inputs")
+    return widths
+
+
+def _check_floats(array, what):
+    if not isinstance(array, np.ndarray) or array.dtype.type not in _FLOATS:
+        raise ValueError(f"{what} is not a float array")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{what} holds non-finite values")
+
+
 def net_from_record(settings, n_features, record, n_rows=None):
     """A trained :class:`~sklgrad._engine.net.TabularNet` rebuilt from ``record``
     (:func:`fitted_record`'s data), for ``settings`` on ``n_features`` inputs (with the
