@@ -171,17 +171,9 @@ def _split_target(frame, target):
 
 
 def _task(y, requested):
-    import pandas as pd
-    from sklearn.utils.multiclass import type_of_target
+    from ._target import infer_task
 
-    if requested != "auto":
-        return requested
-    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-        return "classification"
-    kind = type_of_target(y.to_numpy())
-    if kind == "binary" or (kind == "multiclass" and y.nunique() <= 20):
-        return "classification"
-    return "regression"
+    return infer_task(y) if requested == "auto" else requested
 
 
 class _Progress:

@@ -12,13 +12,13 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from ._classifier import LearningGradientClassifier
 from ._fit_many import fit_many
 from ._regressor import LearningGradientRegressor
 from ._restore import restored_on_failure
+from ._target import infer_task
 
 SHADOW = "shadow"
 
@@ -124,8 +124,10 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         The model that ranks the variables; any estimator with ``feature_importances_`` or
         ``coef_`` after ``fit`` (or see ``importance_getter``). None picks a
         :class:`LearningGradientClassifier` or :class:`LearningGradientRegressor` from the
-        type of the target, with ``input_penalty="path"`` (the importances of inputs the
-        network does not need go to zero).
+        target as a user reads it (text, booleans and integers with at most 20 values are
+        classes; floats, whatever values they hold, are a regression), with
+        ``input_penalty="path"`` (the importances of inputs the network does not need go to
+        zero); the choice is ``estimator_``.
     threshold : str or float, default=None
         Keep variables whose importance is at least this: a number, ``"mean"``,
         ``"median"``, a multiple such as ``"1.5*mean"`` (None means ``"mean"``, or
@@ -256,7 +258,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             return self.estimator
         # The path network: its importances concentrate on the inputs it needs (the
         # estimators' own default stays the paper's plain network).
-        if type_of_target(y) in ("binary", "multiclass"):
+        if infer_task(y) == "classification":
             return LearningGradientClassifier(input_penalty="path")
         return LearningGradientRegressor(input_penalty="path")
 

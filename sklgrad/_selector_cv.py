@@ -15,10 +15,10 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._selector import LearningGradientSelector
+from ._target import infer_task
 
 
 class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimator):
@@ -91,7 +91,7 @@ class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimato
         if self.model is not None:
             return clone(self.model)
         scaler = StandardScaler(with_mean=not sparse)
-        if type_of_target(y) in ("binary", "multiclass"):
+        if infer_task(y) == "classification":
             return make_pipeline(scaler, LogisticRegression(max_iter=1000))
         return make_pipeline(scaler, Ridge())
 
@@ -134,7 +134,7 @@ class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimato
         X = X if hasattr(X, "columns") else X_checked
         sparse = hasattr(X_checked, "toarray")
         candidates = self._candidates(self.n_features_in_)
-        cv = check_cv(self.cv, y, classifier=type_of_target(y) in ("binary", "multiclass"))
+        cv = check_cv(self.cv, y, classifier=infer_task(y) == "classification")
         splits = list(cv.split(X, y))
         scores = np.empty((len(candidates), len(splits)))
         for s, (train, test) in enumerate(splits):

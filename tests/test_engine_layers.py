@@ -19,7 +19,7 @@ LAYERS = [
     ("estimators and the path", {"_base", "_classifier", "_regressor", "_path",
                                  "_persistence"}),
     ("engine", {"_engine"}),
-    ("foundations", {"_capture", "_params", "_docstrings", "_restore"}),
+    ("foundations", {"_capture", "_params", "_docstrings", "_restore", "_target"}),
 ]
 
 

@@ -276,3 +276,19 @@ def test_networks_epoch_lines_say_which_repeat(capsys):
     assert lines[0].startswith("[repeat 1/2] Iteration 1, loss = ")
     assert "[repeat 2/2] Iteration 2, loss = " in lines[-1]
     assert "\x1b[" not in "".join(lines)  # no colour codes
+
+
+@pytest.mark.parametrize("threshold", [None, "shadow"])
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 150)])
+def test_the_default_selector_reads_a_float_target_as_a_regression(threshold, rows):
+    # load_diabetes's target holds whole numbers (type_of_target calls it multiclass); a
+    # classifier on it crashed (classes of one row) or, rounded, trained 14 classes.
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[rows], y[rows]
+    for target in (y, np.round(y / 25) * 25):
+        selector = LearningGradientSelector(threshold=threshold, random_state=0).fit(X, target)
+        assert isinstance(selector.estimator_, LearningGradientRegressor)
+        assert selector.estimator_.input_penalty == "path"
+        assert 0 < selector.get_support().sum() <= X.shape[1]
