@@ -30,6 +30,7 @@ _EXPORTS = {
     "TRUSTED_TYPES": "._persistence",
     "TensorBatchIterator": "._engine.data",
     "column_sources": "._importance_table",
+    "correlated_groups": "._groups",
     "importance_table": "._importance_table",
     "load_model": "._persistence",
     "save_model": "._persistence",

@@ -36,7 +36,7 @@ from ._engine.state import (
     net_from_record,
     net_state,
 )
-from ._engine.stopping import StoppingState
+from ._engine.stopping import StoppingState, check_finite
 from ._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
 from ._path import InputPenaltyPath
 from ._restore import restored_on_failure
@@ -408,11 +408,27 @@ class _LearningGradientEstimator(BaseEstimator):
 
     def _finish(self, net, state, *, epochs_run, converged, incremental):
         """Commit a trained network and its stopping state as the fitted attributes."""
+        losses = state.loss_curve[len(state.loss_curve) - epochs_run:]
+        diverged = not np.isfinite(losses).all()
+        if diverged and state.best_state is None:
+            # Only early stopping trains on through a non-finite epoch, and it has no
+            # finite validated weights to fall back on.
+            check_finite(float("nan"), 1 + int(np.argmin(np.isfinite(losses))))
         if self.early_stopping and state.best_state is not None:
             net.module_.load_state_dict(state.best_state)  # scikit-learn's best weights
         self.net_ = net
         state.commit(self)
         self._read_history(epochs_run)
+        if diverged:
+            # As scikit-learn's MLP (its issue 29504): the network holds the weights of
+            # the best validation score; the importances are that epoch's.
+            self.feature_importances_ = self.importance_history_[self.best_epoch_].copy()
+            warnings.warn(
+                f"Training diverged (a non-finite loss in epoch "
+                f"{1 + int(np.argmin(np.isfinite(losses)))}); with early_stopping the network "
+                f"keeps the weights of its best validation score (epoch {self.best_epoch_ + 1})"
+                " and feature_importances_ are that epoch's.", ConvergenceWarning,
+                stacklevel=5)
         self.path_ = self.path_choice_ = None  # set by the input-penalty path only
         if (not incremental and not converged and self.tol is not None
                 and epochs_run == self.max_iter):

@@ -117,8 +117,9 @@ def _threshold(text):
         return text
 
 
-def _check_data(path, target=None):
-    """The input file exists and has the target column: checked from its header alone."""
+def _check_data(path, target=None, sep=None, drop=()):
+    """The input file exists and has the target column (and those of --drop): checked from
+    its header alone, read as the loader reads it."""
     from ._table import table_columns
 
     if not os.path.isfile(path):
@@ -127,12 +128,16 @@ def _check_data(path, target=None):
         raise UsageError(f"{path} is empty")
     if target is not None:
         try:
-            columns = table_columns(path)
+            columns = table_columns(path, sep)
         except (UnicodeDecodeError, OSError) as error:
             raise UsageError(f"could not read {path} as CSV: {error}") from None
+        shown = ", ".join(columns[:10]) + (" ..." if len(columns) > 10 else "")
         if target not in columns:
-            shown = ", ".join(columns[:10]) + (" ..." if len(columns) > 10 else "")
             raise UsageError(f"target column {target!r} is not in {path} (columns: {shown})")
+        absent = [column for column in drop if column not in columns]
+        if absent:
+            raise UsageError(f"--drop column(s) {', '.join(map(repr, absent))} not in {path} "
+                             f"(columns: {shown})")
 
 
 def _out_folder(args, *inputs):
@@ -146,13 +151,13 @@ def _out_folder(args, *inputs):
     return out
 
 
-def _read_table(path, text_columns=()):
+def _read_table(path, text_columns=(), sep=None):
     import pandas as pd
 
     from ._table import read_table
 
     try:
-        frame = read_table(path, text_columns)
+        frame = read_table(path, text_columns, sep)
     except pd.errors.EmptyDataError:
         raise UsageError(f"{path} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -163,11 +168,50 @@ def _read_table(path, text_columns=()):
     return frame
 
 
-def _split_target(frame, target):
+def _split_target(frame, target, drop_missing=False):
     y = frame[target]
-    if y.isna().any():
-        raise UsageError(f"target column {target!r} has {int(y.isna().sum())} missing values")
+    missing = int(y.isna().sum())
+    if missing and not drop_missing:
+        raise UsageError(f"target column {target!r} has {missing} missing values: pass "
+                         "--drop-missing-target to train on the other rows")
+    if missing:
+        print(f"Dropped {missing} of {len(frame)} rows whose target {target!r} is missing")
+        frame, y = frame[y.notna()], y[y.notna()]
+        if frame.empty:
+            raise UsageError(f"target column {target!r} has no value at all")
     return frame.drop(columns=[target]), y
+
+
+def _warn_leaks(X, y, task, seed):
+    """Warn about inputs that look like a row index, and about a single input that
+    predicts the target almost perfectly on held-out rows: both usually leak the answer."""
+    import pandas as pd
+    from sklearn.model_selection import cross_val_score
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    from ._table import index_like_columns
+
+    for column in index_like_columns(X):
+        print(f"warning: column {column!r} looks like a saved row index (unique increasing "
+              f"integers or pandas's unnamed index); drop it with --drop {column}",
+              file=sys.stderr)
+    model = (DecisionTreeClassifier(max_depth=4, random_state=seed)
+             if task == "classification" else DecisionTreeRegressor(max_depth=4,
+                                                                    random_state=seed))
+    if task == "classification" and y.value_counts().min() < 3:
+        return
+    for column in X.columns:
+        values = X[column]
+        if values.isna().any():
+            continue
+        codes = (values.to_numpy(dtype=float) if pd.api.types.is_numeric_dtype(values)
+                 else pd.factorize(values)[0].astype(float)).reshape(-1, 1)
+        score = cross_val_score(model, codes, y, cv=3).mean()
+        if score >= 0.99:
+            print(f"warning: column {column!r} alone predicts the target almost perfectly "
+                  f"(held-out {'accuracy' if task == 'classification' else 'R^2'} "
+                  f"{score:.3f}): check that it is not the answer in disguise; drop it with "
+                  f"--drop {column}", file=sys.stderr)
 
 
 def _task(y, requested):
@@ -247,7 +291,7 @@ def _print_ranking(names, importances, by_column=None, top=15):
     if len(order) > top:
         print(f"  ... and {len(order) - top} more (all in importance_history.csv)")
     if by_column is not None and len(by_column) < len(names):
-        print("Summed per table column:")
+        print("Per table column (mean share of its encoded inputs, renormalized):")
         for column, value in sorted(by_column.items(), key=lambda item: -item[1])[:top]:
             print(f"       {column:<30} {value:.4f}")
 
@@ -265,7 +309,8 @@ def _compare(args, base, X, y, out, names):
     print(f"Comparison over {len(comparison.settings_)} settings x {n_seeds} seeds "
           "(held-out score; seed agreement and rank correlation are Spearman correlations "
           "of the final importances):")
-    print(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(_whole_numbers_as_integers(summary).to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"))
     labels = [setting_label(s) for s in comparison.settings_]
     differs = [f"{labels[a]} vs {labels[b]}" for a in range(len(labels))
                for b in range(a + 1, len(labels)) if comparison.differs_[a, b]]
@@ -295,6 +340,16 @@ def _compare(args, base, X, y, out, names):
 
     _print_written(out.publish(write), args.out)
     return 0
+
+
+def _whole_numbers_as_integers(frame):
+    """A table whose columns of whole numbers (epochs, counts) print as integers."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind == "f" and values.notna().all() and (values % 1 == 0).all():
+            frame[column] = values.astype("int64")
+    return frame
 
 
 def _print_written(written, out):
@@ -362,9 +417,13 @@ def _fit_table(args):
 
     from ._table import check_missing, table_transformer
 
-    frame = _read_table(args.data)
-    X, y = _split_target(frame, args.target)
+    frame = _read_table(args.data, sep=args.sep)
+    if args.drop:
+        frame = frame.drop(columns=args.drop)
+    X, y = _split_target(frame, args.target, args.drop_missing_target)
+    frame = frame.loc[y.index]
     task = _task(y, args.task)
+    _warn_leaks(X, y, task, args.seed)
     if task == "classification" and y.nunique() < 2:
         raise UsageError(f"target column {args.target!r} has a single class "
                          f"({y.iloc[0]!r}): nothing to classify")
@@ -381,7 +440,7 @@ def _fit_table(args):
 
 def _cmd_fit(args):
     out = _out_folder(args, args.data)
-    _check_data(args.data, args.target)
+    _check_data(args.data, args.target, args.sep, args.drop)
     from sklearn.pipeline import Pipeline
 
     from ._experiment import write_outputs
@@ -407,7 +466,7 @@ def _cmd_fit(args):
     names = list(table.get_feature_names_out())
     by_column = importance_table(model).to_dict()
     _print_ranking(names, network.feature_importances_, by_column)
-    summary = {"data": os.path.abspath(args.data), "target": args.target, "task": task,
+    summary = {"data": args.data, "target": args.target, "task": task,
                "settings": _settings(args), "metric": metric, "test_score": float(score),
                "baseline_scores": baselines, "imputed_rows": imputed,
                "final_importances": dict(zip(names, network.feature_importances_.tolist())),
@@ -435,13 +494,16 @@ def _cmd_predict(args):
                          f"({' '.join(str(error).split())})") from None
     import pandas as pd
 
-    frame = _read_table(args.data, text_columns(table))
+    frame = _read_table(args.data, text_columns(table), sep=args.sep)
     absent = [c for c in target if c not in frame.columns]
     if absent:
         raise UsageError(f"{args.data} lacks the column(s) the model was fitted on: "
                          f"{', '.join(absent)}")
     if args.id is not None and args.id not in frame.columns:
         raise UsageError(f"--id column {args.id!r} is not in {args.data}")
+    network = model.steps[-1][1]
+    if args.proba and not hasattr(network, "predict_proba"):
+        raise UsageError("--proba needs a classifier; this model is a regressor")
     unseen = unseen_categories(table, frame)
     if unseen:
         report = "; ".join(f"{column}: {count} rows ({', '.join(map(repr, values[:5]))})"
@@ -450,7 +512,13 @@ def _cmd_predict(args):
             raise UsageError(f"values not seen in training: {report}")
         print(f"warning: values not seen in training, encoded as no category: {report}",
               file=sys.stderr)
-    predictions = pd.DataFrame({"predicted": model.predict(frame[list(target)])})
+    frame = _good_rows(frame, table, args)
+    inputs = frame[list(target)]
+    predictions = pd.DataFrame({"predicted": model.predict(inputs)}, index=frame.index)
+    if args.proba:
+        probabilities = model.predict_proba(inputs)
+        for label, column in zip(network.classes_, probabilities.T):
+            predictions[f"proba_{label}"] = column
     if args.id is not None:
         predictions.insert(0, args.id, frame[args.id].to_numpy())
     if out is None:
@@ -461,30 +529,66 @@ def _cmd_predict(args):
     return 0
 
 
+def _good_rows(frame, table, args):
+    """The rows whose numeric columns hold numbers (missing ones too when the model
+    imputes): the others are refused, naming each column and its first lines, or with
+    --skip-bad-rows listed on stderr and left out."""
+    from sklearn.impute import SimpleImputer
+
+    from ._table import bad_numeric_rows, numeric_columns
+
+    imputes = any(name == "numeric" and isinstance(step, SimpleImputer)
+                  for name, step, _ in table.transformers_)
+    bad = bad_numeric_rows(frame, numeric_columns(table), allow_missing=imputes)
+    if not bad:
+        return frame
+    report = "; ".join(
+        f"column {column!r}, line(s) {', '.join(map(str, rows[:5]))}"
+        f"{' ...' if len(rows) > 5 else ''} ({', '.join(map(repr, values[:3]))})"
+        for column, (rows, values) in bad.items())
+    lines = sorted({line for rows, _ in bad.values() for line in rows})
+    if not args.skip_bad_rows:
+        raise UsageError(f"{len(lines)} row(s) of {args.data} have no number where the model "
+                         f"needs one: {report}; fix them, or pass --skip-bad-rows to predict "
+                         "the others")
+    print(f"warning: skipped {len(lines)} row(s) with no number where the model needs one: "
+          f"{report}", file=sys.stderr)
+    import numpy as np
+
+    keep = ~np.isin(np.arange(len(frame)) + 2, lines)
+    if not keep.any():
+        raise UsageError(f"no row of {args.data} can be predicted: {report}")
+    return frame[keep]
+
+
 def _cmd_select(args):
     out = _out_folder(args, args.data)
-    _check_data(args.data, args.target)
+    _check_data(args.data, args.target, args.sep, args.drop)
     import json
 
+    import numpy as np
     import pandas as pd
+    from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
     from . import LearningGradientSelector
     from ._importance_table import column_sources, importance_table
-    from ._table import importance_by_column, table_transformer
+    from ._table import table_transformer
 
     frame, task, transformer, imputed, split = _fit_table(args)
     X_train, X_test, y_train, y_test = split
+    # Selected per table column: a category's one-hot inputs are kept or dropped together,
+    # on their mean importance.
+    groups = column_sources(clone(transformer).fit(X_train))
     selector = LearningGradientSelector(
         _estimator(args, task), threshold=args.threshold, max_features=args.max_features,
-        n_repeats=args.repeats, random_state=args.seed)
+        n_repeats=args.repeats, random_state=args.seed, verbose=int(not args.quiet),
+        groups=groups)
     model = Pipeline([("table", transformer), ("select", selector)]).fit(X_train, y_train)
-    table, selector = model.named_steps["table"], model.named_steps["select"]
-    # A table column is kept when any of its encoded inputs is.
-    support = importance_by_column(selector.get_support().astype(float),
-                                   column_sources(table))
+    selector = model.named_steps["select"]
+    kept_sources = set(np.asarray(groups, dtype=object)[selector.get_support()])
     columns = list(X_train.columns)
-    kept = [column for column in columns if support.get(column, 0) > 0]
+    kept = [column for column in columns if column in kept_sources]
     if not kept:
         raise UsageError("no column passes the threshold; lower it or use --max-features")
     dropped = [column for column in columns if column not in kept]
@@ -500,26 +604,49 @@ def _cmd_select(args):
     print("Kept:    " + ", ".join(f"{c} ({importance[c]:.3f})" for c in order if c in kept))
     print("Dropped: " + (", ".join(f"{c} ({importance[c]:.3f})" for c in order
                                   if c in dropped) or "none"))
-    summary = {"data": os.path.abspath(args.data), "target": args.target, "task": task,
+    summary = {"data": args.data, "target": args.target, "task": task,
                "settings": _settings(args), "threshold": float(threshold), "kept": kept,
                "dropped": dropped, "imputed_rows": imputed, "importance_by_column": importance,
                "linear_score_kept": fewer, "linear_score_all": everything}
 
     def write(folder):
+        import matplotlib.pyplot as plt
+
+        from ._display_ranking import ImportanceRankingDisplay
+
         frame[kept + [args.target]].to_csv(folder / "reduced.csv", index=False)
         with open(folder / "summary.json", "w") as handle:
             json.dump(summary, handle, indent=2)
         pd.Series(importance, name="importance").rename_axis("column").to_csv(
             folder / "importance_by_column.csv")
+        # The ranking with the kept inputs in color and the dropped ones in grey.
+        display = ImportanceRankingDisplay.from_estimator(model, top_k=30)
+        display.figure_.savefig(folder / "ranking.png", dpi=100, bbox_inches="tight")
+        plt.close("all")
 
     _print_written(out.publish(write), args.out)
     return 0
 
 
 # ----------------------------------------------------------------------------- parser
+def _columns(text):
+    return [column for column in text.split(",") if column]
+
+
+def _add_csv_option(parser):
+    parser.add_argument("--sep", metavar="CHAR",
+                        help="the CSV's separator (default: sniffed among , ; tab |)")
+
+
 def _add_table_arguments(parser):
     parser.add_argument("data", metavar="DATA.csv")
     parser.add_argument("--target", required=True, metavar="COLUMN")
+    _add_csv_option(parser)
+    parser.add_argument("--drop", type=_columns, default=[], metavar="COL[,COL]",
+                        help="columns not to use as inputs (an index, an ID, a leak)")
+    parser.add_argument("--drop-missing-target", action="store_true",
+                        help="train on the rows whose target is there (default: refuse a "
+                             "missing target)")
 
 
 def _add_model_options(parser, epochs):
@@ -542,6 +669,13 @@ def _add_model_options(parser, epochs):
     parser.add_argument("--max-categories", type=_COUNT, default=50,
                         help="most distinct values a text column may have (default: 50)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    _add_threads_option(parser)
+
+
+def _add_threads_option(parser):
+    parser.add_argument("--threads", type=_COUNT, default=1,
+                        help="torch and BLAS threads (default: 1, the fastest for the small "
+                             "networks of tabular data)")
 
 
 def _add_compare_option(parser):
@@ -573,6 +707,7 @@ def build_parser():
     paper.add_argument("--out", default="sklgrad-paper", metavar="FOLDER",
                        help="output folder (default: sklgrad-paper)")
     paper.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    _add_threads_option(paper)
     _add_compare_option(paper)
     paper.set_defaults(handler=_cmd_paper)
 
@@ -600,6 +735,13 @@ def build_parser():
                          help="copy this column of DATA.csv beside the predictions")
     predict.add_argument("--strict", action="store_true",
                          help="refuse text values not seen in training (default: warn)")
+    predict.add_argument("--proba", action="store_true",
+                         help="class probabilities too, one column per class")
+    predict.add_argument("--skip-bad-rows", action="store_true",
+                         help="predict the rows that can be, list the others on stderr "
+                              "(default: refuse the file, listing them)")
+    _add_csv_option(predict)
+    _add_threads_option(predict)
     predict.set_defaults(handler=_cmd_predict)
 
     select = commands.add_parser(
@@ -613,7 +755,7 @@ def build_parser():
     select.add_argument("--threshold", type=_threshold, default="shadow",
                         help="shadow (default), mean, median, 1.5*mean, or a number")
     select.add_argument("--max-features", type=_COUNT, default=None,
-                        help="keep at most this many encoded inputs")
+                        help="keep at most this many columns")
     select.add_argument("--repeats", type=_COUNT, default=1,
                         help="networks averaged, with different seeds (default: 1)")
     _add_model_options(select, epochs=100)
@@ -621,9 +763,19 @@ def build_parser():
     return parser
 
 
+def _set_threads(count):
+    """Torch, OpenMP and BLAS threads for this run, before any of them is imported (each
+    reads its count once); torch's too, if something imported it already."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(count)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(count)
+
+
 def main(argv=None):
     """Entry point of the ``sklgrad`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    _set_threads(args.threads)
     try:
         return args.handler(args)
     except BrokenPipeError:

@@ -18,10 +18,12 @@ from scipy.stats import spearmanr
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.model_selection import ParameterGrid, train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
 from ._fit_many import fit_many
 from ._params import check_names
+from ._routing import per_sample, route, take_rows
 
 
 def _key(setting):
@@ -116,7 +118,7 @@ class LearningComparison(BaseEstimator):
         self.test_size = test_size
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Train every setting with every seed (skipping those already trained on this data).
 
         Parameters
@@ -125,6 +127,10 @@ class LearningComparison(BaseEstimator):
             Inputs.
         y : array-like of shape (n_samples,)
             Targets.
+        **fit_params : dict
+            Passed to each network's ``fit`` (those with one value per row, such as
+            ``sample_weight``, restricted to the training rows); with metadata routing
+            enabled, those the estimator requests (:meth:`get_metadata_routing`).
 
         Returns
         -------
@@ -137,9 +143,13 @@ class LearningComparison(BaseEstimator):
         rng = check_random_state(self.random_state)
         split_seed, seeds = rng.randint(2**31 - 1), rng.randint(2**31 - 1, size=self.n_seeds)
         stratify = y if is_classifier(self.estimator) else None
-        X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=self.test_size, random_state=split_seed, stratify=stratify)
-        data_key = (data_hash((X, y)), split_seed, self.test_size, _key(
+        routed = route(self, "fit", fit_params, estimator={"fit": fit_params})
+        train, test = train_test_split(np.arange(len(y)), test_size=self.test_size,
+                                       random_state=split_seed, stratify=stratify)
+        X_train, X_test = take_rows(X, train), take_rows(X, test)
+        y_train, y_test = take_rows(y, train), take_rows(y, test)
+        train_params = per_sample(routed.estimator.fit, train, len(y))
+        data_key = (data_hash((X, y, train_params)), split_seed, self.test_size, _key(
             self.estimator.get_params()))
         # What an earlier fit on the same data trained is kept: (setting, seed) -> network.
         cache = self._cache if getattr(self, "_data_key", None) == data_key else {}
@@ -149,7 +159,8 @@ class LearningComparison(BaseEstimator):
             networks = [clone(self.estimator).set_params(**setting, random_state=int(s))
                         for s in missing]
             if networks:
-                networks, _ = fit_many(networks, [X_train] * len(networks), y_train)
+                networks, _ = fit_many(networks, [X_train] * len(networks), y_train,
+                                       **train_params)
                 self.n_fits_ += len(networks)
             for seed, network in zip(missing, networks):
                 cache[(_key(setting), int(seed))] = network
@@ -162,6 +173,17 @@ class LearningComparison(BaseEstimator):
                             for setting in settings]
         self._summarize(X_test, y_test)
         return self
+
+    def get_metadata_routing(self):
+        """How fit parameters are routed: to the estimator's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return MetadataRouter(owner=type(self).__name__).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"))
 
     def _summarize(self, X_test, y_test):
         networks = self.estimators_

@@ -78,9 +78,12 @@ class LearningComparisonDisplay:
         shown = np.argsort(-overall, kind="mergesort")[:top_k]
         columns = columns or min(n, 4)
         rows = -(-n // columns)
-        figure = plt.figure(figsize=figsize or (3.2 * columns + 0.5, 2.6 * rows + 3.2),
+        # Settings are named S1, S2 ... in the small panels (a setting's full label is in
+        # its panel's title): long labels would crush the matrix and cover the curves.
+        short = [f"S{i + 1}" for i in range(n)]
+        figure = plt.figure(figsize=figsize or (3.4 * columns + 0.5, 2.8 * rows + 3.8),
                             layout="constrained")
-        top, bottom = figure.subfigures(2, 1, height_ratios=[2.6 * rows, 3.0])
+        top, bottom = figure.subfigures(2, 1, height_ratios=[2.8 * rows, 3.6])
         axes = np.atleast_1d(top.subplots(rows, columns, sharex=True, sharey=True,
                                           squeeze=False).ravel())
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -104,8 +107,8 @@ class LearningComparisonDisplay:
             self.lines_.append(lines)
             self.bands_.append(bands)
             score = comparison.scores_[i]
-            ax.set_title(f"{setting_label(settings[i])}\nscore {score.mean():.3f} "
-                         f"(± {score.std():.3f})", fontsize="small")
+            ax.set_title(f"{short[i]}: {_wrapped(setting_label(settings[i]))}\n"
+                         f"score {score.mean():.3f} (± {score.std():.3f})", fontsize="small")
             ax.grid(alpha=0.3)
         for ax in axes[-columns:]:
             ax.set_xlabel("epoch")
@@ -116,9 +119,9 @@ class LearningComparisonDisplay:
                      fontsize="medium")
         agreement_ax, settling_ax = bottom.subplots(1, 2, width_ratios=[1, 1.4])
         matrix = comparison.rank_correlation_
-        labels = [setting_label(s) for s in settings]
+        labels = short
         self.agreement_image_ = agreement_ax.imshow(matrix, vmin=-1, vmax=1, cmap="RdBu")
-        agreement_ax.set_xticks(range(n), labels, rotation=45, ha="right", fontsize="x-small")
+        agreement_ax.set_xticks(range(n), labels, fontsize="x-small")
         agreement_ax.set_yticks(range(n), labels, fontsize="x-small")
         for a in range(n):
             for b in range(n):
@@ -132,10 +135,11 @@ class LearningComparisonDisplay:
         for label, change in zip(labels, comparison.settling_):
             (line,) = settling_ax.plot(np.arange(2, len(change) + 2), change, label=label)
             self.settling_lines_.append(line)
-        settling_ax.set(xlabel="epoch", ylabel="L1 change from the epoch before",
+        settling_ax.set(xlabel="epoch", ylabel="L1 change\nfrom the epoch before",
                         yscale="log")
         settling_ax.set_title("How fast what is learned settles", fontsize="small")
-        settling_ax.legend(fontsize="x-small")
+        settling_ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1),
+                           borderaxespad=0)
         settling_ax.grid(alpha=0.3)
         self.axes_, self.features_ = axes[:n], shown
         self.agreement_ax_, self.settling_ax_ = agreement_ax, settling_ax
@@ -154,3 +158,15 @@ class LearningComparisonDisplay:
 
         check_is_fitted(comparison)
         return cls(comparison).plot(**kwargs)
+
+
+def _wrapped(label, width=34):
+    """A setting's label on lines of at most ``width`` characters, broken at its commas."""
+    lines, line = [], ""
+    for part in label.split(", "):
+        if line and len(line) + len(part) + 2 > width:
+            lines.append(line + ",")
+            line = part
+        else:
+            line = f"{line}, {part}" if line else part
+    return "\n".join(lines + [line])

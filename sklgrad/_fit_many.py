@@ -54,7 +54,11 @@ def fit_many(estimators, X_list, y, **fit_params):
     would), else one by one. Returns ``(fitted estimators, whether they were stacked)``."""
     if set(fit_params) <= {"sample_weight"} and can_stack(estimators, X_list):
         return _fit_stacked(estimators, X_list, y, fit_params.get("sample_weight")), True
-    return [est.fit(X, y, **fit_params) for est, X in zip(estimators, X_list)], False
+    # What fit returns is not used: an estimator's fit may return None (as scikit-learn's
+    # meta-estimators allow).
+    for est, X in zip(estimators, X_list):
+        est.fit(X, y, **fit_params)
+    return list(estimators), False
 
 
 def _fit_stacked(estimators, X_list, y, sample_weight):
@@ -78,8 +82,9 @@ def _fit_stacked(estimators, X_list, y, sample_weight):
     settings = [est._train_settings(hidden, prepared.n_outputs)
                 for est, prepared in zip(estimators, prepared_list)]
     if not stackable(settings, datas):
-        return [est.fit(X, y, sample_weight=sample_weight)
-                for est, X in zip(estimators, X_list)]
+        for est, X in zip(estimators, X_list):
+            est.fit(X, y, sample_weight=sample_weight)
+        return estimators
     first._check_batch_size(datas[0].X.shape[0])
     results = fit_stack(settings, datas, states)
     for est, own, data, state, (record, converged) in zip(estimators, settings, datas,

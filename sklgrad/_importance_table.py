@@ -1,9 +1,11 @@
 """importance_table: a model's importances as pandas objects, per column of the user's table.
 
 A network behind a ``ColumnTransformer`` sees encoded inputs (one-hot categories, imputed
-numbers); a user asks about the columns of the table. This sums the encoded inputs'
-importances back to their source column, through the Pipeline's steps: column transformers,
-selectors (which keep a subset) and one-to-one transformers (scalers, imputers).
+numbers); a user asks about the columns of the table. This traces the encoded inputs back
+to their source column, through the Pipeline's steps (column transformers, selectors, which
+keep a subset, and one-to-one transformers such as scalers and imputers), and gives each
+column the mean share of its inputs, renormalized (see ``sklgrad/_groups.py``: a sum would
+reward a category for its number of levels).
 """
 
 import numpy as np
@@ -14,10 +16,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._display_utils import _is_sklgrad, check_names
+from ._groups import group_labels, group_shares
 
 
-def importance_table(model, X=None, y=None, *, history=False, by_column=True):
-    """Importances of a fitted model, with names, summed per column of the input table.
+def importance_table(model, X=None, y=None, *, history=False, by_column=True, groups=None):
+    """Importances of a fitted model, with names, per column of the input table.
 
     Parameters
     ----------
@@ -32,8 +35,14 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True):
     history : bool, default=False
         Return the whole importance history (epochs x columns) instead of one vector.
     by_column : bool, default=True
-        Sum the encoded inputs back to the table's columns; False keeps one entry per input
-        of the network.
+        Trace the encoded inputs back to the table's columns and give each column the mean
+        share of its inputs (renormalized to sum to 1): a category with many uninformative
+        levels gets what one uninformative input gets, not the sum of its levels. False
+        keeps one entry per input of the network.
+    groups : array-like of shape (n_columns,), default=None
+        A label per column of the table (per input of the network with
+        ``by_column=False``), such as :func:`correlated_groups` gives: the importance is
+        then reported per group, as the mean share of its members, renormalized.
 
     Returns
     -------
@@ -70,9 +79,13 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True):
     check_is_fitted(learner)
     values = _values(learner, prefix, X, y, history)
     sources = _sources(learner, prefix) if by_column else _names(learner, prefix)
-    frame = pd.DataFrame(np.atleast_2d(values), columns=pd.Index(sources))
+    values = np.atleast_2d(values)
     if by_column:
-        frame = frame.T.groupby(level=0, sort=False).sum().T
+        sources, values = group_shares(values, sources)
+    if groups is not None:
+        labels = group_labels(groups, len(sources))
+        sources, values = group_shares(values, labels)
+    frame = pd.DataFrame(values, columns=pd.Index(sources))
     if history:
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
         return frame

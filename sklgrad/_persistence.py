@@ -24,6 +24,7 @@ TRUSTED_TYPES = [
     "sklgrad._classifier.LearningGradientClassifier",
     "sklgrad._regressor.LearningGradientRegressor",
     "sklgrad._selector.LearningGradientSelector",
+    "sklgrad._dates.DatesAsYears",
 ]
 # Bounds on what a model file may make the loader read: 2 GiB in all, and no member that
 # decompresses to more than 100 times its stored size (skops stores arrays uncompressed).

@@ -11,13 +11,16 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from ._classifier import LearningGradientClassifier
 from ._fit_many import fit_many
+from ._groups import group_labels, group_means
 from ._regressor import LearningGradientRegressor
 from ._restore import restored_on_failure
+from ._routing import requesting_sample_weight, route
 from ._target import infer_task
 
 SHADOW = "shadow"
@@ -164,11 +167,15 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         Print a line per training round (networks, inputs, whether they were stacked, time
         per network) when positive.
     groups : array-like of shape (n_features,) or callable, default=None
-        Inputs that belong together, such as the one-hot columns of one category: a label
-        per input (or a callable taking the input names and returning the labels). A group
-        is kept whole when any of its inputs is selected, so a category is never kept in
-        part. None: each input on its own, as SelectFromModel. For a ColumnTransformer's
-        outputs, ``sklgrad.column_sources(transformer)`` gives the labels.
+        Inputs that belong together, such as the one-hot columns of one category or
+        correlated columns: a label per input (or a callable taking the input names and
+        returning the labels). The selection is then made per group, on the mean
+        importance of its inputs (``threshold`` and ``max_features`` apply to the groups),
+        and a group is kept or dropped whole: a category is never kept in part, and its
+        number of levels neither helps nor hurts it. None: each input on its own, as
+        SelectFromModel. For a ColumnTransformer's outputs,
+        ``sklgrad.column_sources(transformer)`` gives the labels; for correlated inputs,
+        ``sklgrad.correlated_groups(X)``.
 
     Attributes
     ----------
@@ -256,11 +263,29 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     def _default_estimator(self, y):
         if self.estimator is not None:
             return self.estimator
+        return requesting_sample_weight(self._default_for(y))
+
+    @staticmethod
+    def _default_for(y):
         # The path network: its importances concentrate on the inputs it needs (the
         # estimators' own default stays the paper's plain network).
-        if infer_task(y) == "classification":
+        if y is not None and infer_task(y) == "classification":
             return LearningGradientClassifier(input_penalty="path")
         return LearningGradientRegressor(input_penalty="path")
+
+    def get_metadata_routing(self):
+        """How fit parameters are routed: to the estimator's ``fit`` and ``partial_fit``
+        (the default network requests ``sample_weight``), as SelectFromModel routes them.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        estimator = (self.estimator if self.estimator is not None
+                     else requesting_sample_weight(self._default_for(None)))
+        return MetadataRouter(owner=type(self).__name__).add(
+            estimator=estimator, method_mapping=MethodMapping().add(
+                caller="fit", callee="fit").add(caller="partial_fit", callee="partial_fit"))
 
     def _resolve_max_features(self, X):
         max_features = self.max_features
@@ -327,15 +352,17 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
             Targets.
         **fit_params : dict
-            Passed to the estimator's ``fit``.
+            Passed to the estimator's ``fit`` (with metadata routing enabled, those that
+            it requests: see :meth:`get_metadata_routing`).
 
         Returns
         -------
         self : LearningGradientSelector
             The fitted selector.
         """
+        routed = route(self, "fit", fit_params, estimator={"fit": fit_params})
         with restored_on_failure(self):  # a failed fit leaves the previous one (or none)
-            return self._fit(X, y, **fit_params)
+            return self._fit(X, y, **routed.estimator.fit)
 
     def _fit(self, X, y, **fit_params):
         check_scalar(self.n_repeats, "n_repeats", numbers.Integral, min_val=1)
@@ -437,6 +464,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         if self.n_repeats != 1 or self._shadow():
             raise ValueError("partial_fit trains one estimator: it needs n_repeats=1 and a "
                              "threshold other than 'shadow'.")
+        routed = route(self, "partial_fit", fit_params,
+                       estimator={"partial_fit": fit_params})
+        fit_params = routed.estimator.partial_fit
         with restored_on_failure(self):
             X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
                                       reset=first_call, accept_sparse=("csr", "csc"))
@@ -479,6 +509,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         return self._resolve_max_features(None)
 
     def _mask(self, scores, shadow_scores, estimator):
+        labels = None if self.groups is None else self._group_labels(len(scores))
+        if labels is not None:
+            # Selected per group, on the mean importance of its inputs: a category's
+            # number of levels neither helps nor hurts it.
+            names, scores = group_means(scores, labels)
         threshold = self._threshold_for(scores, shadow_scores, estimator)
         max_features = self._max_features_now()
         if max_features is not None:
@@ -487,9 +522,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         else:
             mask = np.ones_like(scores, dtype=bool)
         mask[scores < threshold] = False
-        if self.groups is not None:
-            labels = self._group_labels(len(scores))
-            mask = np.isin(labels, labels[mask])  # a group with a kept input is kept whole
+        if labels is not None:
+            mask = np.isin(labels, np.asarray(names, dtype=object)[mask])  # groups kept whole
         return mask
 
     def _group_labels(self, n_features):
@@ -498,10 +532,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             names = getattr(self, "feature_names_in_", None)
             groups = groups(np.asarray(names if names is not None else
                                        [f"x{i}" for i in range(n_features)], dtype=object))
-        labels = np.asarray(groups, dtype=object)
-        if labels.shape != (n_features,):
-            raise ValueError(f"groups has {labels.size} labels for {n_features} inputs.")
-        return labels
+        return group_labels(groups, n_features)
 
     def _shadow_mean(self):
         if self.shadow_importances_ is None:

@@ -8,15 +8,17 @@ downstream model on the columns it keeps.
 """
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.feature_selection import SelectorMixin
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._routing import per_sample, requesting_sample_weight, route, take_rows
 from ._selector import LearningGradientSelector
 from ._target import infer_task
 
@@ -91,9 +93,18 @@ class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimato
         if self.model is not None:
             return clone(self.model)
         scaler = StandardScaler(with_mean=not sparse)
-        if infer_task(y) == "classification":
-            return make_pipeline(scaler, LogisticRegression(max_iter=1000))
-        return make_pipeline(scaler, Ridge())
+        model = LogisticRegression(max_iter=1000) if self._classifies(y) else Ridge()
+        # A default the user did not build: its steps use sample weights when routed.
+        return make_pipeline(requesting_sample_weight(scaler),
+                             requesting_sample_weight(model))
+
+    def _classifies(self, y):
+        """A classification: the selector's network is a classifier, or (a network chosen
+        from the target) the target reads as classes."""
+        estimator = self._base_selector().estimator
+        if estimator is not None:
+            return is_classifier(estimator)
+        return infer_task(y) == "classification"
 
     def _candidates(self, n_features):
         if self.param_grid is not None:
@@ -122,7 +133,11 @@ class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimato
         y : array-like of shape (n_samples,)
             Targets.
         **fit_params : dict
-            Passed to the selector's ``fit``.
+            Passed to the selector's ``fit`` (those with one value per row, such as
+            ``sample_weight``, restricted to each split's training rows). With metadata
+            routing enabled, each goes where it is requested: the selector's ``fit``, the
+            model's ``fit``, the splitter's ``split`` (``groups``); see
+            :meth:`get_metadata_routing`.
 
         Returns
         -------
@@ -134,16 +149,22 @@ class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimato
         X = X if hasattr(X, "columns") else X_checked
         sparse = hasattr(X_checked, "toarray")
         candidates = self._candidates(self.n_features_in_)
-        cv = check_cv(self.cv, y, classifier=infer_task(y) == "classification")
-        splits = list(cv.split(X, y))
+        cv = check_cv(self.cv, y, classifier=self._classifies(y))
+        routed = route(self, "fit", fit_params, selector={"fit": fit_params},
+                       model={"fit": {}}, splitter={"split": {}})
+        splits = list(cv.split(X, y, **routed.splitter.split))
         scores = np.empty((len(candidates), len(splits)))
+        n_samples = len(y)
         for s, (train, test) in enumerate(splits):
-            X_train, X_test = _rows(X, train), _rows(X, test)
-            y_train, y_test = _rows(y, train), _rows(y, test)
-            selector = self._base_selector().fit(X_train, y_train, **fit_params)
+            X_train, X_test = take_rows(X, train), take_rows(X, test)
+            y_train, y_test = take_rows(y, train), take_rows(y, test)
+            selector = self._base_selector().fit(
+                X_train, y_train, **per_sample(routed.selector.fit, train, n_samples))
+            model_params = per_sample(routed.model.fit, train, n_samples)
             for c, candidate in enumerate(candidates):
                 selector.set_params(**candidate)  # reselects, no retraining
-                model = self._model(y, sparse).fit(selector.transform(X_train), y_train)
+                model = self._model(y, sparse).fit(selector.transform(X_train), y_train,
+                                                   **model_params)
                 scorer = check_scoring(model, scoring=self.scoring)
                 scores[c, s] = scorer(model, selector.transform(X_test), y_test)
         mean, std = scores.mean(axis=1), scores.std(axis=1)
@@ -158,8 +179,27 @@ class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimato
         self.best_params_ = candidates[order[0]]
         self.best_score_ = float(mean[order[0]])
         self.selector_ = self._base_selector().set_params(**self.best_params_).fit(
-            X, y, **fit_params)
+            X, y, **routed.selector.fit)
         return self
+
+    def get_metadata_routing(self):
+        """How fit parameters are routed: to the selector's ``fit`` (and through it to its
+        network), the model's ``fit`` and the splitter's ``split``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return MetadataRouter(owner=type(self).__name__).add(
+            selector=self._base_selector(),
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        ).add(
+            model=self._model(np.zeros(1), False) if self.model is None else self.model,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        ).add(
+            splitter=check_cv(self.cv),
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
 
     def _get_support_mask(self):
         check_is_fitted(self)
@@ -174,9 +214,3 @@ class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimato
         tags.input_tags.sparse = True
         return tags
 
-
-def _rows(data, index):
-    """Rows of an array, a sparse matrix, a DataFrame or a Series."""
-    if hasattr(data, "iloc"):
-        return data.iloc[index]
-    return data[index] if hasattr(data, "shape") else np.asarray(data)[index]

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -481,3 +481,63 @@ print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
     before, peak = map(int, result.stdout.strip().splitlines()[-1].split())
     dense_mib = 20_000 * 50_000 * 8 / 2**20  # 7,629 MiB
     assert peak - before < dense_mib / 20, (before, peak, dense_mib)
+
+
+def test_mlp_diverging_loss():
+    """scikit-learn's test_mlp_diverging_loss (its issue 29504), through sklgrad: with early
+    stopping a diverging fit does not raise; the network keeps its best validated weights
+    and its last validation score is NaN."""
+    import warnings
+
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = load_iris(return_X_y=True)
+    params = dict(hidden_layer_sizes=100, activation="identity", solver="sgd", alpha=0.0001,
+                  learning_rate="constant", learning_rate_init=1, shuffle=True, max_iter=20,
+                  early_stopping=True, n_iter_no_change=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = MLPRegressor(**params).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="Training diverged"):
+        ours = LearningGradientRegressor(**params, standardize=False).fit(X, y)
+    for mlp in (sk, ours):
+        assert str(mlp.validation_scores_[-1]) == str(np.nan)
+        assert isinstance(mlp.validation_scores_[-1], float)
+        assert np.isfinite(mlp.predict(X)).all()
+    assert np.isfinite(ours.feature_importances_).all()
+    np.testing.assert_allclose(ours.feature_importances_,
+                               ours.importance_history_[ours.best_epoch_])
+    # Without early stopping the same divergence is an error, as in scikit-learn.
+    with pytest.raises(ValueError, match="non-finite parameter weights"):
+        LearningGradientRegressor(**{**params, "early_stopping": False},
+                                  standardize=False).fit(X, y)
+
+
+class _FixedImportanceEstimator(BaseEstimator):
+    """scikit-learn's stub: its fit returns None."""
+
+    def __init__(self, importances):
+        self.importances = importances
+
+    def fit(self, X, y=None, **fit_params):
+        self.feature_importances_ = np.array(self.importances)
+
+
+def test_max_features_tiebreak():
+    """scikit-learn's test_max_features_tiebreak, through LearningGradientSelector."""
+    from sklearn.datasets import make_classification
+
+    from sklgrad import LearningGradientSelector
+
+    X, y = make_classification(n_samples=1000, n_features=10, n_informative=3,
+                               n_redundant=0, n_repeated=0, shuffle=False, random_state=0)
+    importances = np.array([4, 4, 4, 4, 3, 3, 3, 2, 2, 1])
+    for n_features in range(1, X.shape[1] + 1):
+        selector = LearningGradientSelector(_FixedImportanceEstimator(importances),
+                                            max_features=n_features, threshold=-np.inf)
+        X_new = selector.fit_transform(X, y)
+        np.testing.assert_array_equal(np.flatnonzero(selector.get_support()),
+                                      np.arange(n_features))
+        assert X_new.shape[1] == n_features

@@ -106,7 +106,10 @@ LOSSES = {"binary": _binary, "multiclass": _multiclass, "regression": _regressio
 
 def score_outputs(loss, outputs, targets, weights=None):
     """scikit-learn's validation score of raw outputs: accuracy for a classifier (a logit
-    above 0, or the largest of the softmax logits), R^2 for a regressor."""
+    above 0, or the largest of the softmax logits), R^2 for a regressor; NaN when an
+    output is not finite (a diverged network), as scikit-learn's MLP scores it."""
+    if not np.isfinite(outputs).all():
+        return float("nan")
     if loss == "regression":
         return r2_score(targets, outputs, sample_weight=weights)
     if outputs.shape[1] == 1:

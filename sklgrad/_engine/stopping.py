@@ -145,7 +145,10 @@ class ScikitStoppingRule:
         validation score with early stopping, ``snapshot()`` copies the weights. Returns
         ``(learning rate for the next epoch, stop message or None)``.
         """
-        check_finite(loss, epoch)
+        if score is None:
+            # With early stopping, scikit-learn trains on through a non-finite epoch (its
+            # validation score is then NaN) and keeps the best validated weights.
+            check_finite(loss, epoch)
         settings, state = self.settings, self.state
         label = settings.label
         state.loss_curve.append(loss)
