@@ -198,7 +198,10 @@ def _warn_leaks(X, y, task, seed):
     model = (DecisionTreeClassifier(max_depth=4, random_state=seed)
              if task == "classification" else DecisionTreeRegressor(max_depth=4,
                                                                     random_state=seed))
-    if task == "classification" and y.value_counts().min() < 3:
+    counts = y.value_counts()
+    # A target that a constant already predicts: nothing to tell from a column.
+    if y.nunique() < 2 or (task == "classification" and (
+            counts.min() < 3 or counts.max() / len(y) > 0.95)):
         return
     for column in X.columns:
         values = X[column]
@@ -423,10 +426,10 @@ def _fit_table(args):
     X, y = _split_target(frame, args.target, args.drop_missing_target)
     frame = frame.loc[y.index]
     task = _task(y, args.task)
-    _warn_leaks(X, y, task, args.seed)
     if task == "classification" and y.nunique() < 2:
         raise UsageError(f"target column {args.target!r} has a single class "
                          f"({y.iloc[0]!r}): nothing to classify")
+    _warn_leaks(X, y, task, args.seed)
     transformer = table_transformer(X, impute=args.impute, max_categories=args.max_categories)
     imputed = check_missing(X, args.impute)
     if imputed:

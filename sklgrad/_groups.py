@@ -1,10 +1,13 @@
 """Inputs that belong together: the one-hot columns of one category, or correlated columns.
 
-A group's importance is the *mean* share of its inputs, not their sum: a network that
-ignored its inputs would give each input about the same share, so a sum grows with the
-number of levels of a category (a 12-level category would get 12 of 20 inputs' worth, 0.6,
-for nothing), while the mean of an uninformative group stays at the level of one
-uninformative input. docs/user_guide.md ("Categories and correlated inputs") measures it.
+The one-hot inputs of one category are one column encoded k ways (one level is on in each
+row): the column's importance is the *mean* share of its inputs, not their sum. A network
+that ignored its inputs would give each input about the same share, so a sum grows with
+the number of levels (a 12-level category would get 12 of 20 inputs' worth, 0.6, for
+nothing), while the mean of an uninformative category stays at the level of one
+uninformative input. Correlated columns are alike: learning gradients credit each member
+about as if it were alone, so a cluster's importance is its members' mean too.
+docs/user_guide.md ("Categories and correlated inputs") measures both.
 """
 
 import numpy as np
@@ -51,9 +54,9 @@ def correlated_groups(X, threshold=0.7, *, feature_names=None):
     hierarchical clustering of the distance ``1 - |rho|``, cut at ``1 - threshold``.
 
     The labels serve as ``groups`` of :class:`LearningGradientSelector` and of
-    :func:`importance_table`, so that correlated inputs are kept, dropped and credited
-    together: learning gradients share the credit between correlated inputs (a network
-    can learn from either), so each one's own share understates the group's.
+    :func:`importance_table`, so that correlated inputs are kept, dropped and reported
+    together: learning gradients credit each member about as if it were alone, so a
+    ranking of single columns shows the same information several times over.
 
     Parameters
     ----------

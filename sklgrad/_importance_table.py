@@ -42,7 +42,10 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
     groups : array-like of shape (n_columns,), default=None
         A label per column of the table (per input of the network with
         ``by_column=False``), such as :func:`correlated_groups` gives: the importance is
-        then reported per group, as the mean share of its members, renormalized.
+        then reported per group, as the mean share of its members, renormalized. Learning
+        gradients credit each member of a correlated group about as if it were alone (on
+        breast cancer, "mean radius" gets 0.050 beside its five size twins and 0.051
+        without them), so a group's sum would count what it carries once per member.
 
     Returns
     -------
@@ -83,8 +86,7 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
     if by_column:
         sources, values = group_shares(values, sources)
     if groups is not None:
-        labels = group_labels(groups, len(sources))
-        sources, values = group_shares(values, labels)
+        sources, values = group_shares(values, group_labels(groups, len(sources)))
     frame = pd.DataFrame(values, columns=pd.Index(sources))
     if history:
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")

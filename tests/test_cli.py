@@ -75,7 +75,7 @@ def test_fit_then_predict_on_a_table_with_text_columns(table, tmp_path):
                      "--lr", "0.01", "--quiet", "--out", out)
     assert result.returncode == 0, result.stderr
     assert "classification: test accuracy" in result.stdout
-    assert "Summed per table column:" in result.stdout
+    assert "Per table column (mean share of its encoded inputs" in result.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["importance_by_column"]) == set(frame.columns) - {"species"}
     assert {"colour_blue", "colour_red"} <= set(summary["final_importances"])

@@ -173,3 +173,7 @@ def test_correlated_groups_report_importance_per_cluster():
     per_cluster = importance_table(model, groups=labels)
     assert len(per_cluster) == len(set(labels))
     np.testing.assert_allclose(per_cluster.sum(), 1.0)
+    per_column = importance_table(model)
+    size = labels[list(X.columns).index("mean radius")]
+    means = {name: per_column[labels == name].mean() for name in set(labels)}
+    np.testing.assert_allclose(per_cluster[size], means[size] / sum(means.values()))
