@@ -34,6 +34,7 @@ SECTIONS = {
     "sharp": ("bench_sharp", "Selecting on high-dimensional data: the path network and the "
               "shadow rule against Boruta"),
     "scaling": ("bench_scaling", "Scale-out and large data"),
+    "stream": ("bench_stream", "Data larger than memory: streamed fits"),
     "cli": ("bench_cli", "Command-line answers"),
 }
 

@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 # public name -> private module that defines it
 _EXPORTS = {
+    "ChunkedData": "._chunked",
     "EpochImportanceDisplay": "._display_epochs",
     "ImageImportanceDisplay": "._display_images",
     "ImportanceHistoryDisplay": "._display_history",

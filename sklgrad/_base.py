@@ -24,6 +24,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY
+from ._chunked import ChunkChecker, as_chunks
+from ._engine.chunks import PreparedChunks
 from ._engine.data import CHUNK_ELEMENTS, dense_chunks
 from ._engine.fit import train_network
 from ._engine.inference import module_outputs
@@ -105,6 +107,18 @@ def _check_sample_weight(sample_weight, n_samples):
     if weights.sum() <= 0:
         raise ValueError("Sample weights must contain at least one non-zero number.")
     return weights
+
+
+def _prepared_reader(chunks, checker, estimator, dtype):
+    """``read(i)``: chunk ``i`` checked, scaled and encoded for the network."""
+    def read(index):
+        X, y = chunks.read(index)
+        X = estimator._prepare_X(checker.inputs(X, index), dtype)
+        encoded, _ = estimator._encode_target(checker.targets(y, len(X), index),
+                                              first_call=False, incremental=True,
+                                              classes=None, sample_weight=None)
+        return X, encoded.astype(dtype)
+    return read
 
 
 def public_init(class_name):
@@ -285,19 +299,24 @@ class _LearningGradientEstimator(BaseEstimator):
     def _module_dtype(self):
         return torch.empty(0, dtype=next(self.net_.module_.parameters()).dtype).numpy().dtype
 
+    def _checked_scaler(self, scaler):
+        """The fitted input scaler, refused if a column's variance overflowed."""
+        if scaler is not None:
+            bad = ~np.isfinite(scaler.var_)
+            if scaler.with_mean:
+                bad |= ~np.isfinite(scaler.mean_)
+            if bad.any():
+                raise ValueError(
+                    f"The variance of input column {_column_name(self, np.argmax(bad))} "
+                    "overflows float64: scale it down before fitting."
+                )
+        return scaler
+
     def _prepare_X(self, X, dtype, first_call=False, sample_weight=None):
         """Scaled X in ``dtype`` (CSR when sparse), checked to be finite in that dtype."""
         if first_call:
-            self.scaler_ = _fit_scaler(X, sample_weight) if self.standardize else None
-            if self.scaler_ is not None:
-                bad = ~np.isfinite(self.scaler_.var_)
-                if self.scaler_.with_mean:
-                    bad |= ~np.isfinite(self.scaler_.mean_)
-                if bad.any():
-                    raise ValueError(
-                        f"The variance of input column {_column_name(self, np.argmax(bad))} "
-                        "overflows float64: scale it down before fitting."
-                    )
+            self.scaler_ = self._checked_scaler(
+                _fit_scaler(X, sample_weight) if self.standardize else None)
         if self.scaler_ is not None:
             X = self.scaler_.transform(X)
         if sp.issparse(X):
@@ -332,6 +351,12 @@ class _LearningGradientEstimator(BaseEstimator):
                 "early_stopping=False.")
         if continuing:
             self._check_same_network(hidden_layer_sizes, incremental)
+        chunks = as_chunks(X, y)
+        if chunks is not None:
+            self._check_streamable(incremental, continuing, sample_weight)
+            with restored_on_failure(self):
+                self._train_stream(chunks, hidden_layer_sizes)
+            return self
         snapshot = NetSnapshot(self.net_) if continuing else None
         with restored_on_failure(self, undo=snapshot.restore if snapshot else None):
             self._train(X, y, sample_weight, hidden_layer_sizes, continuing=continuing,
@@ -359,6 +384,68 @@ class _LearningGradientEstimator(BaseEstimator):
                                   incremental=incremental)
         self._finish(net, state, epochs_run=len(net.history) - epochs_before,
                      converged=rule.converged, incremental=incremental)
+
+    # ------------------------------------------------------------------ chunked data
+    def _check_streamable(self, incremental, continuing, sample_weight):
+        what = ("partial_fit" if incremental else "warm_start=True" if continuing
+                else "input_penalty='path'" if self.input_penalty == "path"
+                else "sample_weight" if sample_weight is not None else None)
+        if what is not None:
+            raise ValueError(f"{what} is not available with chunked data: fit on "
+                             "ChunkedData trains a new network, one pass over the chunks "
+                             "per epoch (partial_fit takes one chunk per call, in memory).")
+
+    def _train_stream(self, chunks, hidden_layer_sizes):
+        """A fit whose epoch is one pass over ``chunks``: a first pass checks every chunk,
+        merges the input scaler and learns the targets; training then reads the chunks
+        again each epoch, never holding more than two of them."""
+        checker = ChunkChecker(chunks.description)
+        scaler = StandardScaler() if self.standardize else None
+        targets = self._target_summary()
+        n_rows = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for index in range(chunks.n_chunks):
+                X, y = chunks.read(index)
+                X = checker.inputs(X, index)
+                targets.add(checker.targets(y, len(X), index))
+                if scaler is not None:
+                    scaler.partial_fit(X)
+                n_rows += len(X)
+        self.n_features_in_ = checker.width
+        if checker.columns is not None and all(isinstance(c, str) for c in checker.columns):
+            self.feature_names_in_ = np.asarray(checker.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.scaler_ = self._checked_scaler(scaler)
+        n_outputs = targets.finish(self)
+        dtype = np.float32 if checker.dtype == np.float32 or torch.device(
+            self.device).type != "cpu" else np.float64
+
+        seed = self._seed_for_call(first_call=True)
+        X_val = y_val = None
+        if self.early_stopping:
+            if chunks.validation is None:
+                raise ValueError("early_stopping=True with chunked data scores held-out "
+                                 "chunks: pass ChunkedData(..., validation=ChunkedData(...)).")
+            read = _prepared_reader(chunks.validation, checker, self, dtype)
+            parts = [read(index) for index in range(chunks.validation.n_chunks)]
+            X_val = np.concatenate([X for X, _ in parts])
+            y_val = np.concatenate([y for _, y in parts])
+        data = FitData(X=PreparedChunks(chunks.n_chunks,
+                                        _prepared_reader(chunks, checker, self, dtype),
+                                        n_rows, checker.width, dtype),
+                       targets=None, seed=seed, split_seed=self._base_seed,
+                       X_val=X_val, y_val=y_val)
+        state = StoppingState(self.early_stopping)
+        if self.early_stopping:
+            state.start_validation()
+        else:
+            state.start_loss_tracking()
+        settings = self._train_settings(hidden_layer_sizes, n_outputs)
+        self._check_batch_size(n_rows)
+        net, rule = train_network(settings, data, state)
+        self._finish(net, state, epochs_run=len(net.history), converged=rule.converged,
+                     incremental=False)
 
     def _prepare(self, X, y, sample_weight, *, continuing, incremental, classes):
         """Validated, scaled inputs and encoded targets (sets the fitted preprocessing)."""

@@ -62,6 +62,10 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
         return "binary" if len(self.classes_) == 2 else "multiclass"
 
     @staticmethod
+    def _target_summary():
+        return _ClassesSeen()
+
+    @staticmethod
     def _network_outputs(state):
         classes = state["classes_"]
         if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
@@ -84,9 +88,12 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
         if first_call:
             found = np.unique(y if classes is None else np.asarray(classes))
             if len(found) < 2:
+                hint = (" A first partial_fit whose batch holds one class (as a shuffled "
+                        "first block under dask-ml's Incremental may) needs all the classes: "
+                        "pass classes=[...]." if incremental else "")
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {found.tolist()[0]!r}."
+                    f"but the data contains only one class: {found.tolist()[0]!r}.{hint}"
                 )
             self.classes_ = found
         labels = np.unique(y)
@@ -103,16 +110,19 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
         codes = np.searchsorted(self.classes_, y).astype(np.float64).reshape(-1, 1)
         return codes, 1 if len(self.classes_) == 2 else len(self.classes_)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the network on (X, y) and record its learning gradients.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or chunked data
             Training inputs: arrays (float64 or float32), DataFrames, lists, or CSR/CSC
-            matrices (densified one batch at a time).
+            matrices (densified one batch at a time); or data larger than memory, a
+            :class:`ChunkedData` or a Dask array or DataFrame, read one chunk at a time
+            (an epoch is one pass over the chunks).
         y : array-like of shape (n_samples,)
-            Class labels of any type (strings too).
+            Class labels of any type (strings too); None for a ChunkedData (its chunks
+            hold the targets), a Dask array or Series for a Dask X.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights: each example's loss, and so its learning gradient, is
             multiplied by its weight, and each batch's loss divided by the batch's total
@@ -203,3 +213,21 @@ class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):
         if len(self.classes_) == 2:
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
+
+
+class _ClassesSeen:
+    """The classes of chunked targets, gathered over a first pass."""
+
+    def __init__(self):
+        self.labels = set()
+
+    def add(self, y):
+        check_classification_targets(y)
+        self.labels.update(np.unique(y).tolist())
+
+    def finish(self, estimator):
+        """Set ``classes_`` (sorted, as MLPClassifier) and return the network's outputs."""
+        labels = np.asarray(sorted(self.labels))
+        _, n_outputs = estimator._encode_target(labels, first_call=True, incremental=False,
+                                                classes=labels, sample_weight=None)
+        return n_outputs

@@ -441,8 +441,75 @@ def _fit_table(args):
     return frame, task, transformer, imputed, split
 
 
+def _streamed(path):
+    """A Parquet dataset (a ``.parquet`` file or a folder of them) or a folder of CSV
+    files: data that ``fit`` streams instead of reading whole."""
+    return os.path.isdir(path) or str(path).endswith(".parquet")
+
+
+def _fit_streamed(args, out):
+    """``sklgrad fit`` on a Parquet dataset or a folder of CSV files: trained one chunk at
+    a time (an epoch is one pass); the last chunks (``--test-size`` of them, at least one)
+    are held out for the score."""
+    import numpy as np
+    from sklearn.compose import ColumnTransformer
+    from sklearn.metrics import accuracy_score, r2_score
+    from sklearn.pipeline import Pipeline
+
+    from ._chunked import ChunkedData
+    from ._experiment import write_outputs
+
+    path = args.data
+    parquet = str(path).endswith(".parquet") or any(
+        name.endswith(".parquet") for name in os.listdir(path))
+    source = ChunkedData.from_parquet if parquet else ChunkedData.from_csv
+    try:
+        data = source(path, args.target)
+        columns = [c for c in (data.read(0)[0].columns) if c not in args.drop]
+        data = source(path, args.target, columns=columns)
+    except (OSError, ImportError) as error:
+        raise UsageError(f"could not read {path}: {error}") from None
+    if data.n_chunks < 2:
+        raise UsageError(f"{path} holds one chunk: streaming needs several (files or row "
+                         "groups); read a small table as a CSV file instead")
+    n_test = min(data.n_chunks - 1, max(1, round(args.test_size * data.n_chunks)))
+    train = ChunkedData(data.read, data.n_chunks - n_test, description=f"{path}")
+    first_X, first_y = data.read(0)
+    task = _task(first_y, args.task)
+    network = _estimator(args, task).fit(train)
+    # Held-out chunks predicted one at a time: only their targets and predictions are kept.
+    truth, predicted = [], []
+    for index in range(data.n_chunks - n_test, data.n_chunks):
+        X, y = data.read(index)
+        truth.append(np.asarray(y))
+        predicted.append(network.predict(X))
+    truth, predicted = np.concatenate(truth), np.concatenate(predicted)
+    metric = "accuracy" if task == "classification" else "R^2"
+    score = float(accuracy_score(truth, predicted) if task == "classification"
+                  else r2_score(truth, predicted))
+    print(f"{task}: test {metric} {score:.4f} ({len(truth)} rows in {n_test} held-out "
+          f"chunk(s) of {data.n_chunks}; trained streaming, one pass per epoch)")
+    names = list(columns)
+    _print_ranking(names, network.feature_importances_)
+    # The Pipeline that 'sklgrad predict' reads: the table's columns, passed through.
+    table = ColumnTransformer([("numeric", "passthrough", names)],
+                              verbose_feature_names_out=False).fit(first_X[names])
+    model = Pipeline([("table", table), ("network", network)])
+    summary = {"data": args.data, "target": args.target, "task": task,
+               "settings": _settings(args), "metric": metric, "test_score": score,
+               "streamed": {"chunks": data.n_chunks, "held_out_chunks": n_test},
+               "final_importances": dict(zip(names, network.feature_importances_.tolist()))}
+    written = write_outputs(out, network.importance_history_, names, summary, model=model)
+    _print_written(written, args.out)
+    return 0
+
+
 def _cmd_fit(args):
     out = _out_folder(args, args.data)
+    if _streamed(args.data):
+        if not os.path.exists(args.data):
+            raise UsageError(f"no such file: {args.data}")
+        return _fit_streamed(args, out)
     _check_data(args.data, args.target, args.sep, args.drop)
     from sklearn.pipeline import Pipeline
 
@@ -718,7 +785,10 @@ def build_parser():
         "fit", help="train on a CSV table and rank its columns",
         description="Train on DATA.csv to predict --target; print the test score beside "
                     "baselines and the ranked inputs; write the history, figures, summary "
-                    "and model (a scikit-learn Pipeline) to --out.")
+                    "and model (a scikit-learn Pipeline) to --out. DATA may also be a "
+                    "Parquet dataset (a .parquet file or folder) or a folder of CSV files: "
+                    "it is then streamed, one row group or file at a time, an epoch being "
+                    "one pass over them.")
     _add_table_arguments(fit)
     fit.add_argument("--out", default="sklgrad-fit", metavar="FOLDER",
                      help="output folder (default: sklgrad-fit)")

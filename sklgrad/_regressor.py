@@ -59,6 +59,9 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
     def _loss_kind(self):
         return "regression"
 
+    def _target_summary(self):
+        return _TargetScaling(self.standardize)
+
     @staticmethod
     def _network_outputs(state):
         n_outputs = state["n_outputs_"]
@@ -90,16 +93,19 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
             y = self.target_scaler_.transform(y)
         return y, self.n_outputs_
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the network on (X, y) and record its learning gradients.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or chunked data
             Training inputs: arrays (float64 or float32), DataFrames, lists, or CSR/CSC
-            matrices (densified one batch at a time).
+            matrices (densified one batch at a time); or data larger than memory, a
+            :class:`ChunkedData` or a Dask array or DataFrame, read one chunk at a time
+            (an epoch is one pass over the chunks).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
+            Targets; None for a ChunkedData (its chunks hold them), a Dask array or
+            Series for a Dask X.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights: each example's loss, and so its learning gradient, is
             multiplied by its weight, and each batch's loss divided by the batch's total
@@ -154,3 +160,30 @@ class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         return tags
+
+
+class _TargetScaling:
+    """The outputs of chunked targets and their scaler, merged over a first pass."""
+
+    def __init__(self, standardize):
+        self.scaler = StandardScaler() if standardize else None
+        self.n_outputs = None
+
+    def add(self, y):
+        y = np.asarray(y, dtype=np.float64)
+        y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if self.n_outputs is not None and y.shape[1] != self.n_outputs:
+            raise ValueError(f"a chunk has {y.shape[1]} targets where the first has "
+                             f"{self.n_outputs}")
+        self.n_outputs = y.shape[1]
+        if self.scaler is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.scaler.partial_fit(y)
+
+    def finish(self, estimator):
+        """Set ``n_outputs_`` and ``target_scaler_``; return the network's outputs."""
+        if self.scaler is not None and not np.isfinite(self.scaler.var_).all():
+            raise ValueError("The variance of y overflows float64: scale y down before "
+                             "fitting.")
+        estimator.n_outputs_, estimator.target_scaler_ = self.n_outputs, self.scaler
+        return self.n_outputs

@@ -92,3 +92,29 @@ def test_fitted_model_unpickles_in_a_fresh_process(cancer, tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path,
                    env={**os.environ, "OMP_NUM_THREADS": "1"})
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), clf.predict_proba(X))
+
+
+def test_fit_streams_dask_partitions_from_the_workers(dask_client):
+    # The data lives on the workers (persisted there); fit computes one partition at a
+    # time and trains exactly as on the concatenated rows.
+    import dask.array as da
+    import dask.dataframe as dd
+    import pandas as pd
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=300, n_features=4, random_state=0)
+    params = dict(hidden_layer_sizes=(5,), max_iter=3, tol=None, batch_size=32,
+                  shuffle=False, random_state=0)
+    whole = LearningGradientClassifier(**params).fit(X, y)
+    X_dask = dask_client.persist(da.from_array(X, chunks=(70, 2)))  # columns in two blocks
+    y_dask = dask_client.persist(da.from_array(y, chunks=70))
+    streamed = LearningGradientClassifier(**params).fit(X_dask, y_dask)
+    np.testing.assert_allclose(streamed.importance_history_, whole.importance_history_,
+                               rtol=1e-10)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(target=y)
+    table = dd.from_pandas(frame, npartitions=3).persist()
+    from_frame = LearningGradientClassifier(**params).fit(table.drop(columns="target"),
+                                                         table["target"])
+    assert list(from_frame.feature_names_in_) == ["a", "b", "c", "d"]
+    np.testing.assert_allclose(from_frame.importance_history_, whole.importance_history_,
+                               rtol=1e-10)

@@ -123,6 +123,10 @@ class TensorBatchIterator:
         return math.ceil(n_rows / self.batch_size)
 
     def __iter__(self):
+        if hasattr(self.dataset, "iter_batches"):  # chunks read one at a time
+            yield from self.dataset.iter_batches(self.batch_size, self.shuffle,
+                                                 self.generator, self.drop_last)
+            return
         if self._tensors is None:
             yield from DataLoader(
                 self.dataset, batch_size=self.batch_size, shuffle=self.shuffle,
