@@ -169,13 +169,8 @@ def check_model(model, where="the model"):
                 continue
             check_model(step, f"step {name!r}")
             width = getattr(step, "n_features_in_", None)
-            if index and width is not None and hasattr(model[:index], "get_feature_names_out"):
-                try:
-                    given = len(model[:index].get_feature_names_out())
-                except Exception as error:  # a step whose state is not its class's
-                    raise ValueError(f"the steps before {name!r} cannot say what they "
-                                     f"output ({_reason(error)})") from None
-                if given != width:
+            given = _output_width(model[:index]) if index and width is not None else None
+            if given is not None and given != width:
                     raise ValueError(f"step {name!r} reads {width} inputs but the steps "
                                      f"before it give {given}")
     elif isinstance(model, ColumnTransformer):
@@ -189,6 +184,15 @@ def check_model(model, where="the model"):
         check_is_fitted(model)
     elif hasattr(model, "fit"):
         check_is_fitted(model)
+
+
+def _output_width(steps):
+    """How many columns these fitted steps output, when they can say (some transformers,
+    such as a FunctionTransformer without names, cannot: None)."""
+    try:
+        return len(steps.get_feature_names_out())
+    except Exception:
+        return None
 
 
 def _check_selector(selector, where):

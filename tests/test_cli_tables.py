@@ -136,3 +136,22 @@ def test_compare_prints_whole_numbers_as_integers(iris, tmp_path):
                      "--out", tmp_path / "cmp")
     assert result.returncode == 0, result.stderr
     assert "4.000" not in result.stdout and " 4 " in result.stdout
+
+
+def test_the_command_line_trains_on_one_thread_unless_told(iris, tmp_path):
+    from sklgrad._cli import build_parser
+
+    for command in (["paper"], ["fit", "t.csv", "--target", "y"], ["predict", "m", "t.csv"],
+                    ["select", "t.csv", "--target", "y"]):
+        assert build_parser().parse_args(command).threads == 1
+    iris.to_csv(tmp_path / "t.csv", index=False)
+    code = ("import sys, torch; from sklgrad._cli import main; "
+            "main(sys.argv[1:]); print('threads', torch.get_num_threads())")
+    env = {k: v for k, v in ENV.items() if k != "OMP_NUM_THREADS"}
+    for flag, expected in (([], 1), (["--threads", "2"], 2)):
+        result = subprocess.run([sys.executable, "-c", code, "fit", tmp_path / "t.csv",
+                                 "--target", "species", *QUICK, *flag,
+                                 "--out", tmp_path / f"o{expected}"],
+                                capture_output=True, text=True, env=env, timeout=600)
+        assert result.returncode == 0, result.stderr
+        assert f"threads {expected}" in result.stdout

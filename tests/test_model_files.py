@@ -267,3 +267,16 @@ def test_a_saved_model_of_every_kind_passes_the_checks(tmp_path):
     loaded = load_model(tmp_path / "m.skops")
     pd.testing.assert_frame_equal(pd.DataFrame(loaded.predict_proba(X)),
                                   pd.DataFrame(model.predict_proba(X)))
+
+
+def test_a_pipeline_whose_steps_cannot_name_their_outputs_still_loads(tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = load_iris(return_X_y=True)
+    model = make_pipeline(FunctionTransformer(np.log1p),
+                          LearningGradientClassifier(hidden_layer_sizes=(3,), max_iter=2,
+                                                     tol=None, random_state=0)).fit(X, y)
+    save_model(model, tmp_path / "f.skops")
+    loaded = load_model(tmp_path / "f.skops", trusted=["numpy.log1p"])
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
