@@ -26,7 +26,7 @@ class Activation(NamedTuple):
 
 
 # ReLU keeps its mask as 0.0 and 1.0 in z's type: one comparison for both passes, and a
-# product with a float array costs a third of one with a boolean array (numpy casts the
+# product with a float array is cheaper than one with a boolean array (numpy casts the
 # booleans element by element).
 def _relu(z):
     mask = (z > 0).astype(z.dtype)
@@ -65,7 +65,7 @@ ACTIVATIONS = {
 
 def softplus(x):
     """``log(1 + exp(x))`` as ``max(x, 0) + log1p(exp(-|x|))``: the same to a rounding,
-    in a quarter of ``np.logaddexp(0, x)``'s time (measured on a stack's outputs)."""
+    faster than ``np.logaddexp(0, x)`` (measured on a stack's outputs)."""
     result = np.abs(x)
     np.negative(result, out=result)
     np.exp(result, out=result)

@@ -21,7 +21,7 @@ from .math_numpy import ACTIVATIONS, LOSSES
 
 def batch_sum(values, out=None):
     """``values`` summed over the batch (axis -2), as a product with a vector of ones: the
-    matrix-vector product is 2-3x faster than numpy's sum along that axis on these shapes."""
+    matrix-vector product is faster than numpy's sum along that axis on these shapes."""
     return np.matmul(np.ones(values.shape[-2], values.dtype), values, out=out)
 
 
@@ -155,7 +155,7 @@ def _new_grads(params):
 def backward_product(delta, W):
     """``delta @ W``, for one network (W of shape (out, in)) or a stack ((K, out, in)).
     Through a one-unit layer (a binary or single-output network's last) it is an outer
-    product, which a broadcast multiply does in a third to a half of the time."""
+    product, which a broadcast multiply does faster."""
     if W.shape[-2] == 1:
         return np.multiply(delta, W)
     return np.matmul(delta, W)

@@ -3,7 +3,7 @@
 The arithmetic of :meth:`sklgrad._engine.stacked._Stack.step` and ``update`` in numpy, on
 views of the stack's data and on (K, P) copies of its weights, biases and moments for the
 epoch (:class:`_FlatStack`), for the reason given in :mod:`sklgrad._engine.numpy_step`: per
-operation, numpy costs a third of torch on these sizes, and numpy's OpenBLAS multiplies
+operation, numpy costs less than torch on these sizes, and numpy's OpenBLAS multiplies
 them faster than torch's MKL on AMD processors. ``np.matmul`` on (K, m, n) arrays runs one
 BLAS product per network.
 """

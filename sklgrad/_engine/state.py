@@ -91,7 +91,7 @@ def restore_net(net, state):
                          for group in state["param_groups"]],
     })
     # The rows that skorch's new_epoch and record would write, appended whole (five calls
-    # per epoch cost a stacked fit of small networks a twentieth of its time).
+    # per epoch weigh on a stacked fit of small networks).
     net.history.extend(
         {"batches": [], "epoch": epoch, "train_loss": float(loss),
          IMPORTANCE_KEY: np.asarray(share).tolist(),
