@@ -550,6 +550,9 @@ class _LearningGradientEstimator(BaseEstimator):
         # What the command line and the selector attach for one fit is not the model.
         state.pop("_epoch_hook", None)
         state.pop("_verbose_label", None)
+        # Metadata requests say how a caller routes parameters, not what was learned
+        # (and skops cannot save their objects).
+        state.pop("_metadata_request", None)
         if "net_" in state:
             net = state["net_"]
             state["net_"] = {

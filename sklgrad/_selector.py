@@ -263,7 +263,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     def _default_estimator(self, y):
         if self.estimator is not None:
             return self.estimator
-        return requesting_sample_weight(self._default_for(y))
+        return self._default_for(y)
 
     @staticmethod
     def _default_for(y):

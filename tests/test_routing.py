@@ -130,3 +130,18 @@ def test_the_comparison_routes_sample_weights_to_its_networks(data):
         routed = LearningComparison(network.set_fit_request(sample_weight=True), grid,
                                     n_seeds=2, random_state=0).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(routed.final_importances_, weighted.final_importances_)
+
+
+def test_selectors_and_networks_with_requests_save_and_load(data, tmp_path):
+    from sklgrad import load_model, save_model
+
+    X, y, w = data
+    default = LearningGradientSelector(random_state=0).fit(X, y)
+    with sklearn.config_context(enable_metadata_routing=True):
+        requested = LearningGradientSelector(LearningGradientClassifier(
+            hidden_layer_sizes=(3,), max_iter=3, tol=None, random_state=0).set_fit_request(
+            sample_weight=True)).fit(X, y, sample_weight=w)
+    for name, selector in (("default", default), ("requested", requested)):
+        save_model(selector, tmp_path / f"{name}.skops")
+        loaded = load_model(tmp_path / f"{name}.skops")
+        np.testing.assert_array_equal(loaded.get_support(), selector.get_support())
