@@ -3,6 +3,7 @@
 import numpy as np
 
 from ._display_utils import check_names, find_learning_model, new_axes
+from ._groups import group_means
 
 
 class ImportanceRankingDisplay:
@@ -138,7 +139,8 @@ class ImportanceRankingDisplay:
         """Plot the importances of a fitted sklgrad estimator, selector or Pipeline.
 
         A selector contributes its mean importance over repeats, their standard deviation
-        (when ``n_repeats > 1``) and its threshold.
+        (when ``n_repeats > 1``) and its threshold; a selector with ``groups`` is drawn per
+        group (the mean importance of its inputs, on which it selects).
 
         Parameters
         ----------
@@ -160,8 +162,15 @@ class ImportanceRankingDisplay:
             shadow = model.shadow_importances_ is not None
             threshold = (float(model.shadow_importances_.mean(axis=0).max()) if shadow
                          else model.threshold_)
-            display = cls(model.importances_mean_, feature_names=names, importances_std=std,
-                          threshold=threshold, support=model.get_support(),
+            importances, support = model.importances_mean_, model.get_support()
+            if model.groups is not None:
+                # Selected per group, on its inputs' mean: drawn per group, as selected.
+                labels = model._group_labels(len(importances))
+                names, importances = group_means(importances, labels)
+                std = None
+                support = np.array([support[labels == name].any() for name in names])
+            display = cls(importances, feature_names=names, importances_std=std,
+                          threshold=threshold, support=support,
                           threshold_label=(f"largest shadow importance {threshold:.3g}"
                                            if shadow else None))
         else:

@@ -196,3 +196,22 @@ def test_the_per_epoch_figure_stays_readable_for_long_trainings():
     assert display.epochs_[0] == 1 and display.epochs_[-1] == 300
     short = EpochImportanceDisplay.from_history(history[:40])
     assert short.epochs_ == list(range(1, 41, 2))
+
+
+def test_a_grouped_selector_is_drawn_per_group_as_it_selects():
+    import numpy as np
+    import pandas as pd
+
+    from sklgrad import ImportanceRankingDisplay, LearningGradientClassifier
+    from sklgrad import LearningGradientSelector
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.standard_normal((200, 4)), columns=["a1", "a2", "b", "c"])
+    y = (X["a1"] + X["b"] > 0).astype(int)
+    selector = LearningGradientSelector(
+        LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=5, tol=None,
+                                   random_state=0),
+        groups=["a", "a", "b", "c"], max_features=2, threshold=-np.inf).fit(X, y)
+    display = ImportanceRankingDisplay.from_estimator(selector)
+    assert sorted(display.feature_names) == ["a", "b", "c"]
+    assert display.kept_.sum() == 2
