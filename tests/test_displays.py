@@ -202,8 +202,11 @@ def test_a_grouped_selector_is_drawn_per_group_as_it_selects():
     import numpy as np
     import pandas as pd
 
-    from sklgrad import ImportanceRankingDisplay, LearningGradientClassifier
-    from sklgrad import LearningGradientSelector
+    from sklgrad import (
+        ImportanceRankingDisplay,
+        LearningGradientClassifier,
+        LearningGradientSelector,
+    )
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.standard_normal((200, 4)), columns=["a1", "a2", "b", "c"])
