@@ -414,6 +414,13 @@ def _cmd_paper(args):
     return 0
 
 
+def _memorizing(train_score, test_score, constant_score):
+    """Whether more than half of what the network gained over a constant prediction on its
+    training rows is lost on held-out rows: its importances then describe memorization."""
+    gained = train_score - constant_score
+    return bool(gained > 0 and (train_score - test_score) > 0.5 * gained)
+
+
 def _fit_table(args):
     """Read and split a table; return what fit and select train on, after checking it."""
     from sklearn.model_selection import train_test_split
@@ -533,11 +540,19 @@ def _cmd_fit(args):
     metric = "accuracy" if task == "classification" else "R^2"
     print(f"{task}: test {metric} {score:.4f} ({len(y_test)} rows held out); baselines: "
           f"constant {baselines['constant']:.4f}, linear {baselines['linear']:.4f}")
+    train_score = float(model.score(X_train, y_train))
+    memorizing = _memorizing(train_score, score, baselines["constant"])
+    if memorizing:
+        print(f"warning: the network fits its training rows far better than held-out rows "
+              f"(training {metric} {train_score:.4f}, held-out {score:.4f}): its importances "
+              "describe what it memorized more than what carries to new rows; try fewer "
+              "--epochs, a smaller --hidden, or a larger --test-size", file=sys.stderr)
     names = list(table.get_feature_names_out())
     by_column = importance_table(model).to_dict()
     _print_ranking(names, network.feature_importances_, by_column)
     summary = {"data": args.data, "target": args.target, "task": task,
                "settings": _settings(args), "metric": metric, "test_score": float(score),
+               "train_score": train_score, "memorizing": memorizing,
                "baseline_scores": baselines, "imputed_rows": imputed,
                "final_importances": dict(zip(names, network.feature_importances_.tolist())),
                "importance_by_column": by_column}

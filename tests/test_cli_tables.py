@@ -155,3 +155,19 @@ def test_the_command_line_trains_on_one_thread_unless_told(iris, tmp_path):
                                 capture_output=True, text=True, env=env, timeout=600)
         assert result.returncode == 0, result.stderr
         assert f"threads {expected}" in result.stdout
+
+
+def test_a_network_that_memorizes_is_said_to(tmp_path):
+    # Diabetes (442 rows): a wide network trained long fits its training rows (R^2 near 1)
+    # and not held-out ones (below 0); its importances describe memorization.
+    from sklearn.datasets import load_diabetes
+
+    load_diabetes(as_frame=True).frame.to_csv(tmp_path / "d.csv", index=False)
+    result = sklgrad("fit", tmp_path / "d.csv", "--target", "target", "--hidden", "256",
+                     "--epochs", "500", "--lr", "0.01", "--quiet", "--out", tmp_path / "m")
+    assert result.returncode == 0, result.stderr
+    assert "fits its training rows far better than held-out rows" in result.stderr
+    summary = json.loads((tmp_path / "m" / "summary.json").read_text())
+    assert summary["memorizing"] and summary["train_score"] > 0.9 > summary["test_score"]
+    fitted = json.loads((tmp_path / "m" / "summary.json").read_text())
+    assert fitted["metric"] == "R^2"
