@@ -28,6 +28,7 @@ _EXPORTS = {
     "LearningGradientRegressor": "._regressor",
     "LearningGradientSelector": "._selector",
     "LearningGradientSelectorCV": "._selector_cv",
+    "MemorizationWarning": "._memorization",
     "TRUSTED_TYPES": "._persistence",
     "TensorBatchIterator": "._engine.data",
     "column_sources": "._importance_table",

@@ -29,7 +29,7 @@ from ._engine.chunks import PreparedChunks
 from ._engine.data import CHUNK_ELEMENTS, dense_chunks
 from ._engine.fit import train_network
 from ._engine.inference import module_outputs
-from ._engine.math_numpy import ACTIVATIONS
+from ._engine.math_numpy import ACTIVATIONS, score_outputs
 from ._engine.settings import FitData, TrainSettings, current_options
 from ._engine.state import (
     NetSnapshot,
@@ -39,6 +39,7 @@ from ._engine.state import (
     net_state,
 )
 from ._engine.stopping import StoppingState, check_finite
+from ._memorization import constant_score, memorizing, warn_memorizing
 from ._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
 from ._path import InputPenaltyPath
 from ._restore import restored_on_failure
@@ -384,6 +385,24 @@ class _LearningGradientEstimator(BaseEstimator):
                                   incremental=incremental)
         self._finish(net, state, epochs_run=len(net.history) - epochs_before,
                      converged=rule.converged, incremental=incremental)
+        if data.X_val is not None:
+            self._check_memorization(settings, data)
+
+    def _check_memorization(self, settings, data):
+        """With a validation split: the score on the training rows beside the held-out
+        one, and a :class:`MemorizationWarning` when most of the gain is lost there."""
+        split = data.targets.shape[1] - int(data.weighted)
+        weights = data.targets[:, split] if data.weighted else None
+        outputs = module_outputs(self.net_.module_, data.X,
+                                 dtype=next(self.net_.module_.parameters()).dtype)
+        self.train_score_ = float(score_outputs(settings.loss, outputs,
+                                                data.targets[:, :split], weights))
+        constant = constant_score(settings.loss, data.targets, data.y_val)
+        self.memorizing_ = memorizing(self.train_score_, self.best_validation_score_,
+                                      constant)
+        if self.memorizing_:
+            warn_memorizing(type(self).__name__, self.train_score_,
+                            self.best_validation_score_, stacklevel=6)
 
     # ------------------------------------------------------------------ chunked data
     def _check_streamable(self, incremental, continuing, sample_weight):
@@ -517,6 +536,7 @@ class _LearningGradientEstimator(BaseEstimator):
                 " and feature_importances_ are that epoch's.", ConvergenceWarning,
                 stacklevel=5)
         self.path_ = self.path_choice_ = None  # set by the input-penalty path only
+        self.train_score_ = self.memorizing_ = None  # set with a validation split only
         if (not incremental and not converged and self.tol is not None
                 and epochs_run == self.max_iter):
             warnings.warn(

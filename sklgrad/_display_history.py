@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from ._display_utils import check_history, check_names, find_learning_model, history_of, new_axes
+from ._display_utils import (
+    check_history,
+    check_names,
+    find_learning_model,
+    history_of,
+    new_axes,
+    note_memorization,
+)
 
 
 class ImportanceHistoryDisplay:
@@ -129,8 +136,9 @@ class ImportanceHistoryDisplay:
         display : ImportanceHistoryDisplay
         """
         model, names = find_learning_model(estimator)
-        return cls(history_of(model), feature_names=names).plot(
+        display = cls(history_of(model), feature_names=names).plot(
             kind=kind, top_k=top_k, ax=ax, **kwargs)
+        return note_memorization(display, model, kwargs.get("title"))
 
     @classmethod
     def from_history(cls, importance_history, *, feature_names=None, kind="lines", top_k=10,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._display_utils import check_names, find_learning_model, new_axes
+from ._display_utils import check_names, find_learning_model, new_axes, note_memorization
 from ._groups import group_means
 
 
@@ -161,6 +161,7 @@ class ImportanceRankingDisplay:
             std = model.importances_std_ if len(model.importances_) > 1 else None
             shadow = model.shadow_importances_ is not None
             threshold = (float(model.shadow_importances_.mean(axis=0).max()) if shadow
+                         else None if model._rule() == "minimal"  # kept: above zero
                          else model.threshold_)
             importances, support = model.importances_mean_, model.get_support()
             if model.groups is not None:
@@ -175,7 +176,8 @@ class ImportanceRankingDisplay:
                                            if shadow else None))
         else:
             display = cls(model.feature_importances_, feature_names=names)
-        return display.plot(top_k=top_k, ax=ax, **kwargs)
+        return note_memorization(display.plot(top_k=top_k, ax=ax, **kwargs), model,
+                                 kwargs.get("title"))
 
     @classmethod
     def from_importances(cls, importances, *, feature_names=None, importances_std=None,

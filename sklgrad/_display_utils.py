@@ -73,3 +73,20 @@ def new_axes(ax, figsize):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def memorization_note(model):
+    """A line saying that a fitted network memorizes (``memorizing_``), or None."""
+    network = getattr(model, "estimator_", model)
+    if not getattr(network, "memorizing_", None):
+        return None
+    return (f"memorizing: training score {network.train_score_:.3f}, held-out "
+            f"{network.best_validation_score_:.3f}")
+
+
+def note_memorization(display, model, title):
+    """Add :func:`memorization_note` under the default title of ``display``'s axes."""
+    note = memorization_note(model)
+    if note is not None and title is None:
+        display.ax_.set_title(f"{display.ax_.get_title()}\n({note})", color="tab:red")
+    return display

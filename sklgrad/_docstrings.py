@@ -120,6 +120,14 @@ ATTRIBUTES_DOC = """\
         Validation score (accuracy or R^2) of each epoch with ``early_stopping``.
     best_validation_score_ : float or None
         The best validation score, with ``early_stopping``.
+    train_score_ : float or None
+        With ``early_stopping``: the score (accuracy or R^2) of the fitted network on its
+        training rows, beside ``best_validation_score_`` on the held-out rows.
+    memorizing_ : bool or None
+        With ``early_stopping``: whether more than half of what the network gained over a
+        constant prediction on its training rows is lost on held-out rows (a
+        :class:`~sklgrad.MemorizationWarning` is issued): its importances then describe
+        what it memorized. None without a validation split.
     best_epoch_ : int or None
         With ``early_stopping``: the index in ``importance_history_`` of the epoch whose
         weights the network holds (``importance_history_[best_epoch_]`` are that epoch's

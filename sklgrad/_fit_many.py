@@ -92,4 +92,6 @@ def _fit_stacked(estimators, X_list, y, sample_weight):
         net = net_from_record(own, data.X.shape[1], record, n_rows=data.X.shape[0])
         est._finish(net, state, epochs_run=len(record["train_loss"]), converged=converged,
                     incremental=False)
+        if data.X_val is not None:
+            est._check_memorization(own, data)
     return estimators

@@ -1,5 +1,6 @@
 """LearningGradientSelector: input simplification in the manner of SelectFromModel."""
 
+import math
 import numbers
 import time
 from copy import deepcopy
@@ -19,11 +20,18 @@ from ._classifier import LearningGradientClassifier
 from ._fit_many import fit_many
 from ._groups import group_labels, group_means
 from ._regressor import LearningGradientRegressor
+from ._relevance import relevance_network, relevant_inputs, whole_training_importances
 from ._restore import restored_on_failure
 from ._routing import requesting_sample_weight, route
 from ._target import infer_task
 
 SHADOW = "shadow"
+MINIMAL, ALL_RELEVANT = "minimal", "all-relevant"
+# Thresholds that name a rule fitted with the selector (shadow variables, a path).
+FITTED_RULES = (SHADOW, MINIMAL, ALL_RELEVANT)
+# Networks in the relevance screen of the two questions when n_repeats is None.
+SCREEN_REPEATS = 16
+SCREEN_SHADOWS = 500
 
 
 def _estimator_has(attr):
@@ -87,8 +95,8 @@ def _threshold_value(threshold, scores, estimator):
     if reference == "median":
         return scale * float(np.median(scores))
     raise ValueError(
-        f"threshold must be a number, 'mean', 'median', 'k*mean', 'k*median' or "
-        f"'{SHADOW}'; got {threshold!r}."
+        f"threshold must be a number, 'mean', 'median', 'k*mean', 'k*median', "
+        f"'{MINIMAL}', '{ALL_RELEVANT}' or '{SHADOW}'; got {threshold!r}."
     )
 
 
@@ -246,7 +254,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     """
 
     def __init__(self, estimator=None, *, threshold=None, prefit=False, norm_order=1,
-                 max_features=None, importance_getter="auto", n_repeats=1,
+                 max_features=None, importance_getter="auto", n_repeats=None,
                  shadow_rounds=1, random_state=None, verbose=0, groups=None):
         self.estimator = estimator
         self.threshold = threshold
@@ -302,11 +310,27 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                      max_val=self.n_features_in_)
         return int(max_features)
 
-    def _seeds(self):
-        if self.n_repeats == 1 and self.random_state is None:
+    def _n_repeats(self, rule):
+        if self.n_repeats is not None:
+            return self.n_repeats
+        return SCREEN_REPEATS if rule in (MINIMAL, ALL_RELEVANT) else 1
+
+    def _seeds(self, rule=None):
+        n_repeats = self._n_repeats(rule)
+        if n_repeats == 1 and self.random_state is None:
             return [None]
         rng = check_random_state(self.random_state)
-        return rng.randint(np.iinfo(np.int32).max, size=self.n_repeats).tolist()
+        return rng.randint(np.iinfo(np.int32).max, size=n_repeats).tolist()
+
+    def _rule(self):
+        """The named rule in force: the threshold's, or with threshold None the default
+        question, "minimal", for the default network (for an estimator the user gave,
+        SelectFromModel's threshold: None)."""
+        if isinstance(self.threshold, str) and self.threshold.strip() in FITTED_RULES:
+            return self.threshold.strip()
+        if self.threshold is None and self.estimator is None and not self.prefit:
+            return MINIMAL
+        return None
 
     def _fit_repeats(self, estimator, X, y, seeds, shadow_rng, **fit_params):
         """One fitted clone of ``estimator`` per seed (each on X and its own shadows when
@@ -365,36 +389,41 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             return self._fit(X, y, **routed.estimator.fit)
 
     def _fit(self, X, y, **fit_params):
-        check_scalar(self.n_repeats, "n_repeats", numbers.Integral, min_val=1)
+        if self.n_repeats is not None:
+            check_scalar(self.n_repeats, "n_repeats", numbers.Integral, min_val=1)
         check_scalar(self.shadow_rounds, "shadow_rounds", numbers.Integral, min_val=1)
         X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
                                   ensure_2d=True, accept_sparse=("csr", "csc"))
         # The estimator gets X as the user gave it (a DataFrame keeps its names).
         X_fit = X if hasattr(X, "columns") else X_checked
-        shadow = self._shadow()
+        rule = self._fitted_rule = self._rule()
+        paired = rule in FITTED_RULES  # (importances, shadow importances or None)
         n_features = self.n_features_in_
+        self.relevant_ = None
         if self.prefit:
-            if self.n_repeats != 1 or shadow:
+            if self._n_repeats(rule) != 1 or rule is not None:
                 raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
-                                 "must be 1 and threshold cannot be 'shadow'.")
+                                 "must be 1 and threshold cannot be 'shadow', 'minimal' or "
+                                 "'all-relevant'.")
             self._check_prefit_estimator()
             self.estimators_ = [deepcopy(self.estimator)]
             scores = self._scores()
         elif y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
                              "target y is None.")
-        elif shadow:
-            X_shadow = X_checked if sp.issparse(X_checked) else np.asarray(X_checked)
-            scores = self._fit_shadow_rounds(X_shadow, y, **fit_params)
+        elif rule == SHADOW:
+            scores = self._fit_shadow_rounds(self._plain(X_checked), y, **fit_params)
+        elif rule in (MINIMAL, ALL_RELEVANT):
+            scores = self._fit_question(rule, self._plain(X_checked), y, **fit_params)
         else:
             self.estimators_ = self._fit_repeats(self._default_estimator(y), X_fit, y,
                                                  self._seeds(), None, **fit_params)
             scores = self._scores()
-        if not shadow and scores.shape[1] != n_features:
+        if not paired and scores.shape[1] != n_features:
             raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
                              f"{n_features} input variables.")
         self.estimator_ = self.estimators_[0]
-        if shadow:
+        if paired:
             self.importances_, self.shadow_importances_ = scores
         else:
             self.importances_, self.shadow_importances_ = scores, None
@@ -403,8 +432,63 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self.max_features_ = self._resolve_max_features(X_checked)
         return self
 
+    @staticmethod
+    def _plain(X):
+        return X if sp.issparse(X) else np.asarray(X)
+
+    def _fit_question(self, rule, X, y, **fit_params):
+        """The two questions. Both start with the relevance screen (``_relevance.py``):
+        networks on the inputs and one fixed set of their shadows, an input kept when its
+        mean importance over the whole training beats every shadow's. "all-relevant"
+        answers with it; "minimal" trains the path network on the relevant inputs and keeps
+        those alive at its chosen point. Returns (importances, shadow importances)."""
+        n_features = X.shape[1]
+        rng = check_random_state(self.random_state)
+        seeds = self._seeds(rule)
+        screen = (self.estimator if rule == ALL_RELEVANT and self.estimator is not None
+                  else relevance_network(y, X.shape[0]))
+        # At least SCREEN_SHADOWS shadows: with few inputs, few shadows share a noise
+        # input's distribution, and the bar they set is low.
+        copies = max(1, math.ceil(SCREEN_SHADOWS / n_features))
+        shadows = [_shadow_columns(X, rng) for _ in range(copies)]
+        shadows = sp.hstack(shadows).tocsr() if sp.issparse(X) else np.hstack(shadows)
+        X_screen = (sp.hstack([X, shadows]).tocsr() if sp.issparse(X)
+                    else np.hstack([X, shadows]))
+        self.estimators_ = self._fit_repeats(screen, X_screen, y, seeds, None, **fit_params)
+        scores = np.array([self._whole_training(estimator) for estimator in self.estimators_])
+        if scores.shape[1] != (1 + copies) * n_features:
+            raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
+                             f"{n_features} variables and {copies * n_features} shadows.")
+        real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
+        self.relevant_ = relevant_inputs(real, shadow_scores)
+        if rule == ALL_RELEVANT:
+            return real, shadow_scores
+        columns = np.flatnonzero(self.relevant_)
+        importances = np.zeros((1, n_features))
+        if columns.size == 0:
+            return importances, None
+        path = clone(self._default_estimator(y))
+        if seeds[0] is not None and "random_state" in path.get_params():
+            path.set_params(random_state=seeds[0])
+        start = time.perf_counter()
+        path.fit(X[:, columns], y, **fit_params)
+        if self.verbose:
+            print(f"[{type(self).__name__}] path network on the {columns.size} relevant "
+                  f"inputs: {time.perf_counter() - start:.2f} s", flush=True)
+        importances[0, columns] = _importances(path, self.importance_getter,
+                                               self.norm_order)
+        self.estimators_ = [path]
+        return importances, None
+
+    def _whole_training(self, estimator):
+        scores = (whole_training_importances(estimator)
+                  if self.importance_getter == "auto" else None)
+        if scores is None:
+            scores = _importances(estimator, self.importance_getter, self.norm_order)
+        return scores
+
     def _shadow(self):
-        return isinstance(self.threshold, str) and self.threshold.strip() == SHADOW
+        return self._rule() in (SHADOW, ALL_RELEVANT)
 
     def _scores(self):
         return np.array([_importances(est, self.importance_getter, self.norm_order)
@@ -461,9 +545,10 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             The updated selector.
         """
         first_call = not hasattr(self, "estimator_")
-        if self.n_repeats != 1 or self._shadow():
-            raise ValueError("partial_fit trains one estimator: it needs n_repeats=1 and a "
-                             "threshold other than 'shadow'.")
+        if self.n_repeats not in (None, 1) or self._rule() is not None:
+            raise ValueError("partial_fit trains one estimator: it needs n_repeats=1, an "
+                             "estimator, and a threshold other than 'shadow', 'minimal' or "
+                             "'all-relevant'.")
         routed = route(self, "partial_fit", fit_params,
                        estimator={"partial_fit": fit_params})
         fit_params = routed.estimator.partial_fit
@@ -481,7 +566,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                 self.estimator_.partial_fit(X if hasattr(X, "columns") else X_checked, y,
                                             **fit_params)
             self.estimators_ = [self.estimator_]
-            self.shadow_importances_ = None
+            self.shadow_importances_, self.relevant_, self._fitted_rule = None, None, None
             scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
             self.importances_ = scores[np.newaxis, :]
             self.importances_mean_ = scores
@@ -490,12 +575,21 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         return self
 
     def _threshold_for(self, scores, shadow_scores, estimator):
-        if self._shadow():
+        rule = self._rule()
+        if rule in (SHADOW, ALL_RELEVANT):
             if shadow_scores is None:
-                raise ValueError("threshold='shadow' needs shadow variables: fit the "
-                                 "selector with threshold='shadow' (set_params alone cannot).")
+                raise ValueError(f"threshold={rule!r} needs shadow variables: fit the "
+                                 f"selector with threshold={rule!r} (set_params alone "
+                                 "cannot).")
             # Strictly more than the best shadow: np.nextafter turns '>' into '>='.
             return float(np.nextafter(np.max(shadow_scores), np.inf))
+        if rule == MINIMAL:
+            if not self._fitted_minimal():
+                raise ValueError("threshold='minimal' needs the path network trained on "
+                                 "the relevant inputs: fit the selector with it "
+                                 "(set_params alone cannot).")
+            # The inputs alive at the path's chosen point: importance above zero.
+            return float(np.nextafter(0.0, 1.0))
         return _threshold_value(self.threshold, scores, estimator)
 
     def _max_features_now(self):
@@ -533,6 +627,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             groups = groups(np.asarray(names if names is not None else
                                        [f"x{i}" for i in range(n_features)], dtype=object))
         return group_labels(groups, n_features)
+
+    def _fitted_minimal(self):
+        return getattr(self, "_fitted_rule", None) == MINIMAL
 
     def _shadow_mean(self):
         if self.shadow_importances_ is None:

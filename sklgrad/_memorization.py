@@ -1,0 +1,53 @@
+"""Saying when importances describe a memorizing network.
+
+A network that fits its training rows far better than held-out rows has learned from what it
+memorized: its learning gradients then spread over whatever inputs let it memorize (noise
+inputs among them), and the importances describe that more than what carries to new rows.
+"""
+
+import warnings
+
+import numpy as np
+
+# More than this share of what the network gained over a constant prediction on its
+# training rows is lost on held-out rows.
+LOST_SHARE = 0.5
+
+
+class MemorizationWarning(UserWarning):
+    """The fitted network scores far better on its training rows than on held-out rows, so
+    its importances describe what it memorized. Fewer inputs, more rows, a smaller network,
+    a larger ``alpha`` or early stopping help."""
+
+
+def memorizing(train_score, held_out_score, constant_score):
+    """Whether more than half of what the network gained over a constant prediction on
+    its training rows is lost on held-out rows.
+
+    Examples
+    --------
+    >>> memorizing(train_score=0.99, held_out_score=0.40, constant_score=0.0)
+    True
+    >>> memorizing(train_score=0.99, held_out_score=0.90, constant_score=0.0)
+    False
+    """
+    gained = train_score - constant_score
+    return bool(gained > 0 and (train_score - held_out_score) > LOST_SHARE * gained)
+
+
+def constant_score(loss, train_targets, held_out_targets):
+    """The held-out score of a constant prediction learned on the training rows: the most
+    frequent class's accuracy, or 0 (R^2 of the mean) for a regression."""
+    if loss == "regression":
+        return 0.0
+    classes, counts = np.unique(train_targets[:, 0], return_counts=True)
+    return float(np.mean(held_out_targets[:, 0] == classes[np.argmax(counts)]))
+
+
+def warn_memorizing(name, train_score, held_out_score, stacklevel):
+    warnings.warn(
+        f"{name} scores {train_score:.3f} on its training rows and {held_out_score:.3f} on "
+        "held-out rows: it memorizes, and its importances describe what it memorized more "
+        "than what carries to new rows. Try fewer inputs, a smaller network, a larger "
+        "alpha, or sklgrad's selector (threshold='all-relevant').",
+        MemorizationWarning, stacklevel=stacklevel)
