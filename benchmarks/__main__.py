@@ -33,6 +33,8 @@ SECTIONS = {
                    "captum, random forests and lassonet"),
     "sharp": ("bench_sharp", "Selecting on high-dimensional data: the path network and the "
               "shadow rule against Boruta"),
+    "real": ("bench_real_selection", "Selection on real data: the two questions against "
+             "Boruta, a forest, permutation importance, SHAP and L1"),
     "scaling": ("bench_scaling", "Scale-out and large data"),
     "stream": ("bench_stream", "Data larger than memory: streamed fits"),
     "cli": ("bench_cli", "Command-line answers"),

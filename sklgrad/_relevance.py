@@ -19,8 +19,8 @@ from ._target import infer_task
 def relevance_network(y, n_samples):
     """The screen's default network: small and strongly L2-penalized (a network that
     memorizes with noise inputs spreads its learning gradient over them), trained about a
-    few hundred steps whatever the number of rows."""
-    settings = dict(hidden_layer_sizes=(32,), alpha=1.0, max_iter=50,
+    few hundred steps whatever the number of rows, for a fixed number of epochs."""
+    settings = dict(hidden_layer_sizes=(32,), alpha=1.0, max_iter=50, tol=None,
                     batch_size=int(min(200, max(32, n_samples // 10))))
     if infer_task(y) == "classification":
         return LearningGradientClassifier(**settings)
