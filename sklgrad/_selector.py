@@ -1,5 +1,6 @@
 """LearningGradientSelector: input simplification in the manner of SelectFromModel."""
 
+import dataclasses
 import math
 import numbers
 import time
@@ -17,6 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from ._classifier import LearningGradientClassifier
+from ._engine.settings import current_options, engine_options
 from ._fit_many import fit_many
 from ._groups import group_labels, group_means
 from ._regressor import LearningGradientRegressor
@@ -32,6 +34,8 @@ FITTED_RULES = (SHADOW, MINIMAL, ALL_RELEVANT)
 # Networks in the relevance screen of the two questions when n_repeats is None.
 SCREEN_REPEATS = 16
 SCREEN_SHADOWS = 500
+# Up to this many values (rows x inputs), the screen trains SCREEN_REPEATS networks.
+SCREEN_VALUES = 200_000
 
 
 def _estimator_has(attr):
@@ -310,13 +314,17 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                      max_val=self.n_features_in_)
         return int(max_features)
 
-    def _n_repeats(self, rule):
+    def _n_repeats(self, rule, n_values=0):
         if self.n_repeats is not None:
             return self.n_repeats
-        return SCREEN_REPEATS if rule in (MINIMAL, ALL_RELEVANT) else 1
+        if rule not in (MINIMAL, ALL_RELEVANT):
+            return 1
+        # Fewer networks on larger tables, whose importances vary less between seeds.
+        return int(np.clip(round(SCREEN_REPEATS * SCREEN_VALUES / max(n_values, 1)),
+                           SCREEN_REPEATS // 4, SCREEN_REPEATS))
 
-    def _seeds(self, rule=None):
-        n_repeats = self._n_repeats(rule)
+    def _seeds(self, rule=None, n_values=0):
+        n_repeats = self._n_repeats(rule, n_values)
         if n_repeats == 1 and self.random_state is None:
             return [None]
         rng = check_random_state(self.random_state)
@@ -399,7 +407,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         rule = self._fitted_rule = self._rule()
         paired = rule in FITTED_RULES  # (importances, shadow importances or None)
         n_features = self.n_features_in_
-        self.relevant_ = None
+        self.relevant_ = self.relevant_by_path_ = None
         if self.prefit:
             if self._n_repeats(rule) != 1 or rule is not None:
                 raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
@@ -438,13 +446,16 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     def _fit_question(self, rule, X, y, **fit_params):
         """The two questions. Both start with the relevance screen (``_relevance.py``):
-        networks on the inputs and one fixed set of their shadows, an input kept when its
-        mean importance over the whole training beats every shadow's. "all-relevant"
-        answers with it; "minimal" trains the path network on the relevant inputs and keeps
-        those alive at its chosen point. Returns (importances, shadow importances)."""
-        n_features = X.shape[1]
+        small networks on the inputs and one fixed set of their shadows, an input kept when
+        its mean importance over the whole training beats every shadow's; beside it, one
+        path network on the inputs and their shadows admits the inputs it keeps above
+        every shadow (effects that a dense network among many noise inputs does not learn:
+        interactions, periodic and even functions). "all-relevant" answers with both;
+        "minimal" trains the path network on the relevant inputs and keeps those alive at
+        its chosen point. Returns (importances, shadow importances)."""
+        n_rows, n_features = X.shape
         rng = check_random_state(self.random_state)
-        seeds = self._seeds(rule)
+        seeds = self._seeds(rule, n_rows * n_features)
         screen = (self.estimator if rule == ALL_RELEVANT and self.estimator is not None
                   else relevance_network(y, X.shape[0]))
         # At least SCREEN_SHADOWS shadows: with few inputs, few shadows share a noise
@@ -460,7 +471,10 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
                              f"{n_features} variables and {copies * n_features} shadows.")
         real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
-        self.relevant_ = relevant_inputs(real, shadow_scores)
+        dense = relevant_inputs(real, shadow_scores)
+        by_path = self._path_screen(X, shadows[:, :n_features], y, seeds[0], **fit_params)
+        self.relevant_by_path_ = by_path & ~dense
+        self.relevant_ = dense | by_path
         if rule == ALL_RELEVANT:
             return real, shadow_scores
         columns = np.flatnonzero(self.relevant_)
@@ -479,6 +493,26 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                                                self.norm_order)
         self.estimators_ = [path]
         return importances, None
+
+    def _path_screen(self, X, shadows, y, seed, **fit_params):
+        """The inputs that a path network on ``[X, shadows]`` keeps above every shadow.
+        Its screening rounds are left out: the shadows double the inputs, and the
+        networks of the question's second step have the screen's finds."""
+        network = clone(self._default_for(y))
+        if seed is not None:
+            network.set_params(random_state=seed)
+        X_both = (sp.hstack([X, shadows]).tocsr() if sp.issparse(X)
+                  else np.hstack([X, shadows]))
+        start = time.perf_counter()
+        with engine_options(path=dataclasses.replace(current_options().path,
+                                                     screen_rounds=0)):
+            network.fit(X_both, y, **fit_params)
+        importances = network.feature_importances_
+        real, shadow_max = importances[:X.shape[1]], importances[X.shape[1]:].max()
+        if self.verbose:
+            print(f"[{type(self).__name__}] path screen on {X_both.shape[1]} inputs: "
+                  f"{time.perf_counter() - start:.2f} s", flush=True)
+        return (real > shadow_max) & (real > 0)
 
     def _whole_training(self, estimator):
         scores = (whole_training_importances(estimator)
@@ -567,6 +601,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                                             **fit_params)
             self.estimators_ = [self.estimator_]
             self.shadow_importances_, self.relevant_, self._fitted_rule = None, None, None
+            self.relevant_by_path_ = None
             scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
             self.importances_ = scores[np.newaxis, :]
             self.importances_mean_ = scores
@@ -602,20 +637,27 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             return self.max_features_
         return self._resolve_max_features(None)
 
-    def _mask(self, scores, shadow_scores, estimator):
+    def _mask(self, scores, shadow_scores, estimator, admitted=None):
+        """Inputs (or groups) at or above the threshold, or ``admitted`` (the path
+        screen's finds, for "all-relevant"), then the ``max_features`` most important."""
         labels = None if self.groups is None else self._group_labels(len(scores))
         if labels is not None:
             # Selected per group, on the mean importance of its inputs: a category's
             # number of levels neither helps nor hurts it.
             names, scores = group_means(scores, labels)
+            if admitted is not None:
+                admitted = np.array([admitted[labels == name].any() for name in names])
         threshold = self._threshold_for(scores, shadow_scores, estimator)
+        passing = scores >= threshold
+        if admitted is not None:
+            passing |= admitted
         max_features = self._max_features_now()
         if max_features is not None:
             mask = np.zeros_like(scores, dtype=bool)
             mask[np.argsort(-scores, kind="mergesort")[:max_features]] = True
         else:
             mask = np.ones_like(scores, dtype=bool)
-        mask[scores < threshold] = False
+        mask[~passing] = False
         if labels is not None:
             mask = np.isin(labels, np.asarray(names, dtype=object)[mask])  # groups kept whole
         return mask
@@ -643,7 +685,10 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             scores = _importances(self.estimator, self.importance_getter, self.norm_order)
             return self._mask(scores, None, self.estimator)
         check_is_fitted(self)
-        return self._mask(self.importances_mean_, self._shadow_mean(), self.estimator_)
+        admitted = (getattr(self, "relevant_by_path_", None)
+                    if self._rule() == ALL_RELEVANT else None)
+        return self._mask(self.importances_mean_, self._shadow_mean(), self.estimator_,
+                          admitted)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "importances_mean_")

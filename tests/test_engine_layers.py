@@ -14,13 +14,14 @@ LAYERS = [
     ("displays and tables", {"_display_comparison", "_display_epochs", "_display_history",
                              "_display_images", "_display_ranking", "_display_utils",
                              "_importance_table", "_table", "_dates"}),
-    ("meta-estimators", {"_selector", "_selector_cv", "_comparison", "_persistence"}),
+    ("meta-estimators", {"_selector", "_selector_cv", "_comparison", "_persistence",
+                         "_relevance"}),
     ("fit-many orchestration", {"_fit_many"}),
     ("estimators and the path", {"_base", "_classifier", "_regressor", "_path",
                                  "_chunked"}),
     ("engine", {"_engine"}),
     ("foundations", {"_capture", "_params", "_docstrings", "_restore", "_target",
-                     "_routing", "_groups"}),
+                     "_routing", "_groups", "_memorization"}),
 ]
 
 

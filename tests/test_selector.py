@@ -278,7 +278,7 @@ def test_networks_epoch_lines_say_which_repeat(capsys):
     assert "\x1b[" not in "".join(lines)  # no colour codes
 
 
-@pytest.mark.parametrize("threshold", [None, "shadow"])
+@pytest.mark.parametrize("threshold", [None, "shadow", "all-relevant"])
 @pytest.mark.parametrize("rows", [slice(None), slice(0, 150)])
 def test_the_default_selector_reads_a_float_target_as_a_regression(threshold, rows):
     # load_diabetes's target holds whole numbers (type_of_target calls it multiclass); a
@@ -290,5 +290,7 @@ def test_the_default_selector_reads_a_float_target_as_a_regression(threshold, ro
     for target in (y, np.round(y / 25) * 25):
         selector = LearningGradientSelector(threshold=threshold, random_state=0).fit(X, target)
         assert isinstance(selector.estimator_, LearningGradientRegressor)
-        assert selector.estimator_.input_penalty == "path"
+        # The path network answers "minimal" (the default) and trains beside shadows;
+        # "all-relevant" is answered by the relevance screen's networks.
+        assert (selector.estimator_.input_penalty == "path") == (threshold != "all-relevant")
         assert 0 < selector.get_support().sum() <= X.shape[1]

@@ -1,0 +1,144 @@
+"""The selector's two questions: "all-relevant" (which columns carry signal) and "minimal"
+(which few columns suffice, the default), on real data with permuted-copy noise."""
+
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_wine
+
+from sklgrad import (
+    ImportanceHistoryDisplay,
+    ImportanceRankingDisplay,
+    LearningGradientClassifier,
+    LearningGradientRegressor,
+    LearningGradientSelector,
+    MemorizationWarning,
+)
+from sklgrad._path import _sparsest_within_one_standard_error
+
+
+def _with_permuted_copies(X, n_noise, seed):
+    """X beside ``n_noise`` real columns with their rows permuted (noise with real
+    marginals), columns shuffled; returns X, the mask of real columns."""
+    rng = np.random.default_rng(seed)
+    noise = np.column_stack([rng.permutation(X[:, i % X.shape[1]]) for i in range(n_noise)])
+    data = np.hstack([X, noise])
+    real = np.r_[np.ones(X.shape[1], bool), np.zeros(n_noise, bool)]
+    order = rng.permutation(data.shape[1])
+    return data[:, order], real[order]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_all_relevant_keeps_the_real_columns_of_a_small_table_and_no_noise(seed):
+    # Wine: 178 rows (n < 200), 13 real columns beside 117 permuted copies. Boruta keeps
+    # 13/13 with no noise here (docs/benchmarks.md).
+    X, y = load_wine(return_X_y=True)
+    X, real = _with_permuted_copies(X, 117, seed)
+    selector = LearningGradientSelector(threshold="all-relevant", random_state=seed).fit(X, y)
+    kept = selector.get_support()
+    assert (kept & real).sum() >= 11
+    assert (kept & ~real).sum() <= 1
+    np.testing.assert_array_equal(kept, selector.relevant_)
+    assert len(selector.estimators_) == 16  # the screen's networks, stacked
+    assert selector.threshold_ > selector.shadow_importances_.mean(axis=0).max()
+
+
+def test_minimal_is_the_default_and_keeps_a_subset_of_the_relevant_columns():
+    X, y = load_wine(return_X_y=True)
+    X, real = _with_permuted_copies(X, 60, 0)
+    selector = LearningGradientSelector(random_state=0).fit(X, y)
+    kept = selector.get_support()
+    assert selector.estimator_.input_penalty == "path"
+    assert kept.any() and not (kept & ~selector.relevant_).any()
+    assert not (kept & ~real).any()
+    # Reselecting without a refit works on the path's importances, but a rule fitted
+    # with the selector cannot be switched to.
+    assert selector.set_params(threshold=-np.inf).get_support().all()
+    with pytest.raises(ValueError, match="needs shadow variables"):
+        selector.set_params(threshold="all-relevant").get_support()
+    with pytest.raises(ValueError, match="partial_fit trains one estimator"):
+        LearningGradientSelector().partial_fit(X, y)
+
+
+@pytest.mark.parametrize("threshold", [None, "minimal", "all-relevant"])
+def test_questions_on_a_plain_regression_target_and_on_few_rows(threshold):
+    X, y = load_diabetes(return_X_y=True)
+    supports = []
+    for rows in (slice(None), slice(0, 120)):
+        selector = LearningGradientSelector(threshold=threshold, random_state=0).fit(
+            X[rows], y[rows])
+        assert isinstance(selector.estimator_, LearningGradientRegressor)
+        supports.append(selector.get_support())
+        assert supports[-1].shape == (10,)
+    # On all rows, body-mass index and the serum triglycerides (s5) carry signal.
+    assert supports[0][[2, 8]].all()
+
+
+def test_all_relevant_keeps_no_column_of_pure_noise():
+    # The rule's promise: a column unrelated to the target beats every shadow rarely.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 40))
+    y = rng.integers(0, 2, size=200)
+    for seed in (0, 1):
+        selector = LearningGradientSelector(threshold="all-relevant", random_state=seed)
+        assert selector.fit(X, y).get_support().sum() <= 1
+
+
+def test_a_given_estimator_answers_all_relevant_on_its_whole_training():
+    X, y = load_wine(return_X_y=True)
+    network = LearningGradientClassifier(hidden_layer_sizes=(16,), alpha=1.0, max_iter=30,
+                                         batch_size=32, tol=None)
+    selector = LearningGradientSelector(network, threshold="all-relevant", n_repeats=4,
+                                        random_state=0).fit(X, y)
+    assert len(selector.estimators_) == 4
+    history = selector.estimators_[0].importance_history_.sum(axis=0)
+    # The shadows come after the inputs: 13 inputs, 500 shadows at least.
+    assert history.shape[0] == 13 * (1 + int(np.ceil(500 / 13)))
+    np.testing.assert_allclose(selector.importances_[0], (history / history.sum())[:13])
+
+
+def test_after_screening_the_sparsest_point_within_one_standard_error_is_kept():
+    path = [dict(validation_loss=0.30, validation_loss_se=0.01, inputs_alive=40),
+            dict(validation_loss=0.20, validation_loss_se=0.02, inputs_alive=6),
+            # a later round on the same split, better only within the noise
+            dict(validation_loss=0.19, validation_loss_se=0.02, inputs_alive=45),
+            dict(validation_loss=0.21, validation_loss_se=0.02, inputs_alive=22)]
+    assert _sparsest_within_one_standard_error(path) == 1
+    # A round that beats the others by more than the noise is kept.
+    path[2]["validation_loss"] = 0.10
+    assert _sparsest_within_one_standard_error(path) == 2
+
+
+def _memorizing_regressor():
+    X, y = load_diabetes(return_X_y=True)
+    noise = np.random.default_rng(0).normal(size=(len(X), 190))
+    return np.hstack([X, noise]), y
+
+
+def test_a_network_that_memorizes_says_so_in_its_attributes_and_displays():
+    X, y = _memorizing_regressor()
+    network = LearningGradientRegressor(hidden_layer_sizes=(256,), max_iter=150,
+                                        early_stopping=True, n_iter_no_change=150, tol=None,
+                                        random_state=0)
+    with pytest.warns(MemorizationWarning, match="memorizes"):
+        network.fit(X, y)
+    assert network.memorizing_
+    assert network.train_score_ > 0.9 > 0.2 > network.best_validation_score_
+    for display in (ImportanceHistoryDisplay, ImportanceRankingDisplay):
+        title = display.from_estimator(network).ax_.get_title()
+        assert "memorizing: training score" in title
+        plt.close("all")
+
+
+def test_a_network_that_generalizes_is_not_said_to_memorize():
+    X, y = load_wine(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MemorizationWarning)
+        network = LearningGradientClassifier(early_stopping=True, random_state=0).fit(X, y)
+    assert network.memorizing_ is False
+    assert network.train_score_ >= network.best_validation_score_ - 0.2
+    # Without a validation split there is nothing to compare with.
+    plain = LearningGradientClassifier(max_iter=5, tol=None, random_state=0).fit(X, y)
+    assert plain.train_score_ is None and plain.memorizing_ is None
