@@ -35,6 +35,8 @@ SECTIONS = {
               "shadow rule against Boruta"),
     "real": ("bench_real_selection", "Selection on real data: the two questions against "
              "Boruta, a forest, permutation importance, SHAP and L1"),
+    "slow": ("bench_slow_effects", "Selecting effects a network learns slowly, among "
+             "hundreds of noise columns"),
     "scaling": ("bench_scaling", "Scale-out and large data"),
     "stream": ("bench_stream", "Data larger than memory: streamed fits"),
     "cli": ("bench_cli", "Command-line answers"),

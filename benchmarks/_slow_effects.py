@@ -13,7 +13,8 @@ SETS = {
 
 
 def slow_effects(name, seed, n_rows=2000):
-    """X, y and the mask of the informative columns (columns shuffled)."""
+    """X, y and where the informative columns went (columns shuffled): their positions,
+    in the formula's order."""
     kind, n_columns, n_informative = SETS[name]
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n_rows, n_columns))
@@ -28,9 +29,8 @@ def slow_effects(name, seed, n_rows=2000):
     else:
         y = (np.sin(2 * x[0]) + 0.8 * (x[1] ** 2 - 1) + x[2] * x[3] + 0.3 * noise > 0)
         y = y.astype(int)
-    informative = np.arange(n_columns) < n_informative
     order = rng.permutation(n_columns)
-    return X[:, order], y, informative[order]
+    return X[:, order], y, np.argsort(order)[:n_informative]
 
 
 def task(name):

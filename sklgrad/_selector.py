@@ -407,7 +407,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         rule = self._fitted_rule = self._rule()
         paired = rule in FITTED_RULES  # (importances, shadow importances or None)
         n_features = self.n_features_in_
-        self.relevant_ = self.relevant_by_path_ = None
+        self.relevant_ = self.relevant_by_path_ = self.path_screen_ = None
         if self.prefit:
             if self._n_repeats(rule) != 1 or rule is not None:
                 raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
@@ -507,6 +507,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         with engine_options(path=dataclasses.replace(current_options().path,
                                                      screen_rounds=0)):
             network.fit(X_both, y, **fit_params)
+        self.path_screen_ = network
         importances = network.feature_importances_
         real, shadow_max = importances[:X.shape[1]], importances[X.shape[1]:].max()
         if self.verbose:
@@ -601,7 +602,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                                             **fit_params)
             self.estimators_ = [self.estimator_]
             self.shadow_importances_, self.relevant_, self._fitted_rule = None, None, None
-            self.relevant_by_path_ = None
+            self.relevant_by_path_ = self.path_screen_ = None
             scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
             self.importances_ = scores[np.newaxis, :]
             self.importances_mean_ = scores
