@@ -37,6 +37,7 @@ SECTIONS = {
              "Boruta, a forest, permutation importance, SHAP and L1"),
     "slow": ("bench_slow_effects", "Selecting effects a network learns slowly, among "
              "hundreds of noise columns"),
+    "cost": ("bench_selection_cost", "The cost of one selection as the table widens"),
     "scaling": ("bench_scaling", "Scale-out and large data"),
     "stream": ("bench_stream", "Data larger than memory: streamed fits"),
     "cli": ("bench_cli", "Command-line answers"),

@@ -665,10 +665,13 @@ def _cmd_select(args):
     # Selected per table column: a category's one-hot inputs are kept or dropped together,
     # on their mean importance.
     groups = column_sources(clone(transformer).fit(X_train))
+    # The two questions train the selector's own networks (a relevance screen, a path).
+    question = args.threshold in ("all-relevant", "minimal")
     selector = LearningGradientSelector(
-        _estimator(args, task), threshold=args.threshold, max_features=args.max_features,
-        n_repeats=args.repeats, random_state=args.seed, verbose=int(not args.quiet),
-        groups=groups)
+        None if question else _estimator(args, task), threshold=args.threshold,
+        max_features=args.max_features,
+        n_repeats=None if question and args.repeats == 1 else args.repeats,
+        random_state=args.seed, verbose=int(not args.quiet), groups=groups)
     model = Pipeline([("table", transformer), ("select", selector)]).fit(X_train, y_train)
     selector = model.named_steps["select"]
     kept_sources = set(np.asarray(groups, dtype=object)[selector.get_support()])
@@ -841,7 +844,10 @@ def build_parser():
     select.add_argument("--out", default="sklgrad-select", metavar="FOLDER",
                         help="output folder (default: sklgrad-select)")
     select.add_argument("--threshold", type=_threshold, default="shadow",
-                        help="shadow (default), mean, median, 1.5*mean, or a number")
+                        help="shadow (default), all-relevant (every column that carries "
+                             "signal), minimal (the few columns that suffice), mean, median, "
+                             "1.5*mean, or a number; all-relevant and minimal train the "
+                             "selector's own networks (the network options are not used)")
     select.add_argument("--max-features", type=_COUNT, default=None,
                         help="keep at most this many columns")
     select.add_argument("--repeats", type=_COUNT, default=1,

@@ -118,6 +118,21 @@ def test_select_writes_the_kept_columns_and_the_target(table, tmp_path):
     assert "Dropped:" in result.stdout
 
 
+def test_select_answers_the_all_relevant_question_with_its_own_networks(table, tmp_path):
+    path, frame = table
+    noisy = frame.assign(**{f"noise{i}": np.random.default_rng(i).permutation(
+        frame["sepal_width"].to_numpy()) for i in range(4)})
+    noisy_path = tmp_path / "noisy.csv"
+    noisy.to_csv(noisy_path, index=False)
+    result = sklgrad("select", noisy_path, "--target", "species", "--threshold",
+                     "all-relevant", "--quiet", "--out", tmp_path / "sel")
+    assert result.returncode == 0, result.stderr
+    kept = pd.read_csv(tmp_path / "sel" / "reduced.csv").columns
+    # Petal length and width carry the species; permuted copies carry nothing.
+    assert {"petal_length", "petal_width"} <= set(kept)
+    assert not any(column.startswith("noise") for column in kept)
+
+
 def _assert_refused(result, message, *leftovers):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
