@@ -14,11 +14,11 @@ from ._report import table
 from .bench_real_selection import _forest, boruta
 
 
-def _timed(fn):
+def _timed(fn, *args):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = fn()
+        result = fn(*args)
     return result, time.perf_counter() - start
 
 
@@ -34,16 +34,15 @@ def run(quick=False):
         X, informative = X[:, order], informative[order]
         cells = {}
         for question in ("all-relevant", "minimal"):
-            selector, seconds = _timed(lambda: LearningGradientSelector(
-                threshold=question, random_state=0).fit(X, y))
+            selector, seconds = _timed(
+                LearningGradientSelector(threshold=question, random_state=0).fit, X, y)
             mask = selector.get_support()
             cells[question] = (seconds, int((mask & informative).sum()),
                                int((mask & ~informative).sum()))
-        _, forest_seconds = _timed(lambda: _forest("classification", 0,
-                                                   n_estimators=500).fit(X, y))
+        _, forest_seconds = _timed(_forest("classification", 0, n_estimators=500).fit, X, y)
         cells["forest (500 trees)"] = (forest_seconds, None, None)
         if width <= 1000 and not quick:
-            mask, seconds = _timed(lambda: boruta(X, y, "classification", 0))
+            mask, seconds = _timed(boruta, X, y, "classification", 0)
             cells["Boruta"] = (seconds, int((mask & informative).sum()),
                                int((mask & ~informative).sum()))
         for rule, (seconds, real, noise) in cells.items():
