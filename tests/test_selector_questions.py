@@ -142,3 +142,16 @@ def test_a_network_that_generalizes_is_not_said_to_memorize():
     # Without a validation split there is nothing to compare with.
     plain = LearningGradientClassifier(max_iter=5, tol=None, random_state=0).fit(X, y)
     assert plain.train_score_ is None and plain.memorizing_ is None
+
+
+def test_a_selector_answering_a_question_saves_and_loads(tmp_path):
+    from sklgrad import load_model, save_model
+
+    X, y = load_wine(return_X_y=True)
+    X, _ = _with_permuted_copies(X, 20, 0)
+    selector = LearningGradientSelector(random_state=0).fit(X, y)
+    save_model(selector, tmp_path / "minimal.skops")
+    loaded = load_model(tmp_path / "minimal.skops")
+    np.testing.assert_array_equal(loaded.get_support(), selector.get_support())
+    np.testing.assert_array_equal(loaded.relevant_, selector.relevant_)
+    np.testing.assert_allclose(loaded.transform(X), selector.transform(X))
