@@ -278,7 +278,7 @@ def test_networks_epoch_lines_say_which_repeat(capsys):
     assert "\x1b[" not in "".join(lines)  # no colour codes
 
 
-@pytest.mark.parametrize("threshold", [None, "shadow", "all-relevant"])
+@pytest.mark.parametrize("threshold", [None, "shadow"])
 @pytest.mark.parametrize("rows", [slice(None), slice(0, 150)])
 def test_the_default_selector_reads_a_float_target_as_a_regression(threshold, rows):
     # load_diabetes's target holds whole numbers (type_of_target calls it multiclass); a
