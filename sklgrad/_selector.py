@@ -556,9 +556,6 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             scores = _importances(estimator, self.importance_getter, self.norm_order)
         return scores
 
-    def _shadow(self):
-        return self._rule() in (SHADOW, ALL_RELEVANT)
-
     def _scores(self):
         return np.array([_importances(est, self.importance_getter, self.norm_order)
                          for est in self.estimators_])
