@@ -36,6 +36,8 @@ SCREEN_REPEATS = 16
 SCREEN_SHADOWS = 500
 # Up to this many values (rows x inputs), the screen trains SCREEN_REPEATS networks.
 SCREEN_VALUES = 200_000
+# Doublings of the strength past a fit's path's last that the path screen may go on to.
+PATH_SCREEN_MORE = 4
 
 
 def _estimator_has(attr):
@@ -538,8 +540,13 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         X_both = (sp.hstack([X, shadows]).tocsr() if sp.issparse(X)
                   else np.hstack([X, shadows]))
         start = time.perf_counter()
-        with engine_options(path=dataclasses.replace(current_options().path,
-                                                     screen_rounds=0)):
+        schedule = current_options().path
+        # Stronger points than a fit's: on thousands of inputs and shadows, the strengths
+        # of a fit's path end with many inputs alive, noise among them.
+        strengths = schedule.strengths + tuple(
+            schedule.strengths[-1] * 2.0**i for i in range(1, PATH_SCREEN_MORE + 1))
+        with engine_options(path=dataclasses.replace(schedule, screen_rounds=0,
+                                                     strengths=strengths)):
             network.fit(X_both, y, **fit_params)
         self.path_screen_ = network
         importances = network.feature_importances_

@@ -102,6 +102,32 @@ def test_the_path_bookkeeping(friedman):
     assert reg.set_params(input_penalty=None, max_iter=2).fit(X, y).path_ is None
 
 
+def test_the_path_goes_on_with_the_live_inputs_and_computes_the_same(friedman, monkeypatch):
+    """Once few inputs are alive the path trains a network of those only (it multiplies
+    no zero columns), carrying the weights, the optimizer's state and the data order: the
+    same path, the same history at full width, as a network that keeps every column."""
+    from sklgrad import _path
+
+    X, y, _ = friedman
+    widths = []
+    compacted = _path._compacted
+    monkeypatch.setattr(_path, "_compacted", lambda net, keep: (
+        widths.append(len(keep)), compacted(net, keep))[1])
+    compact = LearningGradientRegressor(input_penalty="path", random_state=0).fit(X, y)
+    assert widths and widths[0] <= X.shape[1] // 2
+    monkeypatch.setattr(_path, "COMPACT_BELOW", -1.0)
+    compactions = len(widths)
+    full = LearningGradientRegressor(input_penalty="path", random_state=0).fit(X, y)
+    assert len(widths) == compactions
+    assert ([point["inputs_alive"] for point in compact.path_]
+            == [point["inputs_alive"] for point in full.path_])
+    assert compact.path_choice_ == full.path_choice_
+    np.testing.assert_allclose(compact.importance_history_, full.importance_history_,
+                               atol=1e-6)
+    np.testing.assert_allclose(compact.loss_curve_, full.loss_curve_, rtol=1e-5)
+    np.testing.assert_allclose(compact.predict(X), full.predict(X), rtol=1e-4, atol=1e-4)
+
+
 def test_the_reweighting_protects_what_a_uniform_penalty_zeroes(friedman, monkeypatch):
     """The same path with every column's weight kept at 1 (a uniform group lasso, as
     before the reweighting) loses informative inputs at the strengths the reweighted path
