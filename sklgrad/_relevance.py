@@ -7,9 +7,14 @@ of its own distribution are exchangeable, networks included, because the shadows
 once: a noise input beats them all with probability at most ``1 / (m + 1)`` for ``m``
 shadows of its distribution, and beating all ``d`` shadows is rarer still. The measured
 rates are in docs/selection.md.
+
+The screen's own networks also see each input and each shadow folded at its median
+(:func:`folded`), and an input's score is the larger of its two shares: the fold and the
+score are taken of an input and of its shadows alike, so the argument holds as it stands.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._classifier import LearningGradientClassifier
 from ._regressor import LearningGradientRegressor
@@ -25,6 +30,26 @@ def relevance_network(y, n_samples):
     if infer_task(y) == "classification":
         return LearningGradientClassifier(**settings)
     return LearningGradientRegressor(**settings)
+
+
+def fold_centers(X):
+    """Where each column is folded: its median (zero for a sparse matrix, whose fold then
+    stays sparse)."""
+    if sp.issparse(X):
+        return np.zeros(X.shape[1])
+    return np.median(X, axis=0)
+
+
+def folded(X, centers):
+    """Each column's distance from its center, ``|x - center|``. An even effect of a
+    column (a U shape, ``x**2``, ``|x|``, a cosine) has no trend in the column, and a small
+    network among many noise inputs does not learn it within the screen's epochs (it
+    memorizes first); it is a trend of the fold, which it learns at once. Measured on
+    ``y = x0**2 + 1.5 |x1| + ...`` among 1,000 noise columns, seeds 0 and 1: the dense
+    screen found neither without folds, both with (docs/selection.md)."""
+    if sp.issparse(X):
+        return abs(X)
+    return np.abs(X - centers)
 
 
 def whole_training_importances(estimator):

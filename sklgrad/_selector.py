@@ -22,7 +22,13 @@ from ._engine.settings import current_options, engine_options
 from ._fit_many import fit_many
 from ._groups import group_labels, group_means
 from ._regressor import LearningGradientRegressor
-from ._relevance import relevance_network, relevant_inputs, whole_training_importances
+from ._relevance import (
+    fold_centers,
+    folded,
+    relevance_network,
+    relevant_inputs,
+    whole_training_importances,
+)
 from ._restore import restored_on_failure
 from ._routing import requesting_sample_weight, route
 from ._target import infer_task
@@ -31,13 +37,17 @@ SHADOW = "shadow"
 MINIMAL, ALL_RELEVANT = "minimal", "all-relevant"
 # Thresholds that name a rule fitted with the selector (shadow variables, a path).
 FITTED_RULES = (SHADOW, MINIMAL, ALL_RELEVANT)
-# Networks in the relevance screen of the two questions when n_repeats is None.
-SCREEN_REPEATS = 16
+# Networks in the relevance screen of the two questions when n_repeats is None (8 with
+# folds found what 16 found without on the real sets of docs/selection.md, at its cost).
+SCREEN_REPEATS = 8
 SCREEN_SHADOWS = 500
 # Up to this many values (rows x inputs), the screen trains SCREEN_REPEATS networks.
 SCREEN_VALUES = 200_000
 # Doublings of the strength past a fit's path's last that the path screen may go on to.
 PATH_SCREEN_MORE = 4
+# The path screen's hidden layer: on the slow-effect sets of docs/selection.md it found
+# as much as the estimators' (100,) and more, in a third of the time (measured).
+PATH_SCREEN_HIDDEN = (32,)
 
 
 def _estimator_has(attr):
@@ -126,6 +136,13 @@ def _shadow_columns(X, rng):
     return X
 
 
+def _side_by_side(blocks):
+    """The blocks' columns side by side: sparse (CSR) when the first block is."""
+    if sp.issparse(blocks[0]):
+        return sp.hstack(blocks).tocsr()
+    return np.hstack(blocks)
+
+
 class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator):
     """Keep the input variables that a network learns from (input simplification).
 
@@ -174,8 +191,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         callable taking the estimator.
     n_repeats : int or None, default=None
         Networks trained with different seeds drawn from ``random_state``; the selection
-        uses their mean importance. None: 1, or for the two questions the screen's 16
-        networks (4 to 16: fewer on tables of more than 200,000 values).
+        uses their mean importance. None: 1, or for the two questions the screen's 8
+        networks (2 to 8: fewer on tables of more than 200,000 values).
     shadow_rounds : int, default=1
         With ``threshold="shadow"``: rounds of elimination. Each round but the last drops
         the variables below the median shadow (about half of the noise); the last applies
@@ -244,13 +261,15 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     -----
     The two questions share a relevance screen. Each input is copied and its rows shuffled
     once (at least 500 shadows in all). Small networks, stacked (hidden (32,),
-    ``alpha=1.0``, 50 epochs), learn from the inputs and their shadows; an input is
-    relevant when its learning gradient summed over the training, averaged over the
-    networks, beats every shadow's. As the shadows are drawn once, a noise input and the
-    shadows of its distribution are exchangeable: it beats all ``m`` of them with
-    probability at most ``1 / (m + 1)``. One path network on the inputs and their shadows
-    adds the inputs it keeps above every shadow: effects that dense networks among many
-    noise inputs do not learn (interactions, periodic functions). ``"all-relevant"``
+    ``alpha=1.0``, 50 epochs), learn from the inputs and their shadows, each also folded
+    at the input's median (``|x - median|``: an even effect, such as a U shape, is a trend
+    of the fold); an input is relevant when its learning gradient summed over the
+    training (the larger of its own and its fold's), averaged over the networks, beats
+    every shadow's. As the shadows are drawn once, a noise input and the shadows of its
+    distribution are exchangeable: it beats all ``m`` of them with probability at most
+    ``1 / (m + 1)``. One path network on the inputs and their shadows adds the inputs it
+    keeps above every shadow: effects that dense networks among many noise inputs do not
+    learn (interactions, periodic functions). ``"all-relevant"``
     keeps these; ``"minimal"`` trains the path network on them and keeps the inputs alive
     at its chosen point (the strongest penalty within one standard error of the best
     validation loss), a subset of the relevant ones. Measured against Boruta, a forest,
@@ -390,8 +409,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             X_k = X
             if shadow_rng is not None:
                 shadows = _shadow_columns(X, shadow_rng)
-                X_k = (sp.hstack([X, shadows]).tocsr() if sp.issparse(X)
-                       else np.hstack([X, shadows]))
+                X_k = _side_by_side([X, shadows])
             estimators.append(clone_)
             inputs.append(X_k)
         start = time.perf_counter()
@@ -482,8 +500,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     def _fit_question(self, rule, X, y, **fit_params):
         """The two questions. Both start with the relevance screen (``_relevance.py``):
-        small networks on the inputs and one fixed set of their shadows, an input kept when
-        its mean importance over the whole training beats every shadow's; beside it, one
+        small networks on the inputs and one fixed set of their shadows, all also folded
+        at their median, an input kept when its mean importance over the whole training
+        (the larger of its own and its fold's) beats every shadow's; beside it, one
         path network on the inputs and their shadows admits the inputs it keeps above
         every shadow (effects that a dense network among many noise inputs does not learn:
         interactions, periodic and even functions). "all-relevant" answers with both;
@@ -492,20 +511,27 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         n_rows, n_features = X.shape
         rng = check_random_state(self.random_state)
         seeds = self._seeds(rule, n_rows * n_features)
-        screen = (self.estimator if rule == ALL_RELEVANT and self.estimator is not None
-                  else relevance_network(y, X.shape[0]))
+        # The screen's own networks, or (all-relevant only) the user's estimator.
+        own = not (rule == ALL_RELEVANT and self.estimator is not None)
+        screen = relevance_network(y, n_rows) if own else self.estimator
         # At least SCREEN_SHADOWS shadows: with few inputs, few shadows share a noise
         # input's distribution, and the bar they set is low.
         copies = max(1, math.ceil(SCREEN_SHADOWS / n_features))
         shadows = [_shadow_columns(X, rng) for _ in range(copies)]
-        shadows = sp.hstack(shadows).tocsr() if sp.issparse(X) else np.hstack(shadows)
-        X_screen = (sp.hstack([X, shadows]).tocsr() if sp.issparse(X)
-                    else np.hstack([X, shadows]))
-        self.estimators_ = self._fit_repeats(screen, X_screen, y, seeds, None, **fit_params)
+        shadows = _side_by_side(shadows)
+        both = _side_by_side([X, shadows])
+        n_inputs = both.shape[1]
+        if own:  # each input and shadow also folded at the input's median
+            fold = folded(both, np.tile(fold_centers(X), 1 + copies))
+            both = _side_by_side([both, fold])
+        self.estimators_ = self._fit_repeats(screen, both, y, seeds, None, **fit_params)
         scores = np.array([self._whole_training(estimator) for estimator in self.estimators_])
-        if scores.shape[1] != (1 + copies) * n_features:
+        if scores.shape[1] != both.shape[1]:
             raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
-                             f"{n_features} variables and {copies * n_features} shadows.")
+                             f"{n_features} variables and {copies * n_features} shadows"
+                             f"{', each also folded' if own else ''}.")
+        if own:  # an input's score: the larger of its share and its fold's
+            scores = np.maximum(scores[:, :n_inputs], scores[:, n_inputs:])
         real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
         dense = relevant_inputs(real, shadow_scores)
         by_path = self._path_screen(X, shadows[:, :n_features], y, seeds[0], **fit_params)
@@ -534,11 +560,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         """The inputs that a path network on ``[X, shadows]`` keeps above every shadow.
         Its screening rounds are left out: the shadows double the inputs, and the
         networks of the question's second step have the screen's finds."""
-        network = clone(self._default_for(y))
+        network = clone(self._default_for(y)).set_params(
+            hidden_layer_sizes=PATH_SCREEN_HIDDEN)
         if seed is not None:
             network.set_params(random_state=seed)
-        X_both = (sp.hstack([X, shadows]).tocsr() if sp.issparse(X)
-                  else np.hstack([X, shadows]))
+        X_both = _side_by_side([X, shadows])
         start = time.perf_counter()
         schedule = current_options().path
         # Stronger points than a fit's: on thousands of inputs and shadows, the strengths

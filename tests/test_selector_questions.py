@@ -41,7 +41,7 @@ def test_all_relevant_keeps_the_real_columns_of_a_small_table_and_no_noise(seed)
     assert (kept & real).sum() >= 11
     assert (kept & ~real).sum() <= 1
     np.testing.assert_array_equal(kept, selector.relevant_)
-    assert len(selector.estimators_) == 16  # the screen's networks, stacked
+    assert len(selector.estimators_) == 8  # the screen's networks, stacked
     assert selector.threshold_ > selector.shadow_importances_.mean(axis=0).max()
 
 
