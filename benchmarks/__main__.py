@@ -76,7 +76,6 @@ def main(argv=None):
     out = args.out or (ROOT / "benchmarks" / "results" / "benchmarks-quick.md" if args.quick
                        else ROOT / "docs" / "benchmarks.md")
     out.parent.mkdir(parents=True, exist_ok=True)
-    page = out.read_text() if out.exists() else INTRO
     results = {}
     for name in args.only or SECTIONS:
         module_name, heading = SECTIONS[name]
@@ -87,6 +86,8 @@ def main(argv=None):
         took = time.perf_counter() - start
         print(f"[benchmarks] {name} done in {took:.0f} s", flush=True)
         body += f"\n\n_Section run in {took:.0f} s{' (--quick)' if args.quick else ''}._"
+        # Read again now: another run may have written its sections in the meantime.
+        page = out.read_text() if out.exists() else INTRO
         page = _merge(page, name, _section(name, heading, body))
         page = _merge(page, "machine", _section("machine", "Machine and command", machine()))
         _write(out, page)  # after every section: a long run that stops keeps what it has
