@@ -18,6 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from ._classifier import LearningGradientClassifier
+from ._dependence import dependence_screen
 from ._engine.settings import current_options, engine_options
 from ._fit_many import fit_many
 from ._groups import group_labels, group_means
@@ -462,6 +463,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         paired = rule in FITTED_RULES  # (importances, shadow importances or None)
         n_features = self.n_features_in_
         self.relevant_ = self.relevant_by_path_ = self.path_screen_ = None
+        self.relevant_by_dependence_ = self.dependence_p_values_ = None
         if self.prefit:
             if self._n_repeats(rule) != 1 or rule is not None:
                 raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
@@ -535,8 +537,13 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
         dense = relevant_inputs(real, shadow_scores)
         by_path = self._path_screen(X, shadows[:, :n_features], y, seeds[0], **fit_params)
+        by_dependence, self.dependence_p_values_ = dependence_screen(X, y, rng)
+        if self.verbose:
+            print(f"[{type(self).__name__}] dependence tests: {by_dependence.sum()} inputs "
+                  "kept", flush=True)
         self.relevant_by_path_ = by_path & ~dense
-        self.relevant_ = dense | by_path
+        self.relevant_by_dependence_ = by_dependence & ~dense & ~by_path
+        self.relevant_ = dense | by_path | by_dependence
         if rule == ALL_RELEVANT:
             return real, shadow_scores
         columns = np.flatnonzero(self.relevant_)
@@ -667,6 +674,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             self.estimators_ = [self.estimator_]
             self.shadow_importances_, self.relevant_, self._fitted_rule = None, None, None
             self.relevant_by_path_ = self.path_screen_ = None
+            self.relevant_by_dependence_ = self.dependence_p_values_ = None
             scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
             self.importances_ = scores[np.newaxis, :]
             self.importances_mean_ = scores
@@ -750,8 +758,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             scores = _importances(self.estimator, self.importance_getter, self.norm_order)
             return self._mask(scores, None, self.estimator)
         check_is_fitted(self)
-        admitted = (getattr(self, "relevant_by_path_", None)
-                    if self._rule() == ALL_RELEVANT else None)
+        admitted = None
+        if self._rule() == ALL_RELEVANT:  # the screens' finds beside the dense networks'
+            found = [getattr(self, name, None) for name in ("relevant_by_path_",
+                                                            "relevant_by_dependence_")]
+            found = [mask for mask in found if mask is not None]
+            admitted = np.logical_or.reduce(found) if found else None
         return self._mask(self.importances_mean_, self._shadow_mean(), self.estimator_,
                           admitted)
 

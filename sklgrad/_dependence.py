@@ -1,0 +1,192 @@
+"""The dependence screen of the "all-relevant" question: each input tested on its own
+against the target, calibrated by permutations of the target.
+
+Two tests per input, each turned into a ``-log p`` so that inputs with different numbers
+of distinct values share one scale: a binned test (the input cut at its quantiles;
+chi-square of the bins against the classes, or the F test of the target's mean per bin),
+which sees any shape (even, periodic, steps), and a rank test (Kruskal-Wallis against the
+classes, Spearman against a numeric target), which sees monotone trends with more power.
+An input's score is the larger of the two. The same scores are computed with the target's
+rows permuted ``n_permutations`` times. An input unrelated to the target is exchangeable
+with its own permuted scores, and its ``-log p`` has about the same distribution as any
+other input's under permutation, so the pooled permuted scores (every input, every
+permutation) are its null distribution. Above a score ``t``, the inputs expected to be
+noise number about the permuted scores above ``t`` divided by ``n_permutations``; the
+screen keeps the inputs above the lowest ``t`` at which that estimate is at most 2% of
+the inputs above ``t`` (Benjamini-Hochberg on the pooled permutation p-values, Storey and
+Tibshirani's estimate): about 2% of the kept inputs are noise in expectation. An input
+above every permuted score is always kept: with no relevant input at all, the screen
+keeps one with probability about ``1 / (n_permutations + 1)``. At a rate of 5% it kept,
+on the real sets of docs/selection.md, 0.67 noise columns on breast cancer and on
+diabetes, where 2% kept none, and the same real columns (digits: one more) (measured).
+
+An input that depends on the target on its own is relevant in the all-relevant sense
+(with the empty set as its conditioning set); what it cannot see, effects only in
+interaction with other inputs, is left to the networks' screens.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import stats
+
+from ._target import infer_task
+
+#: Permutations of the target: the null distribution of the scores.
+N_PERMUTATIONS = 20
+#: The false discovery rate the screen keeps to (the networks' screens add their own).
+FALSE_DISCOVERY_RATE = 0.02
+#: Columns tested at a time (bounds the memory to rows x this many values).
+COLUMNS_AT_A_TIME = 256
+
+
+def dependence_screen(X, y, rng, n_permutations=N_PERMUTATIONS):
+    """The inputs that depend on the target on their own, and their scores.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Numeric inputs (NaN allowed: a bin of its own, the median's rank).
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        The target: classes or numbers, as :func:`~sklgrad._target.infer_task` reads it.
+    rng : numpy.random.RandomState
+        Draws the permutations.
+    n_permutations : int
+        Permutations of the target.
+
+    Returns
+    -------
+    relevant : ndarray of shape (n_features,) of bool
+        The inputs kept at a false discovery rate of ``FALSE_DISCOVERY_RATE``.
+    p_values : ndarray of shape (n_features,)
+        Each input's permutation p-value.
+    """
+    n_rows, n_features = X.shape
+    targets = _targets(y)
+    orders = [np.arange(n_rows)] + [rng.permutation(n_rows) for _ in range(n_permutations)]
+    n_bins = int(np.clip(n_rows // 50, 3, 20))
+    scores = np.zeros((len(orders), n_features))
+    for start in range(0, n_features, COLUMNS_AT_A_TIME):
+        columns = slice(start, min(start + COLUMNS_AT_A_TIME, n_features))
+        block = X[:, columns]
+        block = np.asarray(block.toarray() if sp.issparse(block) else block, dtype=float)
+        bins, ranks = _bin_codes(block, n_bins), _ranks(block)
+        for kind, target in targets:
+            scores[:, columns] = np.maximum(
+                scores[:, columns], _scores(bins, ranks, kind, target, orders))
+    null = np.sort(scores[1:].ravel())
+    # Each input's share of the permuted scores at or above its own (0 above them all).
+    p_values = 1.0 - np.searchsorted(null, scores[0], side="left") / max(null.size, 1)
+    return _benjamini_hochberg(p_values, FALSE_DISCOVERY_RATE), p_values
+
+
+def _benjamini_hochberg(p_values, rate):
+    """The Benjamini-Hochberg discoveries: the ``k`` smallest p-values, for the largest
+    ``k`` whose ``k``-th smallest is at most ``rate * k / m``."""
+    ordered = np.sort(p_values)
+    passing = np.flatnonzero(ordered <= rate * np.arange(1, len(ordered) + 1) / len(ordered))
+    if passing.size == 0:
+        return np.zeros(len(p_values), dtype=bool)
+    return p_values <= ordered[passing[-1]]
+
+
+def _targets(y):
+    """(kind, target) per output: one-hot classes, or the ranks of a numeric target."""
+    kind = infer_task(y)
+    y = np.asarray(y)
+    outputs = y.reshape(len(y), -1).T if y.ndim > 1 else [y]
+    targets = []
+    for output in outputs:
+        if kind == "classification":
+            classes, codes = np.unique(output.astype(str) if output.dtype == object
+                                       else output, return_inverse=True)
+            targets.append((kind, np.eye(len(classes))[codes]))
+        else:
+            targets.append((kind, np.asarray(output, dtype=float)))
+    return targets
+
+
+def _bin_codes(block, n_bins):
+    """Each column cut into at most ``n_bins`` bins, NaN in a bin of its own: a one-hot
+    matrix of shape (n_rows, n_columns x (n_bins + 1)). A column of few values is binned by
+    value; otherwise at its quantiles, a value at a cut going to the side that leaves more
+    bins (a column of mostly zeros keeps its zeros apart from the rest)."""
+    n_rows, n_columns = block.shape
+    levels = np.linspace(0, 1, n_bins + 1)[1:-1]
+    codes = np.empty((n_rows, n_columns), dtype=np.int64)
+    for j, column in enumerate(block.T):
+        missing = np.isnan(column)
+        values = np.unique(column[~missing])
+        if len(values) <= n_bins:
+            code = np.searchsorted(values, column)
+        else:
+            edges = np.unique(np.quantile(column[~missing], levels))
+            code = max((np.searchsorted(edges, column, side=side) for side in ("left", "right")),
+                       key=lambda c: len(np.unique(c[~missing])))
+        codes[:, j] = np.where(missing, n_bins, code)
+    cells = codes + (n_bins + 1) * np.arange(n_columns)
+    return sp.csr_matrix((np.ones(cells.size), (np.repeat(np.arange(n_rows), n_columns),
+                                                 cells.ravel())),
+                         shape=(n_rows, n_columns * (n_bins + 1)))
+
+
+def _ranks(block):
+    """Average ranks per column (NaN at the median's rank), each column's tie sum
+    ``sum(t**3 - t)`` over its groups of equal values, and its number of distinct values."""
+    block = np.where(np.isnan(block), np.nanmedian(block, axis=0), block)
+    ranks = stats.rankdata(block, axis=0)
+    ordered = np.sort(block, axis=0)
+    ties, distinct = np.zeros(block.shape[1]), np.zeros(block.shape[1], dtype=np.int64)
+    for j, column in enumerate(ordered.T):
+        counts = np.diff(np.flatnonzero(np.r_[True, column[1:] != column[:-1], True]))
+        ties[j], distinct[j] = np.sum(counts.astype(float) ** 3 - counts), len(counts)
+    return ranks, ties, distinct
+
+
+def _scores(bins, ranks, kind, target, orders):
+    """-log p of the binned and the rank test, the larger, per order of the target's rows:
+    shape (len(orders), n_columns)."""
+    ranks, ties, distinct = ranks
+    n_rows, n_columns = ranks.shape
+    n_cells = bins.shape[1] // n_columns
+    counts = np.asarray(bins.sum(axis=0)).ravel().reshape(n_columns, n_cells)
+    n_levels = (counts > 0).sum(axis=1)
+    scores = np.empty((len(orders), n_columns))
+    if kind == "classification":
+        class_share = target.mean(axis=0)
+        n_classes = target.shape[1]
+        # Kruskal-Wallis, corrected for ties.
+        tie_factor = np.maximum(1 - ties / (n_rows**3 - n_rows), 1e-12)
+        for i, order in enumerate(orders):
+            permuted = target[order]
+            observed = (bins.T @ permuted).reshape(n_columns, n_cells, n_classes)
+            expected = counts[:, :, None] * class_share
+            chi2 = np.sum(np.divide((observed - expected) ** 2, expected,
+                                    out=np.zeros_like(observed), where=expected > 0),
+                          axis=(1, 2))
+            binned = -stats.chi2.logsf(chi2, np.maximum((n_levels - 1) * (n_classes - 1), 1))
+            rank_sums = ranks.T @ permuted
+            h = (12.0 / (n_rows * (n_rows + 1)) * np.sum(rank_sums**2 / permuted.sum(axis=0),
+                                                        axis=1) - 3 * (n_rows + 1))
+            ranked = -stats.chi2.logsf(h / tie_factor, max(n_classes - 1, 1))
+            scores[i] = np.maximum(binned, ranked)
+    else:
+        centered = (target - target.mean()) / (target.std() or 1.0)
+        target_ranks = stats.rankdata(target)
+        target_ranks = (target_ranks - target_ranks.mean()) / (target_ranks.std() or 1.0)
+        spread = ranks.std(axis=0)
+        standard = (ranks - ranks.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+        df_between = np.maximum(n_levels - 1, 1)
+        df_within = np.maximum(n_rows - n_levels, 1)
+        for i, order in enumerate(orders):
+            sums = (bins.T @ centered[order]).reshape(n_columns, n_cells)
+            between = np.sum(np.divide(sums**2, counts, out=np.zeros_like(sums),
+                                       where=counts > 0), axis=1)
+            f = (between / df_between) / np.maximum((n_rows - between) / df_within, 1e-12)
+            binned = -stats.f.logsf(f, df_between, df_within)
+            r = np.clip(standard.T @ target_ranks[order] / n_rows, -1 + 1e-12, 1 - 1e-12)
+            t = np.abs(r) * np.sqrt((n_rows - 2) / (1 - r**2))
+            ranked = -(np.log(2) + stats.t.logsf(t, max(n_rows - 2, 1)))
+            scores[i] = np.maximum(binned, ranked)
+    # A constant column tells nothing.
+    scores[:, distinct <= 1] = 0.0
+    return scores
