@@ -28,6 +28,7 @@ from ._relevance import (
     folded,
     relevance_network,
     relevant_inputs,
+    shadow_bar,
     whole_training_importances,
 )
 from ._restore import restored_on_failure
@@ -689,8 +690,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                 raise ValueError(f"threshold={rule!r} needs shadow variables: fit the "
                                  f"selector with threshold={rule!r} (set_params alone "
                                  "cannot).")
-            # Strictly more than the best shadow: np.nextafter turns '>' into '>='.
-            return float(np.nextafter(np.max(shadow_scores), np.inf))
+            bar = np.max(shadow_scores) if rule == SHADOW else shadow_bar(shadow_scores)
+            # Strictly more than the bar: np.nextafter turns '>' into '>='.
+            return float(np.nextafter(bar, np.inf))
         if rule == MINIMAL:
             if not self._fitted_minimal():
                 raise ValueError("threshold='minimal' needs the path network trained on "
