@@ -53,11 +53,11 @@ def sklgrad_rule(threshold):
     return select
 
 
-def boruta(X, y, kind, seed):
+def boruta(X, y, kind, seed, **forest_params):
     from boruta import BorutaPy
 
-    selector = BorutaPy(_forest(kind, seed, max_depth=7), n_estimators="auto", max_iter=100,
-                        random_state=seed)
+    selector = BorutaPy(_forest(kind, seed, max_depth=7, **forest_params),
+                        n_estimators="auto", max_iter=100, random_state=seed)
     return selector.fit(X, _classes(y) if kind == "classification" else y).support_
 
 

@@ -159,10 +159,10 @@ class ImportanceRankingDisplay:
         model, names = find_learning_model(estimator)
         if isinstance(model, LearningGradientSelector):
             std = model.importances_std_ if len(model.importances_) > 1 else None
-            shadow = model.shadow_importances_ is not None
-            threshold = (float(model.shadow_importances_.mean(axis=0).max()) if shadow
-                         else None if model._rule() == "minimal"  # kept: above zero
-                         else model.threshold_)
+            rule = model._rule()
+            threshold = None if rule == "minimal" else model.threshold_  # minimal: above 0
+            label = {"shadow": "largest shadow importance",
+                     "all-relevant": "the shadows' bar"}.get(rule)
             importances, support = model.importances_mean_, model.get_support()
             if model.groups is not None:
                 # Selected per group, on its inputs' mean: drawn per group, as selected.
@@ -172,8 +172,7 @@ class ImportanceRankingDisplay:
                 support = np.array([support[labels == name].any() for name in names])
             display = cls(importances, feature_names=names, importances_std=std,
                           threshold=threshold, support=support,
-                          threshold_label=(f"largest shadow importance {threshold:.3g}"
-                                           if shadow else None))
+                          threshold_label=(f"{label} {threshold:.3g}" if label else None))
         else:
             display = cls(model.feature_importances_, feature_names=names)
         return note_memorization(display.plot(top_k=top_k, ax=ax, **kwargs), model,

@@ -2,11 +2,12 @@
 
 Several networks, stacked, learn from the inputs and one fixed set of shadow variables (each
 input's values shuffled among the rows). An input is relevant when its mean importance over
-the networks beats every shadow's. A noise input (unrelated to the target) and the shadows
-of its own distribution are exchangeable, networks included, because the shadows are drawn
-once: a noise input beats them all with probability at most ``1 / (m + 1)`` for ``m``
-shadows of its distribution, and beating all ``d`` shadows is rarer still. The measured
-rates are in docs/selection.md.
+the networks beats the shadows' bar (:func:`shadow_bar`). A noise input (unrelated to the
+target) and the shadows of its own distribution are exchangeable, networks included,
+because the shadows are drawn once: a noise input beats them all with probability at most
+``1 / (m + 1)`` for ``m`` shadows of its distribution, and the bar stands higher still.
+The measured rates are in docs/selection.md. The selector's dependence tests
+(``_dependence.py``) stand beside this screen.
 
 The screen's own networks also see each input and each shadow folded at its median
 (:func:`folded`), and an input's score is the larger of its two shares: the fold and the

@@ -238,7 +238,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         With ``"all-relevant"`` or ``"minimal"``: the all-relevant answer (for
         ``"minimal"``, the columns its path network was trained on).
     relevant_by_path_ : ndarray of shape (n_features_in_,) of bool or None
-        The relevant variables that only the path screen found (see Notes).
+        The relevant variables that the path screen found and the dense screen did not
+        (see Notes).
+    relevant_by_dependence_ : ndarray of shape (n_features_in_,) of bool or None
+        The relevant variables that only the dependence tests found.
+    dependence_p_values_ : ndarray of shape (n_features_in_,) or None
+        The dependence tests' permutation p-values, one per variable.
     path_screen_ : estimator or None
         The path screen's network (trained on the inputs and one copy of their shadows).
     threshold_ : float
@@ -261,21 +266,26 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     Notes
     -----
-    The two questions share a relevance screen. Each input is copied and its rows shuffled
-    once (at least 500 shadows in all). Small networks, stacked (hidden (32,),
-    ``alpha=1.0``, 50 epochs), learn from the inputs and their shadows, each also folded
-    at the input's median (``|x - median|``: an even effect, such as a U shape, is a trend
-    of the fold); an input is relevant when its learning gradient summed over the
-    training (the larger of its own and its fold's), averaged over the networks, beats
-    every shadow's. As the shadows are drawn once, a noise input and the shadows of its
-    distribution are exchangeable: it beats all ``m`` of them with probability at most
-    ``1 / (m + 1)``. One path network on the inputs and their shadows adds the inputs it
-    keeps above every shadow: effects that dense networks among many noise inputs do not
-    learn (interactions, periodic functions). ``"all-relevant"``
-    keeps these; ``"minimal"`` trains the path network on them and keeps the inputs alive
-    at its chosen point (the strongest penalty within one standard error of the best
-    validation loss), a subset of the relevant ones. Measured against Boruta, a forest,
-    permutation importance, SHAP and L1 in docs/selection.md.
+    The two questions share a relevance screen of three tests. Dependence tests: each
+    input on its own against the target (binned and by ranks), calibrated by 20
+    permutations of the target, kept at a false discovery rate of 1%. Dense screen: each
+    input is copied and its rows shuffled once (at least 500 shadows in all); small
+    networks, stacked (hidden (32,), ``alpha=1.0``, 50 epochs), learn from the inputs and
+    their shadows, each also folded at the input's median (``|x - median|``: an even
+    effect, such as a U shape, is a trend of the fold); an input is relevant when its
+    learning gradient summed over the training (the larger of its own and its fold's),
+    averaged over the networks, beats the shadows' bar. As the shadows are drawn once, a
+    noise input and the shadows of its distribution are exchangeable: it beats the largest
+    of ``m`` of them with probability ``1 / (m + 1)``; the bar stands where the largest of
+    ten times as many shadows is expected (from the scale of the shadows' exponential
+    tail), ten times rarer. Path screen: one path network on the inputs and their shadows
+    adds the inputs it keeps above every shadow: effects that dense networks among many
+    noise inputs do not learn (interactions, periodic functions). ``"all-relevant"`` keeps
+    the three tests' finds; ``"minimal"`` trains the path network on them and keeps the
+    inputs alive at its chosen point (the strongest penalty within one standard error of
+    the best validation loss), a subset of the relevant ones. Measured against Boruta, a
+    forest, permutation importance, SHAP and L1 in docs/selection.md. The dependence tests
+    do not read ``sample_weight``.
 
     The shadow rule: each input column is copied and its rows shuffled independently, which
     keeps each copy's distribution and destroys its relation to the target. One network is
@@ -505,12 +515,14 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         """The two questions. Both start with the relevance screen (``_relevance.py``):
         small networks on the inputs and one fixed set of their shadows, all also folded
         at their median, an input kept when its mean importance over the whole training
-        (the larger of its own and its fold's) beats every shadow's; beside it, one
+        (the larger of its own and its fold's) beats the shadows' bar; beside it, one
         path network on the inputs and their shadows admits the inputs it keeps above
         every shadow (effects that a dense network among many noise inputs does not learn:
-        interactions, periodic and even functions). "all-relevant" answers with both;
-        "minimal" trains the path network on the relevant inputs and keeps those alive at
-        its chosen point. Returns (importances, shadow importances)."""
+        interactions, periodic and even functions), and the dependence tests
+        (``_dependence.py``) admit the inputs that depend on the target on their own.
+        "all-relevant" answers with the three; "minimal" trains the path network on the
+        relevant inputs and keeps those alive at its chosen point. Returns (importances,
+        shadow importances)."""
         n_rows, n_features = X.shape
         rng = check_random_state(self.random_state)
         seeds = self._seeds(rule, n_rows * n_features)

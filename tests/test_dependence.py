@@ -1,13 +1,14 @@
 """The dependence screen of the "all-relevant" question: each input tested on its own
 against the target, the bar set by permutations of the target."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy import stats
 from sklearn.datasets import load_breast_cancer
 
-from sklgrad import LearningGradientSelector
+from sklgrad import ImportanceRankingDisplay, LearningGradientSelector
 from sklgrad._dependence import _benjamini_hochberg, _bin_codes, _ranks, _scores, _targets
 from sklgrad._dependence import dependence_screen
 
@@ -129,3 +130,10 @@ def test_the_tests_find_what_the_networks_credit_to_a_correlated_neighbour():
     np.testing.assert_array_equal(kept, selector.relevant_)
     assert not (selector.relevant_by_dependence_ & selector.relevant_by_path_).any()
     assert selector.dependence_p_values_.shape == (120,)
+    # The ranking display draws the shadows' bar and colours what the three tests kept.
+    display = ImportanceRankingDisplay.from_estimator(selector, top_k=None)
+    assert display.threshold_line_.get_xdata()[0] == pytest.approx(selector.threshold_)
+    assert "shadows' bar" in display.threshold_line_.get_label()
+    assert selector.threshold_ > selector.shadow_importances_.mean(axis=0).max()
+    assert sum(display.kept_) == kept.sum()
+    plt.close("all")

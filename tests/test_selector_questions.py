@@ -193,3 +193,22 @@ def test_a_fold_keeps_a_sparse_matrix_sparse():
     dense = np.arange(12.0).reshape(4, 3)
     np.testing.assert_array_equal(folded(dense, fold_centers(dense)),
                                   np.abs(dense - np.median(dense, axis=0)))
+
+
+def test_the_shadows_bar_is_where_ten_times_the_shadows_would_reach():
+    from sklgrad._relevance import shadow_bar
+
+    scores = np.array([9.0, 7.0, 6.0] + [1.0] * 17)  # the 20th largest is 1
+    assert shadow_bar(scores) == pytest.approx(9.0 + np.mean([8, 6, 5] + [0] * 16)
+                                               * np.log(10))
+    # Noise exchangeable with the shadows, in an exponential tail: the plain bar (the
+    # largest shadow) lets through about n_noise / (m + 1), one per screen here; the
+    # raised bar about a tenth of that.
+    rng = np.random.default_rng(0)
+    above_largest, above_bar = 0, 0
+    for _ in range(300):
+        shadows, noise = rng.exponential(size=500), rng.exponential(size=500)
+        above_largest += (noise > shadows.max()).sum()
+        above_bar += (noise > shadow_bar(shadows)).sum()
+    assert 200 < above_largest < 400
+    assert above_bar < above_largest / 5
