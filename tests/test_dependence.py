@@ -9,8 +9,14 @@ from scipy import stats
 from sklearn.datasets import load_breast_cancer
 
 from sklgrad import ImportanceRankingDisplay, LearningGradientSelector
-from sklgrad._dependence import _benjamini_hochberg, _bin_codes, _ranks, _scores, _targets
-from sklgrad._dependence import dependence_screen
+from sklgrad._dependence import (
+    _benjamini_hochberg,
+    _bin_codes,
+    _ranks,
+    _scores,
+    _targets,
+    dependence_screen,
+)
 
 
 def _noise_and(effect, n_rows=600, n_noise=40, seed=0):
