@@ -24,8 +24,6 @@ from ._fit_many import fit_many
 from ._groups import group_labels, group_means
 from ._regressor import LearningGradientRegressor
 from ._relevance import (
-    fold_centers,
-    folded,
     relevance_network,
     relevant_inputs,
     shadow_bar,
@@ -39,8 +37,7 @@ SHADOW = "shadow"
 MINIMAL, ALL_RELEVANT = "minimal", "all-relevant"
 # Thresholds that name a rule fitted with the selector (shadow variables, a path).
 FITTED_RULES = (SHADOW, MINIMAL, ALL_RELEVANT)
-# Networks in the relevance screen of the two questions when n_repeats is None (8 with
-# folds found what 16 found without on the real sets of docs/selection.md, at its cost).
+# Networks in the dense screen of the two questions when n_repeats is None.
 SCREEN_REPEATS = 8
 SCREEN_SHADOWS = 500
 # Up to this many values (rows x inputs), the screen trains SCREEN_REPEATS networks.
@@ -271,10 +268,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     permutations of the target, kept at a false discovery rate of 1%. Dense screen: each
     input is copied and its rows shuffled once (at least 500 shadows in all); small
     networks, stacked (hidden (32,), ``alpha=1.0``, 50 epochs), learn from the inputs and
-    their shadows, each also folded at the input's median (``|x - median|``: an even
-    effect, such as a U shape, is a trend of the fold); an input is relevant when its
-    learning gradient summed over the training (the larger of its own and its fold's),
-    averaged over the networks, beats the shadows' bar. As the shadows are drawn once, a
+    their shadows; an input is relevant when its learning gradient summed over the
+    training, averaged over the networks, beats the shadows' bar. As the shadows are drawn once, a
     noise input and the shadows of its distribution are exchangeable: it beats the largest
     of ``m`` of them with probability ``1 / (m + 1)``; the bar stands where the largest of
     ten times as many shadows is expected (from the scale of the shadows' exponential
@@ -513,12 +508,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     def _fit_question(self, rule, X, y, **fit_params):
         """The two questions. Both start with the relevance screen (``_relevance.py``):
-        small networks on the inputs and one fixed set of their shadows, all also folded
-        at their median, an input kept when its mean importance over the whole training
-        (the larger of its own and its fold's) beats the shadows' bar; beside it, one
-        path network on the inputs and their shadows admits the inputs it keeps above
-        every shadow (effects that a dense network among many noise inputs does not learn:
-        interactions, periodic and even functions), and the dependence tests
+        small networks on the inputs and one fixed set of their shadows, an input kept
+        when its mean importance over the whole training beats the shadows' bar; beside
+        it, one path network on the inputs and their shadows admits the inputs it keeps
+        above every shadow (effects that a dense network among many noise inputs does not
+        learn: interactions, periodic and even functions), and the dependence tests
         (``_dependence.py``) admit the inputs that depend on the target on their own.
         "all-relevant" answers with the three; "minimal" trains the path network on the
         relevant inputs and keeps those alive at its chosen point. Returns (importances,
@@ -535,18 +529,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         shadows = [_shadow_columns(X, rng) for _ in range(copies)]
         shadows = _side_by_side(shadows)
         both = _side_by_side([X, shadows])
-        n_inputs = both.shape[1]
-        if own:  # each input and shadow also folded at the input's median
-            fold = folded(both, np.tile(fold_centers(X), 1 + copies))
-            both = _side_by_side([both, fold])
         self.estimators_ = self._fit_repeats(screen, both, y, seeds, None, **fit_params)
         scores = np.array([self._whole_training(estimator) for estimator in self.estimators_])
         if scores.shape[1] != both.shape[1]:
             raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
-                             f"{n_features} variables and {copies * n_features} shadows"
-                             f"{', each also folded' if own else ''}.")
-        if own:  # an input's score: the larger of its share and its fold's
-            scores = np.maximum(scores[:, :n_inputs], scores[:, n_inputs:])
+                             f"{n_features} variables and {copies * n_features} shadows.")
         real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
         dense = relevant_inputs(real, shadow_scores)
         by_path = self._path_screen(X, shadows[:, :n_features], y, seeds[0], **fit_params)

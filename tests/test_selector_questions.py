@@ -157,42 +157,23 @@ def test_a_selector_answering_a_question_saves_and_loads(tmp_path):
     np.testing.assert_allclose(loaded.transform(X), selector.transform(X))
 
 
-def test_the_screen_reads_each_column_and_its_fold():
-    # y = x0**2: no trend in x0, a trend in |x0 - median|. The dense screen's networks see
-    # the columns, their shadows and the folds of both; a column scores the larger share.
+def test_the_dense_screen_reads_the_columns_and_their_shadows():
+    # y = x0**2: no trend in x0. The dense screen's networks see the columns and their
+    # shadows (whole-training shares); the dependence tests see the even effect.
     from sklgrad._relevance import whole_training_importances
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 20))
     y = X[:, 0] ** 2 + 0.1 * rng.normal(size=300)
     selector = LearningGradientSelector(threshold="all-relevant", random_state=0).fit(X, y)
-    copies = int(np.ceil(500 / 20))
-    n_inputs = 20 * (1 + copies)
+    n_inputs = 20 * (1 + int(np.ceil(500 / 20)))
     network = selector.estimators_[0]
-    assert network.n_features_in_ == 2 * n_inputs
+    assert network.n_features_in_ == n_inputs
     shares = whole_training_importances(network)
-    np.testing.assert_allclose(selector.importances_[0],
-                               np.maximum(shares[:20], shares[n_inputs:n_inputs + 20]))
-    # The dense screen's own verdict on x0, the path screen aside.
-    assert selector.importances_.mean(axis=0)[0] > selector.shadow_importances_.mean(
-        axis=0).max()
-    assert selector.get_support()[0]
-
-
-def test_a_fold_keeps_a_sparse_matrix_sparse():
-    import scipy.sparse as sp
-
-    from sklgrad._relevance import fold_centers, folded
-
-    X = sp.random(30, 5, density=0.2, format="csr", random_state=0) - sp.random(
-        30, 5, density=0.2, format="csr", random_state=1)
-    np.testing.assert_array_equal(fold_centers(X), np.zeros(5))
-    fold = folded(X, fold_centers(X))
-    assert sp.issparse(fold)
-    np.testing.assert_array_equal(fold.toarray(), np.abs(X.toarray()))
-    dense = np.arange(12.0).reshape(4, 3)
-    np.testing.assert_array_equal(folded(dense, fold_centers(dense)),
-                                  np.abs(dense - np.median(dense, axis=0)))
+    np.testing.assert_allclose(selector.importances_[0], shares[:20])
+    np.testing.assert_allclose(selector.shadow_importances_[0], shares[20:])
+    assert selector.dependence_p_values_.argmin() == 0
+    assert selector.get_support()[0] and selector.get_support().sum() <= 2
 
 
 def test_the_shadows_bar_is_where_ten_times_the_shadows_would_reach():
