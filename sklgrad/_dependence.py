@@ -42,7 +42,7 @@ VALUES_AT_A_TIME = 1_000_000
 
 
 def dependence_screen(X, y, rng, n_permutations=N_PERMUTATIONS):
-    """The inputs that depend on the target on their own, and their scores.
+    """The inputs that depend on the target on their own, and their p-values.
 
     Parameters
     ----------
@@ -93,7 +93,7 @@ def _benjamini_hochberg(p_values, rate):
 
 
 def _targets(y):
-    """(kind, target) per output: one-hot classes, or the ranks of a numeric target."""
+    """(kind, target) per output: the classes one-hot, or the numbers as they are."""
     kind = infer_task(y)
     y = np.asarray(y)
     outputs = y.reshape(len(y), -1).T if y.ndim > 1 else [y]
