@@ -240,6 +240,7 @@ class InputPenaltyPath:
             alive = int(alive_inputs.sum())
             path.append({"strength": strength, "validation_loss": loss,
                          "validation_loss_se": error, "inputs_alive": alive,
+                         "inputs": np.flatnonzero(alive_inputs).tolist(),
                          "first_epoch": first, "last_epoch": len(net.history) - 1})
             if settings.verbose and label is not None:
                 print(f"{label} point {index}: strength {strength:g}, validation loss "
