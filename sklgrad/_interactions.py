@@ -1,6 +1,6 @@
 """The interaction screen of the "all-relevant" question: every pair of inputs tested for
-an effect on the target that neither has on its own, calibrated by permutations of the
-target.
+an effect on the target that neither has on its own, calibrated by shadows (inputs with
+their rows shuffled).
 
 An input that acts only with another (``y = x2 x3``, an XOR) has no marginal effect: the
 dependence tests (``_dependence.py``) cannot see it, and among hundreds of noise inputs the
@@ -12,14 +12,18 @@ rest, or the target's ranks): ``S_ij = sum_rows a h_i h_j``, one matrix product
 ``H^T diag(a) H`` for all pairs. When one input of the pair is independent of the target
 and of the other input (a noise input), the rows of ``h_j`` are exchangeable and ``S_ij``
 has mean 0 and variance ``sum (b - mean b)^2 sum h_j^2 / (n - 1)`` with ``b = a h_i``; the
-pair's score is ``|S_ij|`` over the larger of its two such standard deviations, and an
-input's score is its largest over its partners and the classes. As in the dependence
-tests, the scores with the target's rows permuted are the null distribution (pooled over
-inputs and permutations), and Benjamini-Hochberg keeps the inputs at a false discovery
-rate of 1%.
+pair's score is Bernstein's exponent ``S^2 / 2 (V + M |S| / 3)`` with ``V`` the larger of
+its two such variances and ``M`` the largest term (where both halves are rare, a pixel
+mostly blank, a few rows make ``S`` and its tail is heavier than a normal one), and an
+input's score is its largest over its partners and the classes. The null distribution is
+the same score of shadows (each input with its rows shuffled, paired with every input:
+exactly the position of a noise input), pooled over inputs and 20 copies, its tail beyond
+the 20th largest draw extrapolated as exponential (:func:`~sklgrad._relevance.tail_p_values`:
+a noise pair above every draw is not a discovery for that alone); Benjamini-Hochberg keeps
+the inputs at a false discovery rate of 1%.
 
-Each product costs ``n_rows x n_inputs^2`` multiply-adds: the permutations are fewer on
-wide tables (at least ``PERMUTED_SCORES`` permuted scores in all), and a table where one
+Each product costs ``n_rows x n_inputs^2`` multiply-adds: the copies are fewer on
+wide tables (at least ``SHADOW_SCORES`` shadow scores in all), and a table where one
 product would exceed ``MAX_PAIR_WORK`` is not screened for pairs (the networks' screens
 still see interactions there).
 """
@@ -31,10 +35,11 @@ import scipy.sparse as sp
 from scipy import stats
 
 from ._dependence import FALSE_DISCOVERY_RATE, N_PERMUTATIONS, _benjamini_hochberg
+from ._relevance import tail_p_values
 from ._target import infer_task
 
-#: Permuted scores the null distribution holds at least (20 permutations at most).
-PERMUTED_SCORES = 20_000
+#: Shadow scores the null distribution holds at least (20 copies at most).
+SHADOW_SCORES = 20_000
 #: The multiply-adds of one product (rows x inputs^2) above which pairs are not screened:
 #: 2,000 rows x 10,000 inputs is 2e11.
 MAX_PAIR_WORK = 1e12
@@ -70,7 +75,7 @@ def interaction_screen(X, y, rng, tested=None):
     if n_features < 2 or n_rows < 4 or n_rows * float(n_features) ** 2 > MAX_PAIR_WORK:
         return np.zeros(n_features, dtype=bool), np.ones(n_features)
     halves = _halves(X)
-    n_copies = int(np.clip(math.ceil(PERMUTED_SCORES / n_features), 2, N_PERMUTATIONS))
+    n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 2, N_PERMUTATIONS))
     directions = _directions(y)
     scores = np.zeros(n_features)
     null = np.zeros((n_copies, n_features))
@@ -83,8 +88,7 @@ def interaction_screen(X, y, rng, tested=None):
             if copy == 0:
                 scores = np.maximum(scores, partners.best_over(halves, itself=True))
             null[copy] = np.maximum(null[copy], partners.best_over(shadows))
-    null = np.sort(null.ravel())
-    p_values = 1.0 - np.searchsorted(null, scores, side="left") / null.size
+    p_values = tail_p_values(scores, null)
     relevant = np.zeros(n_features, dtype=bool)
     tested = np.ones(n_features, dtype=bool) if tested is None else np.asarray(tested)
     if tested.any():

@@ -67,11 +67,40 @@ def shadow_bar(shadow_scores):
     against 8 with the largest shadow as the bar, and found the same informative columns.
     """
     shadow_scores = np.ravel(shadow_scores)
-    top = np.sort(shadow_scores)[::-1][:SHADOW_TAIL]
+    top = np.sort(shadow_scores, axis=None)[::-1][:SHADOW_TAIL]
     if len(top) < 2:
         return float(top.max()) if len(top) else 0.0
-    scale = np.mean(top[:-1] - top[-1])
-    return float(top[0] + scale * np.log(SHADOW_BAR_FACTOR))
+    return float(top[0] + _tail_scale(top) * np.log(SHADOW_BAR_FACTOR))
+
+
+def _tail_scale(top):
+    """The scale of an exponential tail from its largest draws (descending): the mean
+    excess of the others over the last."""
+    return float(np.mean(top[:-1] - top[-1]))
+
+
+def tail_p_values(scores, null):
+    """The share of ``null`` draws at or above each score, with the tail beyond the
+    ``SHADOW_TAIL``-th largest draw extrapolated as exponential (the scale of
+    :func:`shadow_bar`): a score above every draw gets a p-value that shrinks with its
+    distance from them rather than 0, so a score just above the largest of ``N`` draws is
+    about as rare as ``1 / N``, and a score far above them far rarer.
+
+    Examples
+    --------
+    >>> null = np.arange(100.0)
+    >>> tail_p_values(np.array([50.0, 99.0, 119.0]), null).round(4)
+    array([0.5   , 0.01  , 0.0001])
+    """
+    null = np.sort(np.ravel(null))
+    p_values = 1.0 - np.searchsorted(null, scores, side="left") / null.size
+    top = null[::-1][:SHADOW_TAIL]
+    if len(top) < 2:
+        return p_values
+    scale = max(_tail_scale(top), np.finfo(float).tiny)
+    beyond = scores > top[-1]
+    p_values[beyond] = len(top) / null.size * np.exp(-(scores[beyond] - top[-1]) / scale)
+    return p_values
 
 
 def relevant_inputs(real, shadows):

@@ -15,7 +15,7 @@ LAYERS = [
                              "_display_images", "_display_ranking", "_display_utils",
                              "_importance_table", "_table", "_dates"}),
     ("meta-estimators", {"_selector", "_selector_cv", "_comparison", "_persistence",
-                         "_relevance", "_dependence"}),
+                         "_relevance", "_dependence", "_interactions", "_minimal_choice"}),
     ("fit-many orchestration", {"_fit_many"}),
     ("estimators and the path", {"_base", "_classifier", "_regressor", "_path",
                                  "_chunked"}),

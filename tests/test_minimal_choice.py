@@ -1,0 +1,91 @@
+"""How "minimal" chooses its point of the path: each distinct set of inputs refit without
+the penalty, compared by the loss on held-out rows."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_wine
+
+from sklgrad import LearningGradientClassifier, LearningGradientSelector
+from sklgrad._minimal_choice import _folds, _only, _row_losses, candidate_points
+
+
+def _point(inputs):
+    return {"inputs": list(inputs), "inputs_alive": len(inputs)}
+
+
+def test_the_candidates_are_the_distinct_sets_each_a_fifth_narrower():
+    path = [_point(range(20)), _point(range(20)), _point(range(19)), _point(range(15)),
+            _point(range(14)), _point(range(11)), _point(range(3)), _point([]),
+            _point(range(2))]
+    # 20, then 19 (not a fifth narrower), 15, 14 (no), 11, 3, 2 (the narrowest, always).
+    assert candidate_points(path) == [0, 3, 5, 6, 8]
+    assert candidate_points([_point(range(4))]) == [0]
+
+
+def test_small_tables_use_every_fold_and_large_ones_one():
+    y = np.tile([0, 1, 2], 200)
+    network = LearningGradientClassifier()
+    assert len(_folds(network, y[:180], 180, 0)) == 3
+    assert len(_folds(network, y[:600], 600, 0)) == 3
+    assert len(_folds(network, np.tile([0, 1], 1000), 2000, 0)) == 1
+    # A class of one row cannot be stratified: plain folds.
+    rare = np.r_[np.zeros(99), 1]
+    held_out = np.concatenate([test for _, test in _folds(network, rare, 100, 0)])
+    np.testing.assert_array_equal(np.sort(held_out), np.arange(100))
+
+
+def test_a_candidate_sees_only_its_inputs():
+    X = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(_only(X, [1, 3]), [[0, 1, 0, 3], [0, 5, 0, 7],
+                                                      [0, 9, 0, 11]])
+    np.testing.assert_array_equal(_only(sp.csr_matrix(X), [1, 3]).toarray(), _only(X, [1, 3]))
+    assert not np.shares_memory(_only(X, [1]), X)
+
+
+def test_row_losses_are_the_log_loss_and_the_scaled_squared_error():
+    X, y = load_wine(return_X_y=True)
+    classifier = LearningGradientClassifier(max_iter=20, random_state=0).fit(X, y)
+    losses = _row_losses(classifier, X, y)
+    proba = classifier.predict_proba(X)
+    np.testing.assert_allclose(losses, -np.log(proba[np.arange(len(y)), y]), rtol=1e-6)
+
+
+def _wine_with_noise(seed):
+    X, y = load_wine(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    noise = np.column_stack([rng.permutation(X[:, i % 13]) for i in range(40)])
+    return np.hstack([X, noise]), y
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_minimal_keeps_the_fewest_inputs_within_one_standard_error_of_the_best(seed):
+    X, y = _wine_with_noise(seed)
+    selector = LearningGradientSelector(random_state=seed).fit(X, y)
+    path = selector.estimator_.path_
+    candidates = selector.minimal_candidates_
+    assert len(candidates) >= 2
+    losses = np.array([c["held_out_loss"] for c in candidates])
+    best = candidates[int(losses.argmin())]
+    within = [c for c in candidates
+              if c["held_out_loss"] <= best["held_out_loss"] + best["held_out_loss_se"]]
+    chosen = path[selector.minimal_choice_]
+    assert chosen["inputs_alive"] == min(c["inputs_alive"] for c in within)
+    # The selection is the chosen point's inputs among the relevant columns, and the
+    # importances are its learning gradients, zero elsewhere.
+    relevant = np.flatnonzero(selector.relevant_)
+    kept = np.zeros(X.shape[1], dtype=bool)
+    kept[relevant[chosen["inputs"]]] = True
+    np.testing.assert_array_equal(selector.get_support(), kept)
+    assert (selector.importances_mean_[kept] > 0).all()
+    assert (selector.importances_mean_[~kept] == 0).all()
+
+
+def test_minimal_on_sparse_inputs_with_sample_weight():
+    X, y = _wine_with_noise(0)
+    weights = np.where(y == 0, 2.0, 1.0)
+    selector = LearningGradientSelector(random_state=0).fit(sp.csr_matrix(X), y,
+                                                            sample_weight=weights)
+    kept = selector.get_support()
+    assert 0 < kept.sum() <= selector.relevant_.sum()
+    assert selector.minimal_choice_ is not None
