@@ -17,7 +17,7 @@ its two such variances and ``M`` the largest term (where both halves are rare, a
 mostly blank, a few rows make ``S`` and its tail is heavier than a normal one), and an
 input's score is its largest over its partners and the classes. The null distribution is
 the same score of shadows (each input with its rows shuffled, paired with every input:
-exactly the position of a noise input), pooled over inputs and 20 copies, its tail beyond
+exactly the position of a noise input), pooled over inputs and copies, its tail beyond
 the 20th largest draw extrapolated as exponential (:func:`~sklgrad._relevance.tail_p_values`:
 a noise pair above every draw is not a discovery for that alone); Benjamini-Hochberg keeps
 the inputs at a false discovery rate of 1%.
@@ -34,12 +34,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from ._dependence import FALSE_DISCOVERY_RATE, N_PERMUTATIONS, _benjamini_hochberg
+from ._dependence import FALSE_DISCOVERY_RATE, N_PERMUTATIONS, _benjamini_hochberg, _targets
 from ._relevance import tail_p_values
-from ._target import infer_task
 
-#: Shadow scores the null distribution holds at least (20 copies at most).
-SHADOW_SCORES = 20_000
+#: Shadow scores the null distribution holds at least: 20 copies of the inputs' shadows
+#: up to 500 inputs, 10 at 1,000, 1 from 10,000.
+SHADOW_SCORES = 10_000
 #: The multiply-adds of one product (rows x inputs^2) above which pairs are not screened:
 #: 2,000 rows x 10,000 inputs is 2e11.
 MAX_PAIR_WORK = 1e12
@@ -75,7 +75,7 @@ def interaction_screen(X, y, rng, tested=None):
     if n_features < 2 or n_rows < 4 or n_rows * float(n_features) ** 2 > MAX_PAIR_WORK:
         return np.zeros(n_features, dtype=bool), np.ones(n_features)
     halves = _halves(X)
-    n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 2, N_PERMUTATIONS))
+    n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 1, N_PERMUTATIONS))
     directions = _directions(y)
     scores = np.zeros(n_features)
     null = np.zeros((n_copies, n_features))
@@ -119,18 +119,12 @@ def _halves(X):
 def _directions(y):
     """The target as centered columns: each class against the rest (one for two classes),
     or the ranks of each numeric output."""
-    kind = infer_task(y)
-    y = np.asarray(y)
-    outputs = y.reshape(len(y), -1).T if y.ndim > 1 else [y]
     directions = []
-    for output in outputs:
+    for kind, target in _targets(y):
         if kind == "classification":
-            codes = np.unique(output.astype(str) if output.dtype == object else output,
-                              return_inverse=True)[1]
-            classes = np.eye(codes.max() + 1)[codes]
-            columns = classes[:, :1] if classes.shape[1] == 2 else classes
+            columns = target[:, :1] if target.shape[1] == 2 else target
         else:
-            columns = stats.rankdata(np.asarray(output, dtype=float))[:, np.newaxis]
+            columns = stats.rankdata(target)[:, np.newaxis]
         columns = columns - columns.mean(axis=0)
         directions.extend(columns.T.astype(np.float32))
     return directions
@@ -138,46 +132,50 @@ def _directions(y):
 
 class _Partners:
     """The inputs as partners ``i`` of pairs against one direction ``a`` of the target:
-    ``b = a h_i`` and its spread ``sum (b - mean b)^2``."""
+    ``b = a h_i``, its spread ``sum (b - mean b)^2`` and its largest ``|b|``."""
 
     def __init__(self, halves, direction):
-        self.halves = halves
         self.weighted = halves * direction[:, np.newaxis]
         self.direction = direction
-        self.spread = _spread(self.weighted)
-        self.squares = (halves.astype(np.float64) ** 2).sum(axis=0)
-        self.largest = np.abs(self.weighted).max(axis=0).astype(np.float64)
+        self.spread, self.squares, self.largest = _moments(self.weighted, halves)
 
     def best_over(self, columns, itself=False):
         """Each of ``columns``' largest score over the partners ``i``
         (``itself``: ``columns`` are the partners, and a column is not its own)."""
-        n_rows, n_partners = self.halves.shape
-        squares = (columns.astype(np.float64) ** 2).sum(axis=0)
-        spread = _spread(columns * self.direction[:, np.newaxis])
-        column_largest = np.abs(columns).max(axis=0).astype(np.float64)
-        best = np.zeros(columns.shape[1])
+        n_rows, n_partners = self.weighted.shape
+        spread, squares, _ = _moments(columns * self.direction[:, np.newaxis], columns)
+        column_largest = np.abs(columns).max(axis=0) / np.float32(3)
+        best = np.zeros(columns.shape[1], dtype=np.float32)
         at_a_time = max(1, PAIRS_AT_A_TIME // columns.shape[1])
         for start in range(0, n_partners, at_a_time):
             rows = slice(start, min(start + at_a_time, n_partners))
-            products = (self.weighted[:, rows].T @ columns).astype(np.float64)
-            # The larger of the two standard deviations: either input may be the noise.
-            variance = np.maximum(self.spread[rows, np.newaxis] * squares,
-                                  self.squares[rows, np.newaxis] * spread) / (n_rows - 1)
-            # Bernstein's exponent: S^2 / 2 (V + M |S| / 3), M bounding a row's term.
-            # Where h_i and h_j are both rare (a pixel mostly blank), a few rows make S
-            # and its tail is far heavier than a normal one of the same variance.
-            largest = self.largest[rows, np.newaxis] * column_largest
-            exponent = np.divide(products**2, 2 * (variance + largest * np.abs(products) / 3),
-                                 out=np.zeros_like(products), where=variance > 0)
+            score = np.abs(self.weighted[:, rows].T @ columns)  # |S_ij|
+            # Bernstein's exponent S^2 / 2 (V + M |S| / 3): V the larger of the two
+            # variances (either input may be the noise), M bounding one row's term. Where
+            # h_i and h_j are both rare (a pixel mostly blank), a few rows make S and its
+            # tail is far heavier than a normal one of the same variance. In place: these
+            # blocks are the screen's memory and time.
+            denominator = np.maximum(self.spread[rows, np.newaxis] * squares,
+                                     self.squares[rows, np.newaxis] * spread)
+            valid = denominator > 0
+            denominator *= np.float32(2 / (n_rows - 1))
+            denominator += (2 * self.largest[rows, np.newaxis] * column_largest) * score
+            np.square(score, out=score)
+            np.divide(score, denominator, out=score, where=valid)
+            score[~valid] = 0.0
             if itself:
                 block = np.arange(rows.start, rows.stop)
-                exponent[block - start, block] = 0.0
-            best = np.maximum(best, exponent.max(axis=0))
-        return best
+                score[block - start, block] = 0.0
+            np.maximum(best, score.max(axis=0), out=best)
+        return best.astype(np.float64)
 
 
-def _spread(weighted):
-    """``sum (b - mean b)^2`` per column of ``weighted``."""
+def _moments(weighted, halves):
+    """Per column: ``sum (b - mean b)^2`` of ``weighted``, ``sum h^2`` of ``halves`` and
+    the largest ``|b|``, in float32 (sums taken in float64)."""
     sums = weighted.sum(axis=0, dtype=np.float64)
-    return np.maximum((weighted.astype(np.float64) ** 2).sum(axis=0)
-                      - sums**2 / len(weighted), 0.0)
+    spread = np.maximum((weighted.astype(np.float64) ** 2).sum(axis=0)
+                        - sums**2 / len(weighted), 0.0)
+    squares = (halves.astype(np.float64) ** 2).sum(axis=0)
+    largest = np.abs(weighted).max(axis=0)
+    return spread.astype(np.float32), squares.astype(np.float32), largest
