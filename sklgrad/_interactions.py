@@ -38,8 +38,8 @@ from ._dependence import FALSE_DISCOVERY_RATE, N_PERMUTATIONS, _benjamini_hochbe
 from ._relevance import tail_p_values
 
 #: Shadow scores the null distribution holds at least: 20 copies of the inputs' shadows
-#: up to 500 inputs, 10 at 1,000, 1 from 10,000.
-SHADOW_SCORES = 10_000
+#: up to 250 inputs, 5 at 1,000, 2 at 3,000, 1 from 5,000 (a copy costs a product).
+SHADOW_SCORES = 5_000
 #: The multiply-adds of one product (rows x inputs^2) above which pairs are not screened:
 #: 2,000 rows x 10,000 inputs is 2e11.
 MAX_PAIR_WORK = 1e12
