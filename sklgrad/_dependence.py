@@ -63,7 +63,7 @@ def dependence_screen(X, y, rng, n_permutations=N_PERMUTATIONS):
         Each input's permutation p-value.
     """
     n_rows, n_features = X.shape
-    targets = _targets(y)
+    targets = target_columns(y)
     orders = [np.arange(n_rows)] + [rng.permutation(n_rows) for _ in range(n_permutations)]
     n_bins = int(np.clip(n_rows // 50, 3, 20))
     scores = np.zeros((len(orders), n_features))
@@ -79,10 +79,10 @@ def dependence_screen(X, y, rng, n_permutations=N_PERMUTATIONS):
     null = np.sort(scores[1:].ravel())
     # Each input's share of the permuted scores at or above its own (0 above them all).
     p_values = 1.0 - np.searchsorted(null, scores[0], side="left") / max(null.size, 1)
-    return _benjamini_hochberg(p_values, FALSE_DISCOVERY_RATE), p_values
+    return benjamini_hochberg(p_values, FALSE_DISCOVERY_RATE), p_values
 
 
-def _benjamini_hochberg(p_values, rate):
+def benjamini_hochberg(p_values, rate):
     """The Benjamini-Hochberg discoveries: the ``k`` smallest p-values, for the largest
     ``k`` whose ``k``-th smallest is at most ``rate * k / m``."""
     ordered = np.sort(p_values)
@@ -92,7 +92,7 @@ def _benjamini_hochberg(p_values, rate):
     return p_values <= ordered[passing[-1]]
 
 
-def _targets(y):
+def target_columns(y):
     """(kind, target) per output: the classes one-hot, or the numbers as they are."""
     kind = infer_task(y)
     y = np.asarray(y)

@@ -34,7 +34,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from ._dependence import FALSE_DISCOVERY_RATE, N_PERMUTATIONS, _benjamini_hochberg, _targets
+from ._dependence import (
+    FALSE_DISCOVERY_RATE,
+    N_PERMUTATIONS,
+    benjamini_hochberg,
+    target_columns,
+)
 from ._relevance import tail_p_values
 
 #: Shadow scores the null distribution holds at least: 20 copies of the inputs' shadows
@@ -92,7 +97,7 @@ def interaction_screen(X, y, rng, tested=None):
     relevant = np.zeros(n_features, dtype=bool)
     tested = np.ones(n_features, dtype=bool) if tested is None else np.asarray(tested)
     if tested.any():
-        relevant[tested] = _benjamini_hochberg(p_values[tested], FALSE_DISCOVERY_RATE)
+        relevant[tested] = benjamini_hochberg(p_values[tested], FALSE_DISCOVERY_RATE)
     return relevant, p_values
 
 
@@ -120,7 +125,7 @@ def _directions(y):
     """The target as centered columns: each class against the rest (one for two classes),
     or the ranks of each numeric output."""
     directions = []
-    for kind, target in _targets(y):
+    for kind, target in target_columns(y):
         if kind == "classification":
             columns = target[:, :1] if target.shape[1] == 2 else target
         else:

@@ -10,12 +10,12 @@ from sklearn.datasets import load_breast_cancer
 
 from sklgrad import ImportanceRankingDisplay, LearningGradientSelector
 from sklgrad._dependence import (
-    _benjamini_hochberg,
     _bin_codes,
     _ranks,
     _scores,
-    _targets,
+    benjamini_hochberg,
     dependence_screen,
+    target_columns,
 )
 
 
@@ -52,7 +52,7 @@ def test_the_tests_are_the_textbook_ones():
     ranks = _ranks(x)
     bins = _bin_codes(x, 6)
     # Against classes: the larger of Kruskal-Wallis and the chi-square of the 6 bins.
-    kind, target = _targets(classes)[0]
+    kind, target = target_columns(classes)[0]
     codes = np.asarray(bins.argmax(axis=1)).ravel()
     table = np.array([[np.sum((codes == b) & (classes == c)) for c in range(3)]
                       for b in range(6)])
@@ -61,7 +61,7 @@ def test_the_tests_are_the_textbook_ones():
     np.testing.assert_allclose(_scores(bins, ranks, kind, target, order)[0, 0], expected,
                                rtol=1e-6)
     # Against numbers: the larger of Spearman and the one-way F test of the bins.
-    kind, target = _targets(numbers)[0]
+    kind, target = target_columns(numbers)[0]
     expected = max(-np.log(stats.spearmanr(x[:, 0], numbers).pvalue),
                    -np.log(stats.f_oneway(*(numbers[codes == b] for b in range(6))).pvalue))
     np.testing.assert_allclose(_scores(bins, ranks, kind, target, order)[0, 0], expected,
@@ -116,9 +116,9 @@ def test_pure_noise_is_rarely_kept():
 def test_benjamini_hochberg():
     p_values = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
     # The 5th smallest, 0.042, is above 0.05 * 5 / 10; the 2nd, 0.008, is below 0.01.
-    np.testing.assert_array_equal(_benjamini_hochberg(p_values, 0.05),
+    np.testing.assert_array_equal(benjamini_hochberg(p_values, 0.05),
                                   [True, True] + [False] * 8)
-    assert not _benjamini_hochberg(np.full(5, 0.5), 0.05).any()
+    assert not benjamini_hochberg(np.full(5, 0.5), 0.05).any()
 
 
 def test_the_tests_find_what_the_networks_credit_to_a_correlated_neighbour():
