@@ -29,6 +29,8 @@ N_FOLDS = 3
 #: The folds run until at least this many rows were held out: every fold of a small table,
 #: one fold of a table of 1,500 rows or more (its third is a held-out set of 500 rows).
 HELD_OUT_ROWS = 500
+#: The least probability a held-out row's class is given: its log loss is at most 34.5.
+LEAST_PROBABILITY = 1e-15
 #: A candidate is kept when it has at most this share of the inputs of the previous one
 #: kept (from the widest): a finer grid costs a network per set and fold, and neighbouring
 #: sets of a path differ by an input or two.
@@ -81,8 +83,15 @@ def _row_losses(network, X, y):
     divided by the output's variance (averaged over outputs)."""
     if is_classifier(network):
         log_proba = network.predict_log_proba(X)
-        columns = np.searchsorted(network.classes_, np.asarray(y))
-        return -log_proba[np.arange(len(columns)), columns]
+        classes, y = network.classes_, np.asarray(y)
+        columns = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+        # A class that the fold's training rows lacked (a class of fewer rows than folds)
+        # gets the largest loss a probability of LEAST_PROBABILITY allows, for every set.
+        seen = classes[columns] == y
+        losses = np.full(len(y), -math.log(LEAST_PROBABILITY))
+        losses[seen] = np.minimum(-log_proba[np.flatnonzero(seen), columns[seen]],
+                                  losses[seen])
+        return losses
     predicted = np.asarray(network.predict(X), dtype=float).reshape(len(y), -1)
     y = np.asarray(y, dtype=float).reshape(len(predicted), -1)
     return (((y - predicted) ** 2) / np.maximum(y.var(axis=0), 1e-12)).mean(axis=1)

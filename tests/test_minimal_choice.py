@@ -51,6 +51,20 @@ def test_row_losses_are_the_log_loss_and_the_scaled_squared_error():
     np.testing.assert_allclose(losses, -np.log(proba[np.arange(len(y)), y]), rtol=1e-6)
 
 
+def test_a_class_missing_from_a_folds_training_rows_costs_every_set_the_same():
+    X, y = load_wine(return_X_y=True)
+    classifier = LearningGradientClassifier(max_iter=20, random_state=0).fit(X[y < 2],
+                                                                            y[y < 2])
+    losses = _row_losses(classifier, X, y)
+    assert np.isfinite(losses).all()
+    np.testing.assert_allclose(losses[y == 2], -np.log(1e-15))
+    # A selector on a table with a class of two rows (no stratified 3-fold split).
+    rare = np.r_[y[:100], [2, 2]]
+    selector = LearningGradientSelector(random_state=0).fit(
+        np.vstack([X[:100], X[-2:]]), rare)
+    assert 0 < selector.get_support().sum() <= 13
+
+
 def _wine_with_noise(seed):
     X, y = load_wine(return_X_y=True)
     rng = np.random.default_rng(seed)
