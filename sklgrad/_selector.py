@@ -277,7 +277,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     Notes
     -----
-    The two questions share a relevance screen of three tests. Dependence tests: each
+    The two questions share a relevance screen of four tests. Dependence tests: each
     input on its own against the target (binned and by ranks), calibrated by 20
     permutations of the target, kept at a false discovery rate of 1%. Dense screen: each
     input is copied and its rows shuffled once (at least 500 shadows in all); small
@@ -537,10 +537,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         it, one path network on the inputs and their shadows admits the inputs it keeps
         above every shadow (effects that a dense network among many noise inputs does not
         learn: interactions, periodic and even functions), and the dependence tests
-        (``_dependence.py``) admit the inputs that depend on the target on their own.
-        "all-relevant" answers with the three; "minimal" trains the path network on the
-        relevant inputs and keeps those alive at its chosen point. Returns (importances,
-        shadow importances)."""
+        (``_dependence.py``) admit the inputs that depend on the target on their own, and
+        the interaction tests (``_interactions.py``) those that act in a pair.
+        "all-relevant" answers with the four; "minimal" trains the path network on the
+        relevant inputs and keeps those alive at the point chosen by held-out refits
+        (``_minimal_choice.py``). Returns (importances, shadow importances)."""
         n_rows, n_features = X.shape
         rng = check_random_state(self.random_state)
         seeds = self._seeds(rule, n_rows * n_features)
@@ -746,7 +747,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                 raise ValueError("threshold='minimal' needs the path network trained on "
                                  "the relevant inputs: fit the selector with it "
                                  "(set_params alone cannot).")
-            # The inputs alive at the path's chosen point: importance above zero.
+            # The inputs learned from at the point minimal chose: importance above zero.
             return float(np.nextafter(0.0, 1.0))
         return _threshold_value(self.threshold, scores, estimator)
 
