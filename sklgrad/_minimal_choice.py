@@ -9,7 +9,9 @@ columns: 7 inputs alive at a validation loss of 0.187 against 0.044 at the best 
 while networks refit on those 7 predict held-out rows as well as on all 13). So each
 distinct set of inputs along the path is refit without a penalty, the candidates of a fold
 stacked as one model, and the sets are compared by the loss on the rows held out (the
-relaxed lasso's rule, with a one-standard-error choice as the path's own).
+relaxed lasso's rule, with a one-standard-error choice as the path's own). Where the set
+chosen and the next narrower point are far apart, sets between them (the narrower one and
+the wider one's most learned-from other inputs) are compared too.
 """
 
 import math
@@ -35,6 +37,9 @@ LEAST_PROBABILITY = 1e-15
 #: kept (from the widest): a finer grid costs a network per set and fold, and neighbouring
 #: sets of a path differ by an input or two.
 THINNING = 0.8
+#: Sets compared between the set chosen among the path's points and the next narrower
+#: point (:func:`_between`).
+REFINED_SETS = 4
 
 
 def candidate_points(path):
@@ -103,45 +108,95 @@ def _sliced(fit_params, rows, n_rows):
                   else value) for key, value in fit_params.items()}
 
 
-def held_out_choice(network, X, y, seed, **fit_params):
-    """Choose the point of a fitted path network (``input_penalty="path"``, fitted on
-    ``X``) whose inputs, refit without a penalty, predict held-out rows within one standard
-    error of the best candidate with the fewest inputs.
-
-    Returns ``(chosen, candidates)``: the index in ``network.path_`` and one dict per
-    candidate (``point``, ``inputs_alive``, ``held_out_loss``, ``held_out_loss_se``).
-    The candidates train as the path's dense phase did, for as many epochs as it ran.
-    """
+def _between(network, wider, narrower):
+    """Sets of inputs between two candidates of the path, ``narrower`` a subset of
+    ``wider`` (each an index in ``network.path_``): ``narrower``'s inputs and the most
+    learned-from of the others, ranked by ``wider``'s last-epoch learning gradients, at
+    up to ``REFINED_SETS`` widths evenly spaced on a log scale. A path's points can be far
+    apart in width (digits: 44 inputs, then 26), and the fewest inputs that predict as
+    well as the best may lie between them."""
     path = network.path_
-    points = candidate_points(path)
-    if len(points) < 2:
-        return network.path_choice_, []
+    wide, narrow = path[wider]["inputs"], path[narrower]["inputs"]
+    if not set(narrow) < set(wide) or len(wide) - len(narrow) < 2:
+        return []
+    shares = np.asarray(network.importance_history_[path[wider]["last_epoch"]])
+    others = np.setdiff1d(wide, narrow)
+    others = others[np.argsort(-shares[others], kind="stable")]
+    widths = np.geomspace(len(wide), len(narrow), REFINED_SETS + 2)[1:-1].round()
+    widths = np.unique(widths.astype(int))[::-1]
+    widths = widths[(widths > len(narrow)) & (widths < len(wide))]
+    return [np.sort(np.r_[narrow, others[:width - len(narrow)]]).tolist()
+            for width in widths]
+
+
+def _held_out_losses(refit, X, y, folds, sets, fit_params):
+    """Each row's held-out loss (NaN on rows no fold held out) of ``refit`` trained on
+    each set of inputs (one row per set), the sets of a fold stacked as one model."""
     n_rows = X.shape[0]
-    refit = clone(network).set_params(
-        input_penalty=None, max_iter=max(1, path[0]["last_epoch"] + 1),
-        **({"random_state": seed} if seed is not None else {}))
-    losses = np.full((len(points), n_rows), np.nan)
-    for train, held_out in _folds(network, y, n_rows, seed):
+    losses = np.full((len(sets), n_rows), np.nan)
+    for train, held_out in folds:
         X_train, y_train = X[train], np.asarray(y)[train]
-        candidates = [clone(refit) for _ in points]
         with warnings.catch_warnings():
             # A candidate ends at the dense phase's epochs: said by the path already.
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", MemorizationWarning)
             fitted, _ = fit_many(
-                candidates, [_only(X_train, path[p]["inputs"]) for p in points], y_train,
-                **_sliced(fit_params, train, n_rows))
-        for row, (candidate, point) in enumerate(zip(fitted, points)):
-            losses[row, held_out] = _row_losses(
-                candidate, _only(X[held_out], path[point]["inputs"]),
-                np.asarray(y)[held_out])
-    scored = ~np.isnan(losses[0])
-    means = losses[:, scored].mean(axis=1)
-    errors = losses[:, scored].std(axis=1) / math.sqrt(scored.sum())
-    best = int(np.nanargmin(means))
-    within = [k for k in range(len(points)) if means[k] <= means[best] + errors[best]]
-    chosen = min(within, key=lambda k: (path[points[k]]["inputs_alive"], means[k]))
-    candidates = [{"point": point, "inputs_alive": path[point]["inputs_alive"],
-                   "held_out_loss": float(mean), "held_out_loss_se": float(error)}
-                  for point, mean, error in zip(points, means, errors)]
-    return points[chosen], candidates
+                [clone(refit) for _ in sets], [_only(X_train, inputs) for inputs in sets],
+                y_train, **_sliced(fit_params, train, n_rows))
+        for row, (candidate, inputs) in enumerate(zip(fitted, sets)):
+            losses[row, held_out] = _row_losses(candidate, _only(X[held_out], inputs),
+                                                np.asarray(y)[held_out])
+    return losses
+
+
+def _fewest_within_one_standard_error(candidates):
+    """The candidate with the fewest inputs whose held-out loss is within one standard
+    error of the best candidate's (the lower loss among equally narrow ones)."""
+    best = min(candidates, key=lambda c: c["held_out_loss"])
+    limit = best["held_out_loss"] + best["held_out_loss_se"]
+    within = [c for c in candidates if c["held_out_loss"] <= limit]
+    return min(within, key=lambda c: (c["inputs_alive"], c["held_out_loss"]))
+
+
+def held_out_choice(network, X, y, seed, **fit_params):
+    """Choose the set of inputs of a fitted path network (``input_penalty="path"``,
+    fitted on ``X``) with the fewest inputs that, refit without a penalty, predicts
+    held-out rows within one standard error of the best candidate.
+
+    The candidates are the sets of :func:`candidate_points`; then the sets between the
+    one chosen and the next narrower one (:func:`_between`), compared on the same folds.
+    The candidates train as the path's dense phase did, for as many epochs as it ran.
+
+    Returns ``(point, inputs, candidates)``: the index in ``network.path_`` whose
+    learning gradients describe the chosen set (the point itself, or the wider point a
+    set between two points was cut from), the chosen set's inputs, and one dict per
+    candidate (``point``, ``inputs``, ``inputs_alive``, ``held_out_loss``,
+    ``held_out_loss_se``), the path's points first.
+    """
+    path = network.path_
+    points = candidate_points(path)
+    if len(points) < 2:
+        chosen = network.path_choice_
+        return chosen, list(path[chosen]["inputs"]), []
+    refit = clone(network).set_params(
+        input_penalty=None, max_iter=max(1, path[0]["last_epoch"] + 1),
+        **({"random_state": seed} if seed is not None else {}))
+    folds = _folds(network, y, X.shape[0], seed)
+
+    def compared(sets, sources):
+        losses = _held_out_losses(refit, X, y, folds, sets, fit_params)
+        scored = losses[:, ~np.isnan(losses[0])]
+        return [{"point": point, "inputs": list(inputs), "inputs_alive": len(inputs),
+                 "held_out_loss": float(row.mean()),
+                 "held_out_loss_se": float(row.std() / math.sqrt(row.size))}
+                for point, inputs, row in zip(sources, sets, scored)]
+
+    candidates = compared([path[p]["inputs"] for p in points], points)
+    chosen = _fewest_within_one_standard_error(candidates)
+    at = candidates.index(chosen)
+    if at + 1 < len(points):
+        sets = _between(network, points[at], points[at + 1])
+        if sets:
+            candidates += compared(sets, [points[at]] * len(sets))
+            chosen = _fewest_within_one_standard_error(candidates)
+    return chosen["point"], chosen["inputs"], candidates

@@ -249,12 +249,15 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     interaction_p_values_ : ndarray of shape (n_features_in_,) or None
         The interaction tests' p-values against the variables' shadows, one per variable.
     minimal_choice_ : int or None
-        With ``"minimal"``: the index in ``estimator_.path_`` of the point whose inputs
-        are kept (see Notes).
+        With ``"minimal"``: the index in ``estimator_.path_`` of the point whose
+        learning gradients are the importances: the point whose inputs are kept, or the
+        wider point that a set between two points was cut from (see Notes).
     minimal_candidates_ : list of dict or None
-        With ``"minimal"``: the points of the path compared (``point``,
-        ``inputs_alive``, ``held_out_loss``, ``held_out_loss_se``); empty when the path
-        went through one set of inputs only.
+        With ``"minimal"``: the sets of inputs compared (``point``, ``inputs``, indices
+        among the relevant variables, ``inputs_alive``, ``held_out_loss``,
+        ``held_out_loss_se``), the path's points first, then the sets between the one
+        chosen among them and the next narrower point; empty when the path went through
+        one set of inputs only.
     path_screen_ : estimator or None
         The path screen's network (trained on the inputs and one copy of their shadows).
     threshold_ : float
@@ -297,11 +300,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     ``y = x2 x3``, has no effect of its own to test). ``"minimal"`` trains the path network
     on the relevant inputs; each distinct set of inputs its path goes through is refit
     without the penalty (stacked, on the rows of each fold of a 3-fold split, as many folds
-    as hold out 500 rows), and the fewest inputs whose held-out loss is within one standard
-    error of the best set's are kept, a subset of the relevant ones: the path's own
-    validation loss at a sparse point is that of a penalized network, not of one trained
-    on those inputs. Measured against Boruta, a
-    forest, permutation importance, SHAP and L1 in docs/selection.md. The dependence tests
+    as hold out 500 rows), with sets between the one chosen and the next narrower point
+    (the most learned-from inputs first), and the fewest inputs whose held-out loss is
+    within one standard error of the best set's are kept, a subset of the relevant ones:
+    the path's own validation loss at a sparse point is that of a penalized network, not
+    of one trained on those inputs. Measured against Boruta, a forest, permutation
+    importance, SHAP and L1 in docs/selection.md. The dependence tests
     and the interaction tests do not read ``sample_weight``.
 
     The shadow rule: each input column is copied and its rows shuffled independently, which
@@ -591,7 +595,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             print(f"[{type(self).__name__}] path network on the {columns.size} relevant "
                   f"inputs: {time.perf_counter() - start:.2f} s", flush=True)
         start = time.perf_counter()
-        self.minimal_choice_, self.minimal_candidates_ = held_out_choice(
+        self.minimal_choice_, inputs, self.minimal_candidates_ = held_out_choice(
             path, X[:, columns], y, seeds[0], **fit_params)
         if self.verbose:
             print(f"[{type(self).__name__}] {len(self.minimal_candidates_)} sets of the "
@@ -605,7 +609,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             scores = np.asarray(_importances(path, self.importance_getter, self.norm_order),
                                 dtype=float).copy()
         dropped = np.ones(columns.size, dtype=bool)
-        dropped[point["inputs"]] = False
+        dropped[inputs] = False
         scores[dropped] = 0.0
         importances[0, columns] = scores
         self.estimators_ = [path]

@@ -1,5 +1,6 @@
-"""How "minimal" chooses its point of the path: each distinct set of inputs refit without
-the penalty, compared by the loss on held-out rows."""
+"""How "minimal" chooses its inputs: each distinct set of inputs of the path, and the sets
+between the one chosen and the next narrower point, refit without the penalty, compared
+by the loss on held-out rows."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,15 @@ import scipy.sparse as sp
 from sklearn.datasets import load_wine
 
 from sklgrad import LearningGradientClassifier, LearningGradientSelector
-from sklgrad._minimal_choice import _folds, _only, _row_losses, candidate_points
+from sklgrad._minimal_choice import (
+    REFINED_SETS,
+    _between,
+    _fewest_within_one_standard_error,
+    _folds,
+    _only,
+    _row_losses,
+    candidate_points,
+)
 
 
 def _point(inputs):
@@ -21,6 +30,42 @@ def test_the_candidates_are_the_distinct_sets_each_a_fifth_narrower():
     # 20, then 19 (not a fifth narrower), 15, 14 (no), 11, 3, 2 (the narrowest, always).
     assert candidate_points(path) == [0, 3, 5, 6, 8]
     assert candidate_points([_point(range(4))]) == [0]
+
+
+class _Path:
+    """A fitted path network's ``path_`` and ``importance_history_``, as they are read."""
+
+    def __init__(self, points, history):
+        self.path_, self.importance_history_ = points, np.asarray(history)
+
+
+def test_sets_between_two_points_add_the_wider_points_most_learned_from_inputs():
+    wider = dict(_point(range(10)), last_epoch=1)
+    narrower = dict(_point([0, 1]), last_epoch=2)
+    shares = np.array([0.2, 0.2, 0.01, 0.05, 0.3, 0.02, 0.1, 0.04, 0.03, 0.05])
+    network = _Path([wider, narrower], [np.full(10, 0.1), shares, np.zeros(10)])
+    sets = _between(network, 0, 1)
+    # Widths evenly spaced in log between 10 and 2 (exclusive): 7, 5, 4, 3.
+    assert [len(s) for s in sets] == [7, 5, 4, 3] and len(sets) <= REFINED_SETS
+    # Each adds the others by the wider point's last-epoch learning gradient:
+    # 4 (0.3), 6 (0.1), then 3 and 9 (0.05, the lower index first), 7 (0.04).
+    assert sets[-1] == [0, 1, 4] and sets[-2] == [0, 1, 4, 6]
+    assert sets[0] == [0, 1, 3, 4, 6, 7, 9]
+    # Nothing between sets that are not nested, or one input apart.
+    assert _between(_Path([wider, dict(_point([0, 11]), last_epoch=2)],
+                          [shares] * 3), 0, 1) == []
+    assert _between(_Path([dict(_point(range(3)), last_epoch=0), narrower], [shares] * 3),
+                    0, 1) == []
+
+
+def test_the_fewest_inputs_within_one_standard_error_of_the_best_are_kept():
+    def candidate(width, loss, se=0.01):
+        return {"inputs_alive": width, "held_out_loss": loss, "held_out_loss_se": se}
+
+    candidates = [candidate(20, 0.30), candidate(12, 0.25), candidate(8, 0.259),
+                  candidate(6, 0.27), candidate(7, 0.258)]
+    # The best (12 inputs) is 0.25 +- 0.01: 8 and 7 are within it, 6 is not.
+    assert _fewest_within_one_standard_error(candidates) is candidates[-1]
 
 
 def test_small_tables_use_every_fold_and_large_ones_one():
@@ -83,18 +128,22 @@ def test_minimal_keeps_the_fewest_inputs_within_one_standard_error_of_the_best(s
     best = candidates[int(losses.argmin())]
     within = [c for c in candidates
               if c["held_out_loss"] <= best["held_out_loss"] + best["held_out_loss_se"]]
-    chosen = path[selector.minimal_choice_]
-    assert chosen["inputs_alive"] == min(c["inputs_alive"] for c in within)
-    # The selection is the chosen point's inputs (among the relevant columns) that its
-    # last epoch learned from: the importances are that epoch's learning gradients, zero
-    # elsewhere (an input whose weights reach only inactive units has none).
+    fewest = min(c["inputs_alive"] for c in within)
+    chosen = [c for c in within if c["inputs_alive"] == fewest][0]
+    # The chosen set is the one of a path's point, or one cut from that point's inputs.
+    point = path[selector.minimal_choice_]
+    assert chosen["point"] == selector.minimal_choice_
+    assert set(chosen["inputs"]) <= set(point["inputs"])
+    # The selection is the chosen set's inputs (among the relevant columns) that the
+    # point's last epoch learned from: the importances are that epoch's learning
+    # gradients, zero elsewhere (an input whose weights reach only inactive units has none).
     relevant = np.flatnonzero(selector.relevant_)
     alive = np.zeros(X.shape[1], dtype=bool)
     alive[relevant[chosen["inputs"]]] = True
     kept = selector.get_support()
     assert kept.any() and not (kept & ~alive).any()
     np.testing.assert_array_equal(kept, selector.importances_mean_ > 0)
-    history = selector.estimator_.importance_history_[chosen["last_epoch"]]
+    history = selector.estimator_.importance_history_[point["last_epoch"]]
     np.testing.assert_allclose(selector.importances_mean_[relevant[chosen["inputs"]]],
                                history[chosen["inputs"]])
 
