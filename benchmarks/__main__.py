@@ -35,6 +35,8 @@ SECTIONS = {
               "shadow rule against Boruta"),
     "real": ("bench_real_selection", "Selection on real data: the two questions against "
              "Boruta, a forest, permutation importance, SHAP and L1"),
+    "refit": ("bench_refit_models", "Which model judges a minimal set: its columns refit by "
+              "gradient boosting, a linear model and the network"),
     "slow": ("bench_slow_effects", "Selecting effects a network learns slowly, among "
              "hundreds of noise columns"),
     "cost": ("bench_selection_cost", "The cost of one selection as the table widens"),
