@@ -18,6 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from ._classifier import LearningGradientClassifier
+from ._conditional import conditional_screen
 from ._dependence import dependence_screen
 from ._engine.settings import current_options, engine_options
 from ._fit_many import fit_many
@@ -252,6 +253,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         on the target with another and not on their own).
     interaction_p_values_ : ndarray of shape (n_features_in_,) or None
         The interaction tests' p-values against the variables' shadows, one per variable.
+    relevant_by_conditional_ : ndarray of shape (n_features_in_,) of bool or None
+        The relevant variables that only the conditional tests found (variables that add
+        to the others' finds, given them, and not on their own).
+    conditional_p_values_ : ndarray of shape (n_features_in_,) or None
+        The conditional tests' p-values against the variables' shadows (0 for the
+        variables the other tests found, which are the conditioning set).
     minimal_choice_ : int or None
         With ``"minimal"``: the index in ``estimator_.path_`` of the point whose
         learning gradients are the importances: the point whose inputs are kept, or the
@@ -284,7 +291,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     Notes
     -----
-    The two questions share a relevance screen of four tests. Dependence tests: each
+    The two questions share a relevance screen of five tests. Dependence tests: each
     input on its own against the target (binned and by ranks), calibrated by 20
     permutations of the target, kept at a false discovery rate of 1%. Dense screen: each
     input is copied and its rows shuffled once (at least 500 shadows in all); small
@@ -301,7 +308,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     others did not find: each pair of inputs cut at their medians, the product of the two
     halves correlated with the target, against pairs with one input's rows shuffled, at a
     false discovery rate of 1% (an input that acts only with another, as in
-    ``y = x2 x3``, has no effect of its own to test). ``"minimal"`` trains the path network
+    ``y = x2 x3``, has no effect of its own to test), and of the conditional tests,
+    which look at what is left given the finds: the target and each input on normal
+    scores, residualized on the finds by least squares, their residuals' correlation
+    against shadows', Benjamini-Hochberg at 1% with the finds counted as discoveries (an
+    input with no effect of its own that adds to the others, as diabetes's ``sex``).
+    ``"minimal"`` trains the path network
     on the relevant inputs; each distinct set of inputs its path goes through is refit
     without the penalty (stacked, on the rows of each fold of a 3-fold split, as many folds
     as hold out 500 rows), with sets between the one chosen and the next narrower point
@@ -501,6 +513,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self.relevant_ = self.relevant_by_path_ = self.path_screen_ = None
         self.relevant_by_dependence_ = self.dependence_p_values_ = None
         self.relevant_by_interaction_ = self.interaction_p_values_ = None
+        self.relevant_by_conditional_ = self.conditional_p_values_ = None
         self.minimal_choice_ = self.minimal_candidates_ = None
         if self.prefit:
             if self._n_repeats(rule) != 1 or rule is not None:
@@ -546,8 +559,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         above every shadow (effects that a dense network among many noise inputs does not
         learn: interactions, periodic and even functions), and the dependence tests
         (``_dependence.py``) admit the inputs that depend on the target on their own, and
-        the interaction tests (``_interactions.py``) those that act in a pair.
-        "all-relevant" answers with the four; "minimal" trains the path network on the
+        the interaction tests (``_interactions.py``) those that act in a pair, and the
+        conditional tests (``_conditional.py``) those that add to the others' finds.
+        "all-relevant" answers with the five; "minimal" trains the path network on the
         relevant inputs and keeps those alive at the point chosen by held-out refits
         (``_minimal_choice.py``). Returns (importances, shadow importances)."""
         n_rows, n_features = X.shape
@@ -580,10 +594,16 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         if self.verbose:
             print(f"[{type(self).__name__}] interaction tests: {by_interaction.sum()} "
                   "more inputs kept", flush=True)
+        found |= by_interaction
+        by_conditional, self.conditional_p_values_ = conditional_screen(X, y, found, rng)
+        if self.verbose:
+            print(f"[{type(self).__name__}] conditional tests: {by_conditional.sum()} "
+                  "more inputs kept", flush=True)
         self.relevant_by_path_ = by_path & ~dense
         self.relevant_by_dependence_ = by_dependence & ~dense & ~by_path
         self.relevant_by_interaction_ = by_interaction
-        self.relevant_ = found | by_interaction
+        self.relevant_by_conditional_ = by_conditional
+        self.relevant_ = found | by_conditional
         if rule == ALL_RELEVANT:
             return real, shadow_scores
         columns = np.flatnonzero(self.relevant_)
@@ -820,7 +840,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         admitted = None
         if self._rule() == ALL_RELEVANT:  # the screens' finds beside the dense networks'
             found = [getattr(self, name, None) for name in (
-                "relevant_by_path_", "relevant_by_dependence_", "relevant_by_interaction_")]
+                "relevant_by_path_", "relevant_by_dependence_", "relevant_by_interaction_",
+                "relevant_by_conditional_")]
             found = [mask for mask in found if mask is not None]
             admitted = np.logical_or.reduce(found) if found else None
         return self._mask(self.importances_mean_, self._shadow_mean(), self.estimator_,
