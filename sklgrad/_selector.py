@@ -321,8 +321,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     within one standard error of the best set's are kept, a subset of the relevant ones:
     the path's own validation loss at a sparse point is that of a penalized network, not
     of one trained on those inputs. Measured against Boruta, a forest, permutation
-    importance, SHAP and L1 in docs/selection.md. The dependence tests
-    and the interaction tests do not read ``sample_weight``.
+    importance, SHAP and L1 in docs/selection.md. The dependence, interaction and
+    conditional tests do not read ``sample_weight``.
 
     The shadow rule: each input column is copied and its rows shuffled independently, which
     keeps each copy's distribution and destroys its relation to the target. One network is
@@ -752,6 +752,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             self.relevant_by_path_ = self.path_screen_ = None
             self.relevant_by_dependence_ = self.dependence_p_values_ = None
             self.relevant_by_interaction_ = self.interaction_p_values_ = None
+            self.relevant_by_conditional_ = self.conditional_p_values_ = None
             self.minimal_choice_ = self.minimal_candidates_ = None
             scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
             self.importances_ = scores[np.newaxis, :]
