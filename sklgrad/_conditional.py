@@ -24,6 +24,8 @@ relevant, about 1% of the screen's discoveries are noise in expectation; for the
 inputs alone the rate can be higher, as the found ones carry the count.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from scipy import stats
@@ -34,6 +36,9 @@ from ._relevance import tail_p_values
 
 #: Values (rows x columns) put on normal scores and residualized at a time.
 VALUES_AT_A_TIME = 1_000_000
+#: A residual of norm below this times sqrt(rows) is taken as zero: normal scores have a
+#: norm of about sqrt(rows), and what least squares leaves of a spanned column is rounding.
+SPANNED = 1e-8
 
 
 def conditional_screen(X, y, found, rng):
@@ -128,8 +133,11 @@ def _residual(block, basis):
 
 
 def _unit(block):
+    """Each column scaled to norm 1; a column the found inputs span (a constant, the
+    other level of a found indicator) is rounding error after its residual: it is zero."""
     norms = np.linalg.norm(block, axis=0)
-    return block / np.where(norms > 0, norms, 1.0)
+    spanned = norms <= SPANNED * math.sqrt(len(block))
+    return np.where(spanned, 0.0, block / np.where(spanned, 1.0, norms))
 
 
 def _t(block, basis, residuals, degrees):

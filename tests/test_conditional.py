@@ -59,6 +59,13 @@ def test_classes_missing_values_sparse_and_nothing_to_condition_on():
     dense = conditional_screen(X, y, found, np.random.RandomState(0))
     sparse = conditional_screen(sp.csr_matrix(X), y, found, np.random.RandomState(0))
     np.testing.assert_array_equal(dense[1], sparse[1])
+    # A constant and the other level of a found indicator add nothing.
+    levels = (X[:, 0] > 0).astype(float)
+    with_levels = np.column_stack([levels, 1.0 - levels, np.ones(len(X)), X[:, 2:]])
+    found_level = np.zeros(with_levels.shape[1], dtype=bool)
+    found_level[0] = True
+    kept, p_values = conditional_screen(with_levels, y, found_level, np.random.RandomState(0))
+    assert not kept[1:3].any() and (p_values[1:3] == 1).all()
     # Nothing found: the dependence tests' case; everything found or too few rows: none.
     for given in (np.zeros(X.shape[1], bool), np.ones(X.shape[1], bool)):
         kept, p_values = conditional_screen(X, y, given, np.random.RandomState(0))
