@@ -50,6 +50,13 @@ PATH_SCREEN_MORE = 4
 # The path screen's hidden layer: on the slow-effect sets of docs/selection.md it found
 # as much as the estimators' (100,) and more, in a third of the time (measured).
 PATH_SCREEN_HIDDEN = (32,)
+#: What the two questions fit beside the importances (None for the other thresholds).
+QUESTION_ATTRIBUTES = (
+    "relevant_", "relevant_by_path_", "path_screen_",
+    "relevant_by_dependence_", "dependence_p_values_",
+    "relevant_by_interaction_", "interaction_p_values_",
+    "relevant_by_conditional_", "conditional_p_values_",
+    "minimal_choice_", "minimal_candidates_")
 # The screens' own networks train in single precision, as networks usually do: on 2,000
 # rows x 3,000 columns and their shadows, the dense screen took 0.56x and the path screen
 # 0.65x the time in double precision, and they found the same columns (measured).
@@ -510,11 +517,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         rule = self._fitted_rule = self._rule()
         paired = rule in FITTED_RULES  # (importances, shadow importances or None)
         n_features = self.n_features_in_
-        self.relevant_ = self.relevant_by_path_ = self.path_screen_ = None
-        self.relevant_by_dependence_ = self.dependence_p_values_ = None
-        self.relevant_by_interaction_ = self.interaction_p_values_ = None
-        self.relevant_by_conditional_ = self.conditional_p_values_ = None
-        self.minimal_choice_ = self.minimal_candidates_ = None
+        self._clear_questions()
         if self.prefit:
             if self._n_repeats(rule) != 1 or rule is not None:
                 raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
@@ -546,6 +549,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self.importances_std_ = self.importances_.std(axis=0)
         self.max_features_ = self._resolve_max_features(X_checked)
         return self
+
+    def _clear_questions(self):
+        """The two questions' fitted attributes, None until a question fills them."""
+        for name in QUESTION_ATTRIBUTES:
+            setattr(self, name, None)
 
     @staticmethod
     def _plain(X):
@@ -748,12 +756,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                 self.estimator_.partial_fit(X if hasattr(X, "columns") else X_checked, y,
                                             **fit_params)
             self.estimators_ = [self.estimator_]
-            self.shadow_importances_, self.relevant_, self._fitted_rule = None, None, None
-            self.relevant_by_path_ = self.path_screen_ = None
-            self.relevant_by_dependence_ = self.dependence_p_values_ = None
-            self.relevant_by_interaction_ = self.interaction_p_values_ = None
-            self.relevant_by_conditional_ = self.conditional_p_values_ = None
-            self.minimal_choice_ = self.minimal_candidates_ = None
+            self.shadow_importances_, self._fitted_rule = None, None
+            self._clear_questions()
             scores = _importances(self.estimator_, self.importance_getter, self.norm_order)
             self.importances_ = scores[np.newaxis, :]
             self.importances_mean_ = scores
