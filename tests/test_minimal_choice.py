@@ -16,6 +16,7 @@ from sklgrad._minimal_choice import (
     _only,
     _row_losses,
     candidate_points,
+    without_spanned,
 )
 
 
@@ -56,6 +57,57 @@ def test_sets_between_two_points_add_the_wider_points_most_learned_from_inputs()
                           [shares] * 3), 0, 1) == []
     assert _between(_Path([dict(_point(range(3)), last_epoch=0), narrower], [shares] * 3),
                     0, 1) == []
+
+
+def test_a_set_drops_the_columns_its_other_columns_compute():
+    rng = np.random.default_rng(0)
+    n_rows = 200
+    mass, depth = rng.normal(4000, 800, n_rows), rng.normal(size=n_rows)
+    levels = np.eye(3)[rng.integers(0, 3, n_rows)]
+    year = rng.integers(2007, 2010, n_rows) + 0.0
+    # 0 mass, 1 depth, 2-4 three levels of a one-hot, 5 an affine combination of 0 and 1,
+    # 6 a constant, 7 a year (correlated with nothing), 8 mass plus a little noise.
+    X = np.column_stack([mass, depth, levels, 2 * mass - 3 * depth + 1, np.full(n_rows, 5.0),
+                         year, mass + rng.normal(0, 1, n_rows)])
+    shares = np.array([0.3, 0.2, 0.1, 0.05, 0.02, 0.25, 0.2, 0.01, 0.01])
+    # Taken by share: 0, 5 (kept: 0 alone does not span it), 1 (spanned by 0 and 5:
+    # dropped), 6 (constant: dropped), 2, 3, 4 (the three levels sum to 1: dropped), 7,
+    # and 8 (r > 0.99999 with mass, yet not its combination: kept).
+    assert without_spanned(X, range(9), shares) == [0, 2, 3, 5, 7, 8]
+    np.testing.assert_array_equal(without_spanned(sp.csr_matrix(X), range(9), shares),
+                                  without_spanned(X, range(9), shares))
+    # Another order drops another column of the relation.
+    reordered = np.zeros(9)
+    reordered[[0, 1, 5]] = [0.1, 0.3, 0.2]
+    assert without_spanned(X, [0, 1, 5], reordered) == [1, 5]
+    # A column holding NaN is kept, and the one-hot read without it is not spanned.
+    with_nan = X.copy()
+    with_nan[0, 2] = np.nan
+    assert without_spanned(with_nan, [2, 3, 4], shares) == [2, 3, 4]
+    # The most learned-from input stays, even a constant.
+    assert without_spanned(X, [6], shares) == [6]
+    assert without_spanned(X, [6, 0], shares) == [0]
+    assert without_spanned(X, [6, 7], shares) == [6, 7]
+
+
+def test_minimal_keeps_no_column_that_its_other_columns_compute():
+    # Three levels of a category (one-hot, each level its own class shift) beside two
+    # numbers and noise: a minimal set holds at most two of the levels.
+    rng = np.random.default_rng(0)
+    n_rows = 300
+    level = rng.integers(0, 3, n_rows)
+    numbers = rng.normal(size=(n_rows, 2))
+    X = np.column_stack([numbers, np.eye(3)[level], rng.normal(size=(n_rows, 8))])
+    score = numbers[:, 0] - numbers[:, 1] + np.array([-1.5, 0.0, 1.5])[level]
+    y = (score + rng.normal(0, 0.3, n_rows) > 0).astype(int)
+    selector = LearningGradientSelector(random_state=0).fit(X, y)
+    relevant = np.flatnonzero(selector.relevant_)
+    for candidate in selector.minimal_candidates_:
+        columns = X[:, relevant[candidate["inputs"]]]
+        with_constant = np.column_stack([np.ones(n_rows), columns])
+        assert np.linalg.matrix_rank(with_constant) == with_constant.shape[1]
+    kept = selector.get_support()
+    assert kept[[0, 1]].all() and kept[2:5].sum() <= 2
 
 
 def test_the_fewest_inputs_within_one_standard_error_of_the_best_are_kept():
