@@ -274,7 +274,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         With ``"minimal"``: the sets of inputs compared (``point``, ``inputs``, indices
         among the relevant variables, ``inputs_alive``, ``held_out_loss``,
         ``held_out_loss_se``), the path's points first, then the sets between the one
-        chosen among them and the next narrower point; empty when the path went through
+        chosen among them and the next narrower point, each without the inputs its other
+        inputs compute (an affine combination of them); empty when the path went through
         one set of inputs only.
     path_screen_ : estimator or None
         The path screen's network (trained on the inputs and the dense screen's shadows).
@@ -324,7 +325,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     on the relevant inputs; each distinct set of inputs its path goes through is refit
     without the penalty (stacked, on the rows of each fold of a 3-fold split, as many folds
     as hold out 500 rows), with sets between the one chosen and the next narrower point
-    (the most learned-from inputs first), and the fewest inputs whose held-out loss is
+    (the most learned-from inputs first), each set less the inputs its other inputs
+    compute (an affine combination of them: the last level of a one-hot encoding, a
+    constant), and the fewest inputs whose held-out loss is
     within one standard error of the best set's are kept, a subset of the relevant ones:
     the path's own validation loss at a sparse point is that of a penalized network, not
     of one trained on those inputs. Measured against Boruta, a forest, permutation
