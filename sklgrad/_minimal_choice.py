@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import solve_triangular
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -62,7 +63,8 @@ def without_spanned(X, inputs, shares):
     input stays. Columns holding NaN are kept (no affine relation is read from them).
 
     The test runs on the columns' correlation matrix: a set of ``k`` inputs costs one
-    ``k x k`` product over the rows, dense or sparse.
+    ``k x k`` product over the rows, dense or sparse, and a Cholesky factor of the kept
+    ones grown a column at a time (one triangular solve per column).
     """
     inputs = np.asarray(inputs, dtype=int)
     if inputs.size < 2:
@@ -85,21 +87,26 @@ def without_spanned(X, inputs, shares):
     varies = finite & (np.sqrt(variances) > CONSTANT_SPREAD * np.abs(means))
     scale = np.sqrt(np.where(varies, variances * block.shape[0], 1.0))
     correlation = covariance / np.outer(scale, scale)
-    kept = [0]
+    # Cholesky factor of the kept varying columns' correlations, grown a column at a
+    # time: what a column keeps after them is 1 - |z|^2, z from one triangular solve.
+    factor = np.zeros((len(ordered), len(ordered)))
+    basis, kept = [], [0]
+    if varies[0]:
+        basis, factor[0, 0] = [0], 1.0
     for j in range(1, len(ordered)):
         if not finite[j]:
             kept.append(j)
             continue
         if not varies[j]:
             continue
-        others = [k for k in kept if varies[k]]
-        explained = 0.0
-        if others:
-            between = correlation[np.ix_(others, [j])]
-            explained = (between.T @ np.linalg.lstsq(correlation[np.ix_(others, others)],
-                                                     between, rcond=None)[0]).item()
-        if 1.0 - explained > SPANNED_SHARE:
+        m = len(basis)
+        z = (solve_triangular(factor[:m, :m], correlation[basis, j], lower=True) if m
+             else np.zeros(0))
+        left = 1.0 - float(z @ z)
+        if left > SPANNED_SHARE:
             kept.append(j)
+            factor[m, :m], factor[m, m] = z, math.sqrt(left)
+            basis.append(j)
     return np.sort(ordered[kept]).tolist()
 
 

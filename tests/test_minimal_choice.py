@@ -90,6 +90,18 @@ def test_a_set_drops_the_columns_its_other_columns_compute():
     assert without_spanned(X, [6, 7], shares) == [6, 7]
 
 
+def test_a_wide_set_drops_exactly_its_computed_columns():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 300))
+    X[:, 10] = X[:, 3] - 0.5 * X[:, 200] + 7.0
+    X[:, 250] = X[:, 0] + X[:, 1] + X[:, 2] + X[:, 3]
+    shares = np.linspace(1.0, 0.1, 300)  # the later a column, the less learned from
+    # 200 comes after 3 and 10, which compute it; 250 after 0-3.
+    assert without_spanned(X, range(300), shares) == sorted(set(range(300)) - {200, 250})
+    shares[10] = 0.0  # 10 last: the combination of 3 and 200 now
+    assert without_spanned(X, range(300), shares) == sorted(set(range(300)) - {10, 250})
+
+
 def test_minimal_keeps_no_column_that_its_other_columns_compute():
     # Three levels of a category (one-hot, each level its own class shift) beside two
     # numbers and noise: a minimal set holds at most two of the levels.
