@@ -241,27 +241,29 @@ def held_out_choice(network, X, y, seed, **fit_params):
     learning gradients describe the chosen set (the point whose inputs it is, less
     spanned columns, or the wider point a set between two points was cut from), the
     chosen set's inputs, and one dict per
-    candidate (``point``, ``inputs``, ``inputs_alive``, ``held_out_loss``,
-    ``held_out_loss_se``), the path's points first.
+    candidate (``point``, ``inputs``, ``inputs_alive``, ``computed``: the inputs it
+    dropped as computed by its others, ``held_out_loss``, ``held_out_loss_se``), the
+    path's points first.
     """
     path = network.path_
     compared_sets = set()
 
     def minimal(sets, sources):
-        """The sets (with the points they come from) without their spanned columns, each
-        set once, leaving out those compared already."""
+        """Each set (from its path point) without the columns its others compute, as
+        ``(inputs, point, computed)``; each set once, leaving out those compared already."""
         distinct = {}
         for inputs, point in zip(sets, sources):
             shares = network.importance_history_[path[point]["last_epoch"]]
-            inputs = tuple(without_spanned(X, inputs, shares))
-            if inputs not in compared_sets:
-                distinct.setdefault(inputs, point)
+            kept = tuple(without_spanned(X, inputs, shares))
+            if kept not in compared_sets:
+                distinct.setdefault(kept, (point, sorted(map(int, set(inputs) - set(kept)))))
         compared_sets.update(distinct)
-        return [list(inputs) for inputs in distinct], list(distinct.values())
+        return [(list(kept), point, computed)
+                for kept, (point, computed) in distinct.items()]
 
     points = candidate_points(path)
-    sets, points = minimal([path[p]["inputs"] for p in points], points)
-    if len(sets) < 2:
+    found = minimal([path[p]["inputs"] for p in points], points)
+    if len(found) < 2:
         chosen = network.path_choice_
         return chosen, without_spanned(X, path[chosen]["inputs"],
                                        network.importance_history_[
@@ -271,21 +273,23 @@ def held_out_choice(network, X, y, seed, **fit_params):
         **({"random_state": seed} if seed is not None else {}))
     folds = _folds(network, y, X.shape[0], seed)
 
-    def compared(sets, sources):
-        losses = _held_out_losses(refit, X, y, folds, sets, fit_params)
+    def compared(found):
+        losses = _held_out_losses(refit, X, y, folds, [inputs for inputs, _, _ in found],
+                                  fit_params)
         scored = losses[:, ~np.isnan(losses[0])]
-        return [{"point": point, "inputs": list(inputs), "inputs_alive": len(inputs),
-                 "held_out_loss": float(row.mean()),
+        return [{"point": point, "inputs": inputs, "inputs_alive": len(inputs),
+                 "computed": computed, "held_out_loss": float(row.mean()),
                  "held_out_loss_se": float(row.std() / math.sqrt(row.size))}
-                for point, inputs, row in zip(sources, sets, scored)]
+                for (inputs, point, computed), row in zip(found, scored)]
 
-    candidates = compared(sets, points)
+    candidates = compared(found)
+    points = [point for _, point, _ in found]
     chosen = _fewest_within_one_standard_error(candidates)
     at = candidates.index(chosen)
     if at + 1 < len(points):
         between = _between(network, points[at], points[at + 1])
-        sets, sources = minimal(between, [points[at]] * len(between))
-        if sets:
-            candidates += compared(sets, sources)
+        found = minimal(between, [points[at]] * len(between))
+        if found:
+            candidates += compared(found)
             chosen = _fewest_within_one_standard_error(candidates)
     return chosen["point"], chosen["inputs"], candidates

@@ -272,11 +272,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         wider point that a set between two points was cut from (see Notes).
     minimal_candidates_ : list of dict or None
         With ``"minimal"``: the sets of inputs compared (``point``, ``inputs``, indices
-        among the relevant variables, ``inputs_alive``, ``held_out_loss``,
+        among the relevant variables, ``inputs_alive``, ``computed``, ``held_out_loss``,
         ``held_out_loss_se``), the path's points first, then the sets between the one
         chosen among them and the next narrower point, each without the inputs its other
-        inputs compute (an affine combination of them); empty when the path went through
-        one set of inputs only.
+        inputs compute (an affine combination of them, listed in ``computed``); empty
+        when one set was left to compare (the path went through one set of inputs, or
+        its sets are alike less their computed inputs).
     path_screen_ : estimator or None
         The path screen's network (trained on the inputs and the dense screen's shadows).
     threshold_ : float

@@ -103,23 +103,33 @@ def test_a_wide_set_drops_exactly_its_computed_columns():
 
 
 def test_minimal_keeps_no_column_that_its_other_columns_compute():
-    # Three levels of a category (one-hot, each level its own class shift) beside two
-    # numbers and noise: a minimal set holds at most two of the levels.
-    rng = np.random.default_rng(0)
+    # Four numbers and the three levels of a category (one-hot, each level its own class
+    # shift) beside noise: a set holding every level holds one its others compute.
+    rng = np.random.default_rng(1)
     n_rows = 300
     level = rng.integers(0, 3, n_rows)
-    numbers = rng.normal(size=(n_rows, 2))
-    X = np.column_stack([numbers, np.eye(3)[level], rng.normal(size=(n_rows, 8))])
-    score = numbers[:, 0] - numbers[:, 1] + np.array([-1.5, 0.0, 1.5])[level]
+    numbers = rng.normal(size=(n_rows, 4))
+    X = np.column_stack([numbers, np.eye(3)[level], rng.normal(size=(n_rows, 6))])
+    score = numbers @ [2.0, 1.0, 0.5, 0.25] + np.array([-1.5, 0.0, 1.5])[level]
     y = (score + rng.normal(0, 0.3, n_rows) > 0).astype(int)
     selector = LearningGradientSelector(random_state=0).fit(X, y)
     relevant = np.flatnonzero(selector.relevant_)
-    for candidate in selector.minimal_candidates_:
+    assert set(relevant) >= {4, 5, 6}
+    candidates = selector.minimal_candidates_
+    assert len(candidates) >= 2
+    for candidate in candidates:
         columns = X[:, relevant[candidate["inputs"]]]
         with_constant = np.column_stack([np.ones(n_rows), columns])
         assert np.linalg.matrix_rank(with_constant) == with_constant.shape[1]
+        # What a set dropped, its kept inputs compute: adding it back adds no rank.
+        for dropped in candidate["computed"]:
+            assert dropped not in candidate["inputs"]
+            back = np.column_stack([with_constant, X[:, relevant[dropped]]])
+            assert np.linalg.matrix_rank(back) == with_constant.shape[1]
+    # The path's widest set held the three levels: one of them was dropped, and listed.
+    assert relevant[candidates[0]["computed"]].tolist() in ([4], [5], [6])
     kept = selector.get_support()
-    assert kept[[0, 1]].all() and kept[2:5].sum() <= 2
+    assert kept[0] and kept[4:7].sum() <= 2
 
 
 def test_the_fewest_inputs_within_one_standard_error_of_the_best_are_kept():
