@@ -264,10 +264,11 @@ def held_out_choice(network, X, y, seed, **fit_params):
     points = candidate_points(path)
     found = minimal([path[p]["inputs"] for p in points], points)
     if len(found) < 2:
-        chosen = network.path_choice_
-        return chosen, without_spanned(X, path[chosen]["inputs"],
-                                       network.importance_history_[
-                                           path[chosen]["last_epoch"]]), []
+        # One set to keep (its point's learning gradients describe it), or none alive.
+        if found:
+            inputs, point, _ = found[0]
+            return point, inputs, []
+        return network.path_choice_, list(path[network.path_choice_]["inputs"]), []
     refit = clone(network).set_params(
         input_penalty=None, max_iter=max(1, path[0]["last_epoch"] + 1),
         **({"random_state": seed} if seed is not None else {}))

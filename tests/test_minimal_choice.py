@@ -132,6 +132,25 @@ def test_minimal_keeps_no_column_that_its_other_columns_compute():
     assert kept[0] and kept[4:7].sum() <= 2
 
 
+def test_a_path_whose_sets_are_alike_once_computed_inputs_drop_keeps_that_set():
+    # Two numbers and three levels: the path goes from all five to four (a level less),
+    # the same set as the five less their computed level; nothing is left to compare.
+    rng = np.random.default_rng(0)
+    n_rows = 300
+    level = rng.integers(0, 3, n_rows)
+    numbers = rng.normal(size=(n_rows, 2))
+    X = np.column_stack([numbers, np.eye(3)[level], rng.normal(size=(n_rows, 8))])
+    score = numbers[:, 0] - numbers[:, 1] + np.array([-1.5, 0.0, 1.5])[level]
+    y = (score + rng.normal(0, 0.3, n_rows) > 0).astype(int)
+    selector = LearningGradientSelector(random_state=0).fit(X, y)
+    assert np.flatnonzero(selector.relevant_).tolist() == [0, 1, 2, 3, 4]
+    assert selector.minimal_candidates_ == []
+    kept = selector.get_support()
+    assert kept[[0, 1]].all() and kept[2:5].sum() == 2 and kept.sum() == 4
+    point = selector.estimator_.path_[selector.minimal_choice_]
+    assert set(np.flatnonzero(kept)) <= set(point["inputs"])
+
+
 def test_the_fewest_inputs_within_one_standard_error_of_the_best_are_kept():
     def candidate(width, loss, se=0.01):
         return {"inputs_alive": width, "held_out_loss": loss, "held_out_loss_se": se}
