@@ -102,16 +102,22 @@ def test_a_wide_set_drops_exactly_its_computed_columns():
     assert without_spanned(X, range(300), shares) == sorted(set(range(300)) - {10, 250})
 
 
+def _numbers_and_levels(seed, coefficients, n_noise, n_rows=300):
+    """Numbers (one per coefficient), the three levels of a category (one-hot, each level
+    its own class shift), then noise; the class is the sign of their sum."""
+    rng = np.random.default_rng(seed)
+    level = rng.integers(0, 3, n_rows)
+    numbers = rng.normal(size=(n_rows, len(coefficients)))
+    X = np.column_stack([numbers, np.eye(3)[level], rng.normal(size=(n_rows, n_noise))])
+    score = numbers @ coefficients + np.array([-1.5, 0.0, 1.5])[level]
+    return X, (score + rng.normal(0, 0.3, n_rows) > 0).astype(int)
+
+
 def test_minimal_keeps_no_column_that_its_other_columns_compute():
     # Four numbers and the three levels of a category (one-hot, each level its own class
     # shift) beside noise: a set holding every level holds one its others compute.
-    rng = np.random.default_rng(1)
-    n_rows = 300
-    level = rng.integers(0, 3, n_rows)
-    numbers = rng.normal(size=(n_rows, 4))
-    X = np.column_stack([numbers, np.eye(3)[level], rng.normal(size=(n_rows, 6))])
-    score = numbers @ [2.0, 1.0, 0.5, 0.25] + np.array([-1.5, 0.0, 1.5])[level]
-    y = (score + rng.normal(0, 0.3, n_rows) > 0).astype(int)
+    X, y = _numbers_and_levels(1, [2.0, 1.0, 0.5, 0.25], n_noise=6)
+    n_rows = len(y)
     selector = LearningGradientSelector(random_state=0).fit(X, y)
     relevant = np.flatnonzero(selector.relevant_)
     assert set(relevant) >= {4, 5, 6}
@@ -135,13 +141,7 @@ def test_minimal_keeps_no_column_that_its_other_columns_compute():
 def test_a_path_whose_sets_are_alike_once_computed_inputs_drop_keeps_that_set():
     # Two numbers and three levels: the path goes from all five to four (a level less),
     # the same set as the five less their computed level; nothing is left to compare.
-    rng = np.random.default_rng(0)
-    n_rows = 300
-    level = rng.integers(0, 3, n_rows)
-    numbers = rng.normal(size=(n_rows, 2))
-    X = np.column_stack([numbers, np.eye(3)[level], rng.normal(size=(n_rows, 8))])
-    score = numbers[:, 0] - numbers[:, 1] + np.array([-1.5, 0.0, 1.5])[level]
-    y = (score + rng.normal(0, 0.3, n_rows) > 0).astype(int)
+    X, y = _numbers_and_levels(0, [1.0, -1.0], n_noise=8)
     selector = LearningGradientSelector(random_state=0).fit(X, y)
     assert np.flatnonzero(selector.relevant_).tolist() == [0, 1, 2, 3, 4]
     assert selector.minimal_candidates_ == []
