@@ -52,40 +52,48 @@ REFINED_SETS = 4
 SPANNED_SHARE = 1e-9
 #: A column whose standard deviation is at most this share of its mean is a constant.
 CONSTANT_SPREAD = 1e-12
-#: Values of a slice of rows densified at a time by :func:`without_spanned`.
+#: Values of a slice of rows densified at a time by :func:`column_moments`.
 VALUES_AT_A_TIME = 1_000_000
 
 
-def without_spanned(X, inputs, shares):
-    """``inputs`` (columns of ``X``) less each one that is an affine combination of the
-    ones kept before it, taken from the most learned-from (``shares``, one per column of
-    ``X``) down; a constant column is the combination of none. The most learned-from
-    input stays. Columns holding NaN are kept (no affine relation is read from them).
+def column_moments(X):
+    """Each column's mean, and the columns' centred cross-products summed over the rows,
+    with the number of rows: what :func:`without_spanned` reads, computed once for every
+    set of columns compared. Centred a slice of rows at a time (a sparse one densified
+    there): the product of uncentred columns loses a relation among columns far from zero
+    to cancellation."""
+    means = np.asarray(X.mean(axis=0), dtype=float).ravel()
+    step = max(1, VALUES_AT_A_TIME // X.shape[1])
+    cross = np.zeros((X.shape[1], X.shape[1]))
+    for start in range(0, X.shape[0], step):
+        rows = X[start:start + step]
+        rows = np.asarray(rows.toarray() if sp.issparse(rows) else rows, dtype=float)
+        rows = rows - means
+        cross += rows.T @ rows
+    return means, cross, X.shape[0]
 
-    The test runs on the columns' correlation matrix: a set of ``k`` inputs costs one
-    ``k x k`` product over the rows, dense or sparse, and a Cholesky factor of the kept
+
+def without_spanned(moments, inputs, shares):
+    """``inputs`` (columns of the ``X`` whose :func:`column_moments` are ``moments``) less
+    each one that is an affine combination of the ones kept before it, taken from the
+    most learned-from (``shares``, one per column of ``X``) down; a constant column is the
+    combination of none. The most learned-from input stays. Columns holding NaN are kept
+    (no affine relation is read from them).
+
+    The test runs on the columns' correlation matrix, with a Cholesky factor of the kept
     ones grown a column at a time (one triangular solve per column).
     """
     inputs = np.asarray(inputs, dtype=int)
     if inputs.size < 2:
         return inputs.tolist()
     ordered = inputs[np.argsort(-np.asarray(shares, dtype=float)[inputs], kind="stable")]
-    block = X[:, ordered]
-    means = np.asarray(block.mean(axis=0), dtype=float).ravel()
-    # Centred a slice of rows at a time (a sparse one densified there): the product of
-    # uncentred columns loses a relation among columns far from zero to cancellation.
-    step = max(1, VALUES_AT_A_TIME // len(ordered))
-    covariance = np.zeros((len(ordered), len(ordered)))
-    for start in range(0, block.shape[0], step):
-        rows = block[start:start + step]
-        rows = np.asarray(rows.toarray() if sp.issparse(rows) else rows, dtype=float)
-        rows = rows - means
-        covariance += rows.T @ rows
-    variances = np.diag(covariance) / block.shape[0]
+    means, cross, n_rows = moments
+    means, covariance = means[ordered], cross[np.ix_(ordered, ordered)]
+    variances = np.diag(covariance) / n_rows
     finite = np.isfinite(variances)
     # Constant: a spread that is the rounding of its mean (a sparse mean is a division).
     varies = finite & (np.sqrt(variances) > CONSTANT_SPREAD * np.abs(means))
-    scale = np.sqrt(np.where(varies, variances * block.shape[0], 1.0))
+    scale = np.sqrt(np.where(varies, variances * n_rows, 1.0))
     correlation = covariance / np.outer(scale, scale)
     # Cholesky factor of the kept varying columns' correlations, grown a column at a
     # time: what a column keeps after them is 1 - |z|^2, z from one triangular solve.
@@ -246,6 +254,7 @@ def held_out_choice(network, X, y, seed, **fit_params):
     path's points first.
     """
     path = network.path_
+    moments = column_moments(X)
     compared_sets = set()
 
     def minimal(sets, sources):
@@ -254,7 +263,7 @@ def held_out_choice(network, X, y, seed, **fit_params):
         distinct = {}
         for inputs, point in zip(sets, sources):
             shares = network.importance_history_[path[point]["last_epoch"]]
-            kept = tuple(without_spanned(X, inputs, shares))
+            kept = tuple(without_spanned(moments, inputs, shares))
             if kept not in compared_sets:
                 distinct.setdefault(kept, (point, sorted(map(int, set(inputs) - set(kept)))))
         compared_sets.update(distinct)

@@ -16,6 +16,7 @@ from sklgrad._minimal_choice import (
     _only,
     _row_losses,
     candidate_points,
+    column_moments,
     without_spanned,
 )
 
@@ -70,24 +71,26 @@ def test_a_set_drops_the_columns_its_other_columns_compute():
     X = np.column_stack([mass, depth, levels, 2 * mass - 3 * depth + 1, np.full(n_rows, 5.0),
                          year, mass + rng.normal(0, 1, n_rows)])
     shares = np.array([0.3, 0.2, 0.1, 0.05, 0.02, 0.25, 0.2, 0.01, 0.01])
+    moments = column_moments(X)
     # Taken by share: 0, 5 (kept: 0 alone does not span it), 1 (spanned by 0 and 5:
     # dropped), 6 (constant: dropped), 2, 3, 4 (the three levels sum to 1: dropped), 7,
     # and 8 (r > 0.99999 with mass, yet not its combination: kept).
-    assert without_spanned(X, range(9), shares) == [0, 2, 3, 5, 7, 8]
-    np.testing.assert_array_equal(without_spanned(sp.csr_matrix(X), range(9), shares),
-                                  without_spanned(X, range(9), shares))
+    assert without_spanned(moments, range(9), shares) == [0, 2, 3, 5, 7, 8]
+    sparse = column_moments(sp.csr_matrix(X))
+    np.testing.assert_array_equal(without_spanned(sparse, range(9), shares),
+                                  without_spanned(moments, range(9), shares))
     # Another order drops another column of the relation.
     reordered = np.zeros(9)
     reordered[[0, 1, 5]] = [0.1, 0.3, 0.2]
-    assert without_spanned(X, [0, 1, 5], reordered) == [1, 5]
+    assert without_spanned(moments, [0, 1, 5], reordered) == [1, 5]
     # A column holding NaN is kept, and the one-hot read without it is not spanned.
     with_nan = X.copy()
     with_nan[0, 2] = np.nan
-    assert without_spanned(with_nan, [2, 3, 4], shares) == [2, 3, 4]
+    assert without_spanned(column_moments(with_nan), [2, 3, 4], shares) == [2, 3, 4]
     # The most learned-from input stays, even a constant.
-    assert without_spanned(X, [6], shares) == [6]
-    assert without_spanned(X, [6, 0], shares) == [0]
-    assert without_spanned(X, [6, 7], shares) == [6, 7]
+    assert without_spanned(moments, [6], shares) == [6]
+    assert without_spanned(moments, [6, 0], shares) == [0]
+    assert without_spanned(moments, [6, 7], shares) == [6, 7]
 
 
 def test_a_wide_set_drops_exactly_its_computed_columns():
@@ -96,10 +99,11 @@ def test_a_wide_set_drops_exactly_its_computed_columns():
     X[:, 10] = X[:, 3] - 0.5 * X[:, 200] + 7.0
     X[:, 250] = X[:, 0] + X[:, 1] + X[:, 2] + X[:, 3]
     shares = np.linspace(1.0, 0.1, 300)  # the later a column, the less learned from
+    moments = column_moments(X)
     # 200 comes after 3 and 10, which compute it; 250 after 0-3.
-    assert without_spanned(X, range(300), shares) == sorted(set(range(300)) - {200, 250})
+    assert without_spanned(moments, range(300), shares) == sorted(set(range(300)) - {200, 250})
     shares[10] = 0.0  # 10 last: the combination of 3 and 200 now
-    assert without_spanned(X, range(300), shares) == sorted(set(range(300)) - {10, 250})
+    assert without_spanned(moments, range(300), shares) == sorted(set(range(300)) - {10, 250})
 
 
 def _numbers_and_levels(seed, coefficients, n_noise, n_rows=300):
