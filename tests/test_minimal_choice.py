@@ -5,7 +5,7 @@ by the loss on held-out rows."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_wine
+from sklearn.datasets import load_diabetes, load_wine
 
 from sklgrad import LearningGradientClassifier, LearningGradientSelector
 from sklgrad._minimal_choice import (
@@ -155,14 +155,29 @@ def test_a_path_whose_sets_are_alike_once_computed_inputs_drop_keeps_that_set():
     assert set(np.flatnonzero(kept)) <= set(point["inputs"])
 
 
-def test_the_fewest_inputs_within_one_standard_error_of_the_best_are_kept():
-    def candidate(width, loss, se=0.01):
-        return {"inputs_alive": width, "held_out_loss": loss, "held_out_loss_se": se}
-
-    candidates = [candidate(20, 0.30), candidate(12, 0.25), candidate(8, 0.259),
-                  candidate(6, 0.27), candidate(7, 0.258)]
-    # The best (12 inputs) is 0.25 +- 0.01: 8 and 7 are within it, 6 is not.
-    assert _fewest_within_one_standard_error(candidates) is candidates[-1]
+def test_the_fewest_inputs_within_one_standard_error_of_the_excess_are_kept():
+    rng = np.random.default_rng(0)
+    best = rng.exponential(0.5, size=400)  # rows predicted badly by every set
+    spread = rng.normal(0, 0.05, 400)
+    rows = {12: best,
+            # Worse on every row by 0.02: within one standard error of a loss (0.025),
+            # far outside the excess's own (0.0005).
+            8: best + 0.02 + rng.normal(0, 0.01, 400),
+            # As good on average, row by row noisier: within the excess's standard error.
+            10: best + 0.002 + spread - spread.mean(),
+            20: best + 0.1}
+    candidates = [{"inputs_alive": width, "held_out_loss": float(row.mean()),
+                   "held_out_loss_se": float(row.std() / np.sqrt(row.size))}
+                  for width, row in rows.items()]
+    losses = np.array(list(rows.values()))
+    assert candidates[1]["held_out_loss"] <= (candidates[0]["held_out_loss"]
+                                              + candidates[0]["held_out_loss_se"])
+    chosen = _fewest_within_one_standard_error(candidates, losses)
+    assert chosen["inputs_alive"] == 10
+    excess = {c["inputs_alive"]: (c["excess"], c["excess_se"]) for c in candidates}
+    assert excess[12] == (0.0, 0.0)
+    np.testing.assert_allclose(excess[8][0], (rows[8] - best).mean())
+    assert excess[8][0] > excess[8][1] and excess[10][0] <= excess[10][1]
 
 
 def test_small_tables_use_every_fold_and_large_ones_one():
@@ -223,8 +238,8 @@ def test_minimal_keeps_the_fewest_inputs_within_one_standard_error_of_the_best(s
     assert len(candidates) >= 2
     losses = np.array([c["held_out_loss"] for c in candidates])
     best = candidates[int(losses.argmin())]
-    within = [c for c in candidates
-              if c["held_out_loss"] <= best["held_out_loss"] + best["held_out_loss_se"]]
+    assert best["excess"] == 0.0
+    within = [c for c in candidates if c["excess"] <= c["excess_se"]]
     fewest = min(c["inputs_alive"] for c in within)
     chosen = [c for c in within if c["inputs_alive"] == fewest][0]
     # The chosen set is the one of a path's point, or one cut from that point's inputs.
@@ -243,6 +258,33 @@ def test_minimal_keeps_the_fewest_inputs_within_one_standard_error_of_the_best(s
     history = selector.estimator_.importance_history_[point["last_epoch"]]
     np.testing.assert_allclose(selector.importances_mean_[relevant[chosen["inputs"]]],
                                history[chosen["inputs"]])
+
+
+def test_sets_between_the_best_point_and_the_one_chosen_are_compared():
+    # Diabetes beside 40 permuted copies of its columns: the path goes from the ten real
+    # columns (the best of its points) to bmi, bp and s5 (within one standard error of
+    # them), but a network on ten columns overfits 442 rows: five of them predict better
+    # than either point, and fewer than five do not.
+    X, y = load_diabetes(return_X_y=True)
+    rng = np.random.default_rng(0)
+    noise = np.column_stack([rng.permutation(X[:, i % 10]) for i in range(40)])
+    selector = LearningGradientSelector(random_state=0).fit(np.hstack([X, noise]), y)
+    assert np.flatnonzero(selector.relevant_).tolist() == list(range(10))
+    path = selector.estimator_.path_
+    candidates = selector.minimal_candidates_
+    on_path = [c for c in candidates if c["inputs"] == list(path[c["point"]]["inputs"])]
+    between = [c for c in candidates if c not in on_path]
+    best_point = min(on_path, key=lambda c: c["held_out_loss"])
+    assert best_point["inputs_alive"] == 10
+    assert {3} <= {c["inputs_alive"] for c in on_path}
+    assert {c["point"] for c in between} == {best_point["point"]}
+    chosen = min((c for c in candidates if c["excess"] <= c["excess_se"]),
+                 key=lambda c: c["inputs_alive"])
+    assert chosen in between
+    assert chosen["held_out_loss"] < min(c["held_out_loss"] for c in on_path)
+    kept = np.flatnonzero(selector.get_support())
+    assert kept.tolist() == sorted(chosen["inputs"]) and len(kept) == 5
+    assert {2, 3, 8} <= set(kept)  # bmi, bp, s5
 
 
 def test_minimal_on_sparse_inputs_with_sample_weight():
