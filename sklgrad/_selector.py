@@ -273,8 +273,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     minimal_candidates_ : list of dict or None
         With ``"minimal"``: the sets of inputs compared (``point``, ``inputs``, indices
         among the relevant variables, ``inputs_alive``, ``computed``, ``held_out_loss``,
-        ``held_out_loss_se``), the path's points first, then the sets between the one
-        chosen among them and the next narrower point, each without the inputs its other
+        ``held_out_loss_se``, and ``excess``, ``excess_se``: the mean over held-out rows
+        of its loss less the best set's, and that mean's standard error), the path's
+        points first, then the sets between the one chosen among them and the next
+        narrower point, and between the best point and the one chosen where the best is
+        wider, each without the inputs its other
         inputs compute (an affine combination of them, listed in ``computed``); empty
         when one set was left to compare (the path went through one set of inputs, or
         its sets are alike less their computed inputs).
@@ -325,11 +328,13 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     ``"minimal"`` trains the path network
     on the relevant inputs; each distinct set of inputs its path goes through is refit
     without the penalty (stacked, on the rows of each fold of a 3-fold split, as many folds
-    as hold out 500 rows), with sets between the one chosen and the next narrower point
-    (the most learned-from inputs first), each set less the inputs its other inputs
-    compute (an affine combination of them: the last level of a one-hot encoding, a
-    constant), and the fewest inputs whose held-out loss is
-    within one standard error of the best set's are kept, a subset of the relevant ones:
+    as hold out 500 rows), with sets between the one chosen and the next narrower point,
+    and between the best point and the one chosen where the best is wider (the most
+    learned-from inputs first), each set less the inputs its other inputs compute (an
+    affine combination of them: the last level of a one-hot encoding, a constant), and
+    the fewest inputs whose held-out loss exceeds the best set's by at most one standard
+    error of that excess (row by row, on the same held-out rows) are kept, a subset of
+    the relevant ones:
     the path's own validation loss at a sparse point is that of a penalized network, not
     of one trained on those inputs. Measured against Boruta, a forest, permutation
     importance, SHAP and L1 in docs/selection.md. The dependence, interaction and
