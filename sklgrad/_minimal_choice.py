@@ -45,8 +45,9 @@ LEAST_PROBABILITY = 1e-15
 #: kept (from the widest): a finer grid costs a network per set and fold, and neighbouring
 #: sets of a path differ by an input or two.
 THINNING = 0.8
-#: Sets compared between the set chosen among the path's points and the next narrower
-#: point (:func:`_between`).
+#: Sets compared between the set chosen among the path's points and its neighbours
+#: (:func:`_between`), in all: split between the two gaps where both have room, so that
+#: looking on both sides costs no more refits than looking on one.
 REFINED_SETS = 4
 #: A column keeps less than this share of its variance after the columns kept before it
 #: (and a constant) only when it is their affine combination up to rounding: correlated
@@ -186,11 +187,11 @@ def _sliced(fit_params, rows, n_rows):
                   else value) for key, value in fit_params.items()}
 
 
-def _between(network, wider, narrower):
+def _between(network, wider, narrower, n_sets=REFINED_SETS):
     """Sets of inputs between two candidates of the path, ``narrower`` a subset of
     ``wider`` (each an index in ``network.path_``): ``narrower``'s inputs and the most
     learned-from of the others, ranked by ``wider``'s last-epoch learning gradients, at
-    up to ``REFINED_SETS`` widths evenly spaced on a log scale. A path's points can be far
+    up to ``n_sets`` widths evenly spaced on a log scale. A path's points can be far
     apart in width (digits: 44 inputs, then 26), and the fewest inputs that predict as
     well as the best may lie between them."""
     path = network.path_
@@ -200,7 +201,7 @@ def _between(network, wider, narrower):
     shares = np.asarray(network.importance_history_[path[wider]["last_epoch"]])
     others = np.setdiff1d(wide, narrow)
     others = others[np.argsort(-shares[others], kind="stable")]
-    widths = np.geomspace(len(wide), len(narrow), REFINED_SETS + 2)[1:-1].round()
+    widths = np.geomspace(len(wide), len(narrow), n_sets + 2)[1:-1].round()
     widths = np.unique(widths.astype(int))[::-1]
     widths = widths[(widths > len(narrow)) & (widths < len(wide))]
     return [np.sort(np.r_[narrow, others[:width - len(narrow)]]).tolist()
@@ -320,12 +321,15 @@ def held_out_choice(network, X, y, seed, **fit_params):
     # between them may predict better than both (the best's extra inputs let the network
     # overfit: diabetes, 3 inputs chosen, 11 best, 5 of them better than either).
     best = int(np.argmin([c["held_out_loss"] for c in candidates]))
+    gaps = [(wider, narrower) for wider, narrower in ((best, at), (at, at + 1))
+            if wider < narrower < len(points)
+            and _between(network, points[wider], points[narrower], n_sets=1)]
     between, sources = [], []
-    for wider, narrower in ((best, at), (at, at + 1)):
-        if wider < narrower < len(points):
-            sets = _between(network, points[wider], points[narrower])
-            between += sets
-            sources += [points[wider]] * len(sets)
+    for wider, narrower in gaps:
+        sets = _between(network, points[wider], points[narrower],
+                        n_sets=REFINED_SETS // len(gaps))
+        between += sets
+        sources += [points[wider]] * len(sets)
     found = minimal(between, sources)
     if found:
         candidates += compared(found)

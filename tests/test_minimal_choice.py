@@ -53,6 +53,8 @@ def test_sets_between_two_points_add_the_wider_points_most_learned_from_inputs()
     # 4 (0.3), 6 (0.1), then 3 and 9 (0.05, the lower index first), 7 (0.04).
     assert sets[-1] == [0, 1, 4] and sets[-2] == [0, 1, 4, 6]
     assert sets[0] == [0, 1, 3, 4, 6, 7, 9]
+    # Half as many where both of the chosen set's gaps are refined: 6, 3.
+    assert [len(s) for s in _between(network, 0, 1, n_sets=REFINED_SETS // 2)] == [6, 3]
     # Nothing between sets that are not nested, or one input apart.
     assert _between(_Path([wider, dict(_point([0, 11]), last_epoch=2)],
                           [shares] * 3), 0, 1) == []
@@ -239,6 +241,9 @@ def test_minimal_keeps_the_fewest_inputs_within_one_standard_error_of_the_best(s
     losses = np.array([c["held_out_loss"] for c in candidates])
     best = candidates[int(losses.argmin())]
     assert best["excess"] == 0.0
+    # At most REFINED_SETS sets between points, whichever gaps were refined.
+    on_path = [c for c in candidates if c["inputs"] == list(path[c["point"]]["inputs"])]
+    assert len(candidates) - len(on_path) <= REFINED_SETS
     within = [c for c in candidates if c["excess"] <= c["excess_se"]]
     fewest = min(c["inputs_alive"] for c in within)
     chosen = [c for c in within if c["inputs_alive"] == fewest][0]
@@ -278,6 +283,7 @@ def test_sets_between_the_best_point_and_the_one_chosen_are_compared():
     assert best_point["inputs_alive"] == 10
     assert {3} <= {c["inputs_alive"] for c in on_path}
     assert {c["point"] for c in between} == {best_point["point"]}
+    assert len(between) <= REFINED_SETS
     chosen = min((c for c in candidates if c["excess"] <= c["excess_se"]),
                  key=lambda c: c["inputs_alive"])
     assert chosen in between
