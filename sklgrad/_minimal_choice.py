@@ -140,15 +140,24 @@ def candidate_points(path):
 
 
 def _folds(network, y, n_rows, seed):
-    """The (train, held-out) rows of the folds that run."""
+    """The (train, held-out) rows of the folds that run: a classifier's only where its
+    training rows hold two classes or more (a class of fewer rows than folds cannot be
+    stratified, and a fold can hold out all of it). That drops one fold at most: each row
+    is in the training rows of two folds of three, so two folds of one class each would
+    leave the target one class."""
+    y = np.asarray(y)
     classes = None
     if is_classifier(network):
-        _, counts = np.unique(np.asarray(y), return_counts=True)
+        _, counts = np.unique(y, return_counts=True)
         classes = counts.min() >= N_FOLDS
     splitter = (StratifiedKFold if classes else KFold)(N_FOLDS, shuffle=True,
                                                        random_state=seed)
+    folds = list(splitter.split(np.zeros((n_rows, 1)), y))
+    if is_classifier(network):
+        folds = [(train, held_out) for train, held_out in folds
+                 if np.unique(y[train]).size >= 2]
     n_run = min(N_FOLDS, math.ceil(HELD_OUT_ROWS / (n_rows / N_FOLDS)))
-    return list(splitter.split(np.zeros((n_rows, 1)), y))[:n_run]
+    return folds[:n_run]
 
 
 def _only(X, inputs):

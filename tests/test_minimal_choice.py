@@ -7,7 +7,11 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_diabetes, load_wine
 
-from sklgrad import LearningGradientClassifier, LearningGradientSelector
+from sklgrad import (
+    LearningGradientClassifier,
+    LearningGradientRegressor,
+    LearningGradientSelector,
+)
 from sklgrad._minimal_choice import (
     REFINED_SETS,
     _between,
@@ -188,10 +192,16 @@ def test_small_tables_use_every_fold_and_large_ones_one():
     assert len(_folds(network, y[:180], 180, 0)) == 3
     assert len(_folds(network, y[:600], 600, 0)) == 3
     assert len(_folds(network, np.tile([0, 1], 1000), 2000, 0)) == 1
-    # A class of one row cannot be stratified: plain folds.
+    # A class of one row cannot be stratified: plain folds; the one that holds that row
+    # out would train on one class, and is left out.
     rare = np.r_[np.zeros(99), 1]
-    held_out = np.concatenate([test for _, test in _folds(network, rare, 100, 0)])
-    np.testing.assert_array_equal(np.sort(held_out), np.arange(100))
+    folds = _folds(network, rare, 100, 0)
+    assert len(folds) == 2
+    assert all(np.unique(rare[train]).size == 2 for train, _ in folds)
+    held_out = np.concatenate([test for _, test in folds])
+    assert len(np.unique(held_out)) == len(held_out) and 99 not in held_out
+    # A regressor's folds are all kept.
+    assert len(_folds(LearningGradientRegressor(), rare, 100, 0)) == 3
 
 
 def test_a_candidate_sees_only_its_inputs():
@@ -217,6 +227,11 @@ def test_a_class_missing_from_a_folds_training_rows_costs_every_set_the_same():
     losses = _row_losses(classifier, X, y)
     assert np.isfinite(losses).all()
     np.testing.assert_allclose(losses[y == 2], -np.log(1e-15))
+    # A selector on a table whose second class has one row (wine's first 60 rows):
+    # the fold that holds it out would train a classifier on one class.
+    selector = LearningGradientSelector(random_state=0).fit(X[:60], y[:60])
+    assert np.bincount(y[:60]).tolist() == [59, 1]
+    assert 0 < selector.get_support().sum() <= 13
     # A selector on a table with a class of two rows (no stratified 3-fold split).
     rare = np.r_[y[:100], [2, 2]]
     selector = LearningGradientSelector(random_state=0).fit(
