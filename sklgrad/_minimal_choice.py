@@ -31,6 +31,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from ._engine.settings import engine_options
 from ._fit_many import fit_many
 from ._memorization import MemorizationWarning
 
@@ -224,7 +225,8 @@ def _held_out_losses(refit, X, y, folds, sets, fit_params):
     losses = np.full((len(sets), n_rows), np.nan)
     for train, held_out in folds:
         X_train, y_train = X[train], np.asarray(y)[train]
-        with warnings.catch_warnings():
+        # Only the candidates' held-out losses are read: no learning gradient to record.
+        with warnings.catch_warnings(), engine_options(capture=False):
             # A candidate ends at the dense phase's epochs: said by the path already.
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", MemorizationWarning)

@@ -50,6 +50,34 @@ def test_stacked_networks_end_as_their_separate_fits(kind, params, step):
                                    alone.partial_fit(X, y).loss_curve_, rtol=1e-5)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("step", ["auto", "torch"], ids=["numpy", "torch"])
+def test_stacked_networks_without_the_capture_train_the_same_and_record_no_importance(
+        kind, step):
+    X, y = engine_data(kind)
+    base = estimator_class(kind)(hidden_layer_sizes=(5,), batch_size=16, max_iter=8,
+                                 tol=None, alpha=0.01)
+    seeds = [3, 11, 7]
+    fits = {}
+    for capture in (True, False):
+        with engine_options(step=step, capture=capture):
+            fits[capture], was_stacked = fit_many(
+                [clone(base).set_params(random_state=s) for s in seeds], [X] * 3, y)
+        assert was_stacked
+    with engine_options(step=step, capture=False):
+        alone = clone(base).set_params(random_state=seeds[0]).fit(X, y)
+    for on, off in zip(fits[True], fits[False]):
+        np.testing.assert_allclose(off.loss_curve_, on.loss_curve_, rtol=1e-12)
+        for a, b in zip(off.net_.module_.parameters(), on.net_.module_.parameters()):
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        # No learning gradient was computed: no importance, never a plausible number.
+        assert off.importance_history_.shape == (0, X.shape[1])
+        assert np.isnan(off.feature_importances_).all()
+        assert len(off.loss_curve_) == off.n_iter_ == 8
+    np.testing.assert_allclose(fits[False][0].loss_curve_, alone.loss_curve_, rtol=1e-10)
+    assert alone.importance_history_.shape == (0, X.shape[1])
+
+
 @pytest.mark.parametrize("step", ["auto", "torch"], ids=["numpy", "torch"])
 def test_selector_repeats_train_stacked_and_equal_separate_fits(step):
     X, y = engine_data("binary")

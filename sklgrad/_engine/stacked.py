@@ -158,7 +158,8 @@ class _Stack:
                 losses, sums, grads = self.step(X, Y)
                 self.update(grads)
                 loss_total += losses * index.shape[1]  # accumulated in float64
-                totals += sums
+                if sums is not None:
+                    totals += sums
         return (loss_total / n).cpu().numpy(), totals.cpu().numpy()
 
     def _gather(self, data, index):
@@ -186,7 +187,8 @@ class _Stack:
 
     def step(self, X, y):
         """The hand-written step of :func:`~sklgrad._engine.torch_step.torch_step`,
-        batched over networks; returns (losses, |dL/dx| sums, gradients)."""
+        batched over networks; returns (losses, |dL/dx| sums or None without the
+        capture, gradients)."""
         settings = self.settings
         activation = math_torch.ACTIVATIONS[settings.activation]
         inputs, out = self.forward(X)
@@ -217,14 +219,19 @@ class _Stack:
                     grad.add_(self.W[i] * (alpha / scale))
                 squares = squares + self.W[i].square().sum(dim=(1, 2))
             grads_W[i], grads_B[i] = grad, delta.sum(dim=1)
+            if i == 0 and not settings.capture:
+                break
             delta = torch.bmm(delta, self.W[i])
             if i > 0 and activation.backward is not None:
                 delta = activation.backward(delta, inputs[i])
         if alpha:
             losses = losses + 0.5 * alpha * squares / weight_sum
+        grads = [g for pair in zip(grads_W, grads_B) for g in pair]
+        if not settings.capture:
+            return losses, None, grads
         sums = delta.abs().sum(dim=1)
         sums *= weight_sum if weight is None else weight_sum[:, None]
-        return losses, sums, [g for pair in zip(grads_W, grads_B) for g in pair]
+        return losses, sums, grads
 
     def update(self, grads):
         """scikit-learn's SGD or Adam update (:mod:`~sklgrad._engine.math_torch`), with one
@@ -262,8 +269,10 @@ class _Stack:
 
     def record(self, j, loss, total):
         history = self.history[self.active[j]]
-        mass = total.sum()
         history["train_loss"].append(loss)
+        if not self.settings.capture:  # no learning gradient: no importance, not a zero
+            return
+        mass = total.sum()
         history["importance"].append(total / mass if mass > 0
                                      else np.full_like(total, 1.0 / total.size))
         history["magnitude"].append(total / self.n_rows)

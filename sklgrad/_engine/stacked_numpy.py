@@ -78,14 +78,15 @@ def numpy_epoch(stack):
             losses, sums = _step(stack, flat, X, Y)
             _update(stack, flat, rates)
             loss_total += losses * index.shape[1]
-            totals += sums
+            if sums is not None:
+                totals += sums
     flat.write_back()
     return loss_total / n, totals
 
 
 def _step(stack, flat, X, y):
     """Forward, backward and capture of every network; writes the gradients into
-    ``flat.grads``; returns (losses, |dL/dx| sums)."""
+    ``flat.grads``; returns (losses, |dL/dx| sums, None without the capture)."""
     W, B, settings = flat.W, flat.B, stack.settings
     activation, derivative = ACTIVATIONS[settings.activation]
     inputs, saved, h, last = [X], [None], X, len(W) - 1
@@ -124,6 +125,8 @@ def _step(stack, flat, X, y):
         flat.weight_grads += weights * (alpha / (scale if weight is None else scale[:, :, 0]))
         squares = np.einsum("kp,kp->k", weights, weights)
         losses = losses + 0.5 * alpha * squares / weight_sum
+    if not settings.capture:
+        return losses, None
     sums = capture_sum(delta, W[0])  # dLoss/dx, summed over each network's batch
     sums *= weight_sum if weight is None else weight_sum[:, None]
     return losses, sums

@@ -92,12 +92,14 @@ def restore_net(net, state):
     })
     # The rows that skorch's new_epoch and record would write, appended whole (five calls
     # per epoch weigh on a stacked fit of small networks).
+    # A network trained without the capture has loss rows and no importance rows.
+    shares, magnitudes = state["importance"], state["magnitude"]
+    captured = len(shares) == len(state["train_loss"])
     net.history.extend(
         {"batches": [], "epoch": epoch, "train_loss": float(loss),
-         IMPORTANCE_KEY: np.asarray(share).tolist(),
-         MAGNITUDE_KEY: np.asarray(magnitude).tolist()}
-        for epoch, (loss, share, magnitude) in enumerate(zip(
-            state["train_loss"], state["importance"], state["magnitude"]), start=1))
+         **({IMPORTANCE_KEY: np.asarray(shares[epoch - 1]).tolist(),
+             MAGNITUDE_KEY: np.asarray(magnitudes[epoch - 1]).tolist()} if captured else {})}
+        for epoch, loss in enumerate(state["train_loss"], start=1))
     return net
 
 
