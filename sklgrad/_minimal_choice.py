@@ -197,6 +197,13 @@ def _sliced(fit_params, rows, n_rows):
                   else value) for key, value in fit_params.items()}
 
 
+def _room_between(network, wider, narrower):
+    """Whether a set lies between two points of the path: the narrower's inputs a subset
+    of the wider's, with two inputs or more fewer."""
+    wide, narrow = network.path_[wider]["inputs"], network.path_[narrower]["inputs"]
+    return set(narrow) < set(wide) and len(wide) - len(narrow) >= 2
+
+
 def _between(network, wider, narrower, n_sets=REFINED_SETS):
     """Sets of inputs between two candidates of the path, ``narrower`` a subset of
     ``wider`` (each an index in ``network.path_``): ``narrower``'s inputs and the most
@@ -204,10 +211,10 @@ def _between(network, wider, narrower, n_sets=REFINED_SETS):
     up to ``n_sets`` widths evenly spaced on a log scale. A path's points can be far
     apart in width (digits: 44 inputs, then 26), and the fewest inputs that predict as
     well as the best may lie between them."""
+    if not _room_between(network, wider, narrower):
+        return []
     path = network.path_
     wide, narrow = path[wider]["inputs"], path[narrower]["inputs"]
-    if not set(narrow) < set(wide) or len(wide) - len(narrow) < 2:
-        return []
     shares = np.asarray(network.importance_history_[path[wider]["last_epoch"]])
     others = np.setdiff1d(wide, narrow)
     others = others[np.argsort(-shares[others], kind="stable")]
@@ -239,6 +246,11 @@ def _held_out_losses(refit, X, y, folds, sets, fit_params):
     return losses
 
 
+def _standard_error(values):
+    """The standard error of the mean of ``values`` (one per held-out row)."""
+    return float(values.std() / math.sqrt(values.size))
+
+
 def _fewest_within_one_standard_error(candidates, row_losses):
     """The candidate with the fewest inputs whose held-out loss exceeds the best
     candidate's by at most one standard error of that excess (the lower loss among
@@ -254,7 +266,7 @@ def _fewest_within_one_standard_error(candidates, row_losses):
     differences = losses - losses[best]
     for candidate, difference in zip(candidates, differences):
         candidate["excess"] = float(difference.mean())
-        candidate["excess_se"] = float(difference.std() / math.sqrt(difference.size))
+        candidate["excess_se"] = _standard_error(difference)
     within = [c for c in candidates if c["excess"] <= c["excess_se"]]
     return min(within, key=lambda c: (c["inputs_alive"], c["held_out_loss"]))
 
@@ -320,7 +332,7 @@ def held_out_choice(network, X, y, seed, **fit_params):
         row_losses.extend(scored)
         return [{"point": point, "inputs": inputs, "inputs_alive": len(inputs),
                  "computed": computed, "held_out_loss": float(row.mean()),
-                 "held_out_loss_se": float(row.std() / math.sqrt(row.size))}
+                 "held_out_loss_se": _standard_error(row)}
                 for (inputs, point, computed), row in zip(found, scored)]
 
     candidates = compared(found)
@@ -334,7 +346,7 @@ def held_out_choice(network, X, y, seed, **fit_params):
     best = int(np.argmin([c["held_out_loss"] for c in candidates]))
     gaps = [(wider, narrower) for wider, narrower in ((best, at), (at, at + 1))
             if wider < narrower < len(points)
-            and _between(network, points[wider], points[narrower], n_sets=1)]
+            and _room_between(network, points[wider], points[narrower])]
     between, sources = [], []
     for wider, narrower in gaps:
         sets = _between(network, points[wider], points[narrower],
