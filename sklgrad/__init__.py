@@ -10,30 +10,33 @@ line's ``--help``) does not pay for importing torch and skorch.
 
 import importlib
 
+from ._legacy_paths import install as _install_legacy_paths
+
 __version__ = "0.1.0"
+_install_legacy_paths()  # model files written by the flat layout name its module paths
 
 # public name -> private module that defines it
 _EXPORTS = {
-    "ChunkedData": "._chunked",
-    "EpochImportanceDisplay": "._display_epochs",
-    "ImageImportanceDisplay": "._display_images",
-    "ImportanceHistoryDisplay": "._display_history",
-    "ImportanceRankingDisplay": "._display_ranking",
-    "LearningComparison": "._comparison",
-    "LearningComparisonDisplay": "._display_comparison",
-    "LearningGradientClassifier": "._classifier",
-    "LearningGradientMixin": "._capture",
-    "LearningGradientNet": "._capture",
-    "LearningGradientRecorder": "._capture",
-    "LearningGradientRegressor": "._regressor",
-    "LearningGradientSelector": "._selector",
-    "LearningGradientSelectorCV": "._selector_cv",
-    "MemorizationWarning": "._memorization",
+    "ChunkedData": "._neural_network._chunked",
+    "EpochImportanceDisplay": "._inspection._plot._epochs",
+    "ImageImportanceDisplay": "._inspection._plot._images",
+    "ImportanceHistoryDisplay": "._inspection._plot._history",
+    "ImportanceRankingDisplay": "._inspection._plot._ranking",
+    "LearningComparison": "._inspection._comparison",
+    "LearningComparisonDisplay": "._inspection._plot._comparison",
+    "LearningGradientClassifier": "._neural_network._classifier",
+    "LearningGradientMixin": "._engine.capture",
+    "LearningGradientNet": "._engine.capture",
+    "LearningGradientRecorder": "._engine.capture",
+    "LearningGradientRegressor": "._neural_network._regressor",
+    "LearningGradientSelector": "._selection._selector",
+    "LearningGradientSelectorCV": "._selection._selector_cv",
+    "MemorizationWarning": "._neural_network._memorization",
     "TRUSTED_TYPES": "._persistence",
     "TensorBatchIterator": "._engine.data",
-    "column_sources": "._importance_table",
-    "correlated_groups": "._groups",
-    "importance_table": "._importance_table",
+    "column_sources": "._inspection._importance_table",
+    "correlated_groups": "._inspection._correlated",
+    "importance_table": "._inspection._importance_table",
     "load_model": "._persistence",
     "save_model": "._persistence",
 }

@@ -16,16 +16,25 @@ import zipfile
 
 import numpy as np
 
-#: The types a model file may hold beyond those skops trusts by default: sklgrad's
-#: estimators, and ``numpy.dtype`` (OneHotEncoder's ``dtype`` parameter, as in the command
-#: line's Pipelines). Pass them to ``skops.io.load(path, trusted=TRUSTED_TYPES)``.
-TRUSTED_TYPES = [
-    "numpy.dtype",
-    "sklgrad._classifier.LearningGradientClassifier",
-    "sklgrad._regressor.LearningGradientRegressor",
-    "sklgrad._selector.LearningGradientSelector",
-    "sklgrad._dates.DatesAsYears",
+from ._legacy_paths import MOVED_MODULES
+
+_SKLGRAD_TYPES = [
+    "sklgrad._neural_network._classifier.LearningGradientClassifier",
+    "sklgrad._neural_network._regressor.LearningGradientRegressor",
+    "sklgrad._selection._selector.LearningGradientSelector",
+    "sklgrad._selection._result.SelectionResult",
+    "sklgrad._cli._dates.DatesAsYears",
 ]
+_OLD_PATHS = {new: old for old, new in MOVED_MODULES.items()}
+#: The types a model file may hold beyond those skops trusts by default: sklgrad's
+#: estimators (under their module paths, and the paths that files written by the flat
+#: layout of sklgrad 0.1.0 name), and ``numpy.dtype`` (OneHotEncoder's ``dtype`` parameter,
+#: as in the command line's Pipelines). Pass them to
+#: ``skops.io.load(path, trusted=TRUSTED_TYPES)``.
+TRUSTED_TYPES = ["numpy.dtype", *_SKLGRAD_TYPES] + [
+    f"{_OLD_PATHS[module]}.{name}"
+    for module, name in (path.rsplit(".", 1) for path in _SKLGRAD_TYPES)
+    if module in _OLD_PATHS]
 # Bounds on what a model file may make the loader read: 2 GiB in all, and no member that
 # decompresses to more than 100 times its stored size (skops stores arrays uncompressed).
 _MAX_TOTAL_BYTES = 2 * 2**30
@@ -160,8 +169,8 @@ def check_model(model, where="the model"):
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
 
-    from ._base import _LearningGradientEstimator
-    from ._selector import LearningGradientSelector
+    from ._neural_network._base import _LearningGradientEstimator
+    from ._selection._selector import LearningGradientSelector
 
     if isinstance(model, Pipeline):
         for index, (name, step) in enumerate(model.steps):
@@ -196,7 +205,7 @@ def _output_width(steps):
 
 
 def _check_selector(selector, where):
-    from ._base import _LearningGradientEstimator
+    from ._neural_network._base import _LearningGradientEstimator
 
     missing = [key for key in ("estimator_", "estimators_", "importances_",
                                "importances_mean_", "n_features_in_")

@@ -294,7 +294,8 @@ def test_a_folder_of_the_users_with_an_output_files_name_is_never_replaced(table
 
 def test_a_move_that_fails_half_way_leaves_the_previous_run(table, tmp_path, monkeypatch):
     # A cross-device --out, or any failing rename, in the middle of the switch.
-    from sklgrad import _cli, _outputs
+    from sklgrad import _cli
+    from sklgrad._cli import _outputs
     path, _ = table
     out = tmp_path / "out"
     assert _cli.main(["paper", "--epochs", "2", "--quiet", "--out", str(out)]) == 0

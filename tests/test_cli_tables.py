@@ -139,13 +139,13 @@ def test_compare_prints_whole_numbers_as_integers(iris, tmp_path):
 
 
 def test_the_command_line_trains_on_one_thread_unless_told(iris, tmp_path):
-    from sklgrad._cli import build_parser
+    from sklgrad._cli._main import build_parser
 
     for command in (["paper"], ["fit", "t.csv", "--target", "y"], ["predict", "m", "t.csv"],
                     ["select", "t.csv", "--target", "y"]):
         assert build_parser().parse_args(command).threads == 1
     iris.to_csv(tmp_path / "t.csv", index=False)
-    code = ("import sys, torch; from sklgrad._cli import main; "
+    code = ("import sys, torch; from sklgrad._cli._main import main; "
             "main(sys.argv[1:]); print('threads', torch.get_num_threads())")
     env = {k: v for k, v in ENV.items() if k != "OMP_NUM_THREADS"}
     for flag, expected in (([], 1), (["--threads", "2"], 2)):

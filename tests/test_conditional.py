@@ -1,4 +1,4 @@
-"""The conditional screen of the "all-relevant" question (sklgrad/_conditional.py)."""
+"""The conditional screen of the "all-relevant" question (sklgrad/_selection/_conditional.py)."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,8 @@ import scipy.sparse as sp
 from sklearn.datasets import load_diabetes
 
 from sklgrad import LearningGradientSelector
-from sklgrad._conditional import conditional_screen
-from sklgrad._dependence import dependence_screen
+from sklgrad._selection._conditional import conditional_screen
+from sklgrad._selection._dependence import dependence_screen
 
 
 def _suppressor(seed, n_rows=500, n_noise=20):

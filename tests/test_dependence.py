@@ -9,7 +9,7 @@ from scipy import stats
 from sklearn.datasets import load_breast_cancer
 
 from sklgrad import ImportanceRankingDisplay, LearningGradientSelector
-from sklgrad._dependence import (
+from sklgrad._selection._dependence import (
     _bin_codes,
     _ranks,
     _scores,

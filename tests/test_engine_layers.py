@@ -88,9 +88,9 @@ def test_no_engine_module_imports_an_estimator_or_a_meta_estimator():
 
 def test_the_estimators_have_no_mixin_base_of_the_path():
     from sklgrad import LearningGradientClassifier, LearningGradientRegressor
-    from sklgrad._path import InputPenaltyPath
+    from sklgrad._neural_network._path import InputPenaltyPath
 
     for cls in (LearningGradientClassifier, LearningGradientRegressor):
         assert InputPenaltyPath not in cls.__mro__
         assert [base.__module__ for base in cls.__mro__ if base.__module__.startswith(
-            "sklgrad")] == [cls.__module__, "sklgrad._base"]
+            "sklgrad")] == [cls.__module__, "sklgrad._neural_network._base"]

@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklgrad import LearningGradientClassifier
 from sklgrad._engine import math_numpy, math_torch
 from sklgrad._engine.settings import engine_options
-from sklgrad._fit_many import fit_many
+from sklgrad._neural_network._fit_many import fit_many
 
 
 def test_both_backends_define_the_same_activations_and_losses():

@@ -1,5 +1,5 @@
 """K networks trained as one stack end as their separate fits
-(``sklgrad/_engine/stacked.py``, ``stacked_numpy.py``; the choice in ``sklgrad/_fit_many.py``)."""
+(``sklgrad/_engine/stacked.py``, ``stacked_numpy.py``; the choice in ``sklgrad/_neural_network/_fit_many.py``)."""
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from sklgrad._engine.fit import train_network
 from sklgrad._engine.settings import FitData, TrainSettings, engine_options
 from sklgrad._engine.stacked import fit_stack, stackable
 from sklgrad._engine.stopping import StoppingState
-from sklgrad._fit_many import can_stack, fit_many
+from sklgrad._neural_network._fit_many import can_stack, fit_many
 
 
 @pytest.mark.parametrize("kind", KINDS)

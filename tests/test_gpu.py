@@ -63,7 +63,7 @@ def test_cuda_hand_written_step_equals_autograd():
 def test_cuda_stacked_networks_equal_their_separate_fits():
     from sklearn.base import clone
 
-    from sklgrad._fit_many import fit_many
+    from sklgrad._neural_network._fit_many import fit_many
 
     X, y = load_breast_cancer(return_X_y=True)
     base = LearningGradientClassifier(hidden_layer_sizes=(8,), max_iter=30,

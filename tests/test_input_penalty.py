@@ -106,7 +106,7 @@ def test_the_path_goes_on_with_the_live_inputs_and_computes_the_same(friedman, m
     """Once few inputs are alive the path trains a network of those only (it multiplies
     no zero columns), carrying the weights, the optimizer's state and the data order: the
     same path, the same history at full width, as a network that keeps every column."""
-    from sklgrad import _path
+    from sklgrad._neural_network import _path
 
     X, y, _ = friedman
     widths = []

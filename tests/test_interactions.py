@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import sklgrad._interactions as interactions
+import sklgrad._selection._interactions as interactions
 from sklgrad import LearningGradientSelector
-from sklgrad._dependence import dependence_screen
-from sklgrad._interactions import _directions, _halves, _Partners, interaction_screen
+from sklgrad._selection._dependence import dependence_screen
+from sklgrad._selection._interactions import _directions, _halves, _Partners, interaction_screen
 
 
 def _pair_among_noise(kind, n_rows=800, n_columns=40, seed=0):

@@ -12,7 +12,7 @@ from sklgrad import (
     LearningGradientRegressor,
     LearningGradientSelector,
 )
-from sklgrad._minimal_choice import (
+from sklgrad._selection._minimal import (
     REFINED_SETS,
     _between,
     _fewest_within_one_standard_error,

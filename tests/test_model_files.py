@@ -111,7 +111,7 @@ def test_a_declared_network_size_is_checked_against_the_stored_weights(sizes, tm
 def test_a_classifier_relabelled_as_the_regressor_is_refused(tmp_path):
     def relabel(document):
         document["__class__"] = "LearningGradientRegressor"
-        document["__module__"] = "sklgrad._regressor"
+        document["__module__"] = "sklgrad._neural_network._regressor"
     path = _rewrite(CLASSIFIER, tmp_path / "relabelled.skops", schema=relabel)
     _refused(path, "LearningGradientRegressor lacks its fitted n_outputs_, target_scaler_")
 

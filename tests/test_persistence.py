@@ -131,7 +131,7 @@ def test_tampered_files_get_a_value_error_with_a_reason(saved, tmp_path):
     # A foreign type in the schema.
     cases["foreign type"] = _rewrite(
         path, tmp_path / "foreign.skops", lambda name, data: data.replace(
-            b"sklgrad._classifier", b"os.path") if name == "schema.json" else data)
+            b"sklgrad._neural_network._classifier", b"os.path") if name == "schema.json" else data)
     # An array header that declares 745 GiB in a few bytes.
     buffer = io.BytesIO()
     np.lib.format.write_array_header_1_0(

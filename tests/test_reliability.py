@@ -7,7 +7,7 @@ from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.exceptions import NotFittedError
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
-from sklgrad._capture import LearningGradientRecorder
+from sklgrad._engine.capture import LearningGradientRecorder
 
 SMALL = dict(hidden_layer_sizes=(4,), max_iter=6, tol=None, random_state=0)
 

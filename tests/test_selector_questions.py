@@ -16,7 +16,7 @@ from sklgrad import (
     LearningGradientSelector,
     MemorizationWarning,
 )
-from sklgrad._path import _sparsest_within_one_standard_error
+from sklgrad._neural_network._path import _sparsest_within_one_standard_error
 
 
 def _with_permuted_copies(X, n_noise, seed):
@@ -162,7 +162,7 @@ def test_a_selector_answering_a_question_saves_and_loads(tmp_path):
 def test_the_dense_screen_reads_the_columns_and_their_shadows():
     # y = x0**2: no trend in x0. The dense screen's networks see the columns and their
     # shadows (whole-training shares); the dependence tests see the even effect.
-    from sklgrad._relevance import whole_training_importances
+    from sklgrad._selection._dense import whole_training_importances
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 20))
@@ -179,7 +179,7 @@ def test_the_dense_screen_reads_the_columns_and_their_shadows():
 
 
 def test_the_shadows_bar_is_where_ten_times_the_shadows_would_reach():
-    from sklgrad._relevance import shadow_bar
+    from sklgrad._selection._dense import shadow_bar
 
     scores = np.array([9.0, 7.0, 6.0] + [1.0] * 17)  # the 20th largest is 1
     assert shadow_bar(scores) == pytest.approx(9.0 + np.mean([8, 6, 5] + [0] * 16)

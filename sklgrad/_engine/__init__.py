@@ -19,6 +19,6 @@ Settings in, trained networks out; nothing here imports an estimator.
   the numpy step); ``penalty``: the group-lasso step of ``input_penalty``.
 - ``inference``: outputs and validation scores; ``loop``: skorch's epoch loop without its
   per-batch bookkeeping; ``data``: batches sliced from whole tensors, the data order.
-
-The capture itself, usable with any skorch network, is ``sklgrad._capture``.
+- ``capture``: the learning-gradient capture itself, usable with any skorch network
+  (``LearningGradientNet``, ``LearningGradientMixin``, ``LearningGradientRecorder``).
 """

@@ -18,7 +18,7 @@ autograd (for any module other than sklgrad's MLP too).
 import torch
 from skorch.callbacks import Callback
 
-from .._capture import IMPORTANCE_KEY, INPUT_KEY, LearningGradientNet, _leaf_input
+from .capture import IMPORTANCE_KEY, INPUT_KEY, LearningGradientNet, _leaf_input
 from .data import TensorBatchIterator
 from .loop import LeanEpochMixin
 from .math_torch import LOSSES

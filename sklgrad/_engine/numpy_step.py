@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from scipy.linalg.blas import idamax
 
-from .._capture import IMPORTANCE_KEY
+from .capture import IMPORTANCE_KEY
 from .math_numpy import ACTIVATIONS, LOSSES
 
 

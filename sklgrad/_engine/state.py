@@ -11,7 +11,7 @@ import copy
 import numpy as np
 import torch
 
-from .._capture import IMPORTANCE_KEY, MAGNITUDE_KEY
+from .capture import IMPORTANCE_KEY, MAGNITUDE_KEY
 from .fit import fork_rng_devices
 from .net import build_net
 from .optimizers import ScikitAdam, ScikitSGD

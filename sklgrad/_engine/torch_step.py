@@ -7,7 +7,7 @@ autograd's in the tests.
 
 import torch
 
-from .._capture import IMPORTANCE_KEY
+from .capture import IMPORTANCE_KEY
 from .math_torch import ACTIVATIONS, LOSSES
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._display_utils import (
+from ._base import (
     check_history,
     check_names,
     find_learning_model,

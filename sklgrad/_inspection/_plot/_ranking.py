@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ._display_utils import check_names, find_learning_model, new_axes, note_memorization
-from ._groups import group_means
+from ..._utils._groups import group_means
+from ._base import check_names, find_learning_model, new_axes, note_memorization
 
 
 class ImportanceRankingDisplay:
@@ -154,7 +154,7 @@ class ImportanceRankingDisplay:
         -------
         display : ImportanceRankingDisplay
         """
-        from ._selector import LearningGradientSelector
+        from ..._selection._selector import LearningGradientSelector
 
         model, names = find_learning_model(estimator)
         if isinstance(model, LearningGradientSelector):

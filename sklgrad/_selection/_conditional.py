@@ -16,7 +16,7 @@ docs/selection.md, seeds 0-2, measured).
 
 The null is the same score of shadows (each column's rows shuffled, residualized alike:
 exactly a noise input's position), pooled over columns and copies, its tail beyond the
-20th largest draw extrapolated as exponential (:func:`~sklgrad._relevance.tail_p_values`).
+20th largest draw extrapolated as exponential (:func:`~sklgrad._selection._dense.tail_p_values`).
 Benjamini-Hochberg runs at 1% over all the inputs with the found ones counted as
 discoveries ahead of the tested ones (their p-values taken as 0): a first input added to
 ``k`` found ones among ``m`` needs ``p <= 0.01 (k + 1) / m``. When the found inputs are
@@ -30,9 +30,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from ._dependence import FALSE_DISCOVERY_RATE, N_PERMUTATIONS, target_columns
-from ._interactions import SHADOW_SCORES
-from ._relevance import tail_p_values
+from ._statistics import (
+    FALSE_DISCOVERY_RATE,
+    N_PERMUTATIONS,
+    SHADOW_SCORES,
+    tail_p_values,
+    target_columns,
+)
 
 #: Values (rows x columns) put on normal scores and residualized at a time.
 VALUES_AT_A_TIME = 1_000_000
@@ -50,7 +54,7 @@ def conditional_screen(X, y, found, rng):
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Numeric inputs (NaN allowed).
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Classes or numbers, as :func:`~sklgrad._target.infer_task` reads them.
+        Classes or numbers, as :func:`~sklgrad._utils._target.infer_task` reads them.
     found : ndarray of shape (n_features,) of bool
         The inputs found relevant already: the conditioning set; the others are tested.
     rng : numpy.random.RandomState

@@ -31,12 +31,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from ._target import infer_task
+from ._statistics import (
+    FALSE_DISCOVERY_RATE,
+    N_PERMUTATIONS,
+    benjamini_hochberg,
+    target_columns,
+)
 
-#: Permutations of the target: the null distribution of the scores.
-N_PERMUTATIONS = 20
-#: The false discovery rate the screen keeps to (the networks' screens add their own).
-FALSE_DISCOVERY_RATE = 0.01
 #: Values (rows x columns) tested at a time: bounds the memory the tests take.
 VALUES_AT_A_TIME = 1_000_000
 
@@ -49,7 +50,7 @@ def dependence_screen(X, y, rng, n_permutations=N_PERMUTATIONS):
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Numeric inputs (NaN allowed: a bin of its own, the median's rank).
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        The target: classes or numbers, as :func:`~sklgrad._target.infer_task` reads it.
+        The target: classes or numbers, as :func:`~sklgrad._utils._target.infer_task` reads it.
     rng : numpy.random.RandomState
         Draws the permutations.
     n_permutations : int
@@ -80,32 +81,6 @@ def dependence_screen(X, y, rng, n_permutations=N_PERMUTATIONS):
     # Each input's share of the permuted scores at or above its own (0 above them all).
     p_values = 1.0 - np.searchsorted(null, scores[0], side="left") / max(null.size, 1)
     return benjamini_hochberg(p_values, FALSE_DISCOVERY_RATE), p_values
-
-
-def benjamini_hochberg(p_values, rate):
-    """The Benjamini-Hochberg discoveries: the ``k`` smallest p-values, for the largest
-    ``k`` whose ``k``-th smallest is at most ``rate * k / m``."""
-    ordered = np.sort(p_values)
-    passing = np.flatnonzero(ordered <= rate * np.arange(1, len(ordered) + 1) / len(ordered))
-    if passing.size == 0:
-        return np.zeros(len(p_values), dtype=bool)
-    return p_values <= ordered[passing[-1]]
-
-
-def target_columns(y):
-    """(kind, target) per output: the classes one-hot, or the numbers as they are."""
-    kind = infer_task(y)
-    y = np.asarray(y)
-    outputs = y.reshape(len(y), -1).T if y.ndim > 1 else [y]
-    targets = []
-    for output in outputs:
-        if kind == "classification":
-            classes, codes = np.unique(output.astype(str) if output.dtype == object
-                                       else output, return_inverse=True)
-            targets.append((kind, np.eye(len(classes))[codes]))
-        else:
-            targets.append((kind, np.asarray(output, dtype=float)))
-    return targets
 
 
 def _bin_codes(block, n_bins):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ._display_utils import check_history, check_names, find_learning_model, history_of
+from ._base import check_history, check_names, find_learning_model, history_of
 
 
 class EpochImportanceDisplay:

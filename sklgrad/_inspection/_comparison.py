@@ -21,9 +21,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from ._fit_many import fit_many
-from ._params import check_names
-from ._routing import per_sample, route, take_rows
+from .._neural_network._fit_many import fit_many
+from .._utils._params import check_names
+from .._utils._routing import per_sample, route, take_rows
 
 
 def _key(setting):

@@ -4,12 +4,12 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._params import check_names  # noqa: F401 (the displays' helpers read it from here)
+from ..._utils._params import check_names  # noqa: F401 (the displays' helpers read it from here)
 
 
 def _is_sklgrad(estimator):
-    from ._base import _LearningGradientEstimator
-    from ._selector import LearningGradientSelector
+    from ..._neural_network._base import _LearningGradientEstimator
+    from ..._selection._selector import LearningGradientSelector
 
     return isinstance(estimator, (_LearningGradientEstimator, LearningGradientSelector))
 
@@ -44,7 +44,7 @@ def feature_names_of(estimator):
 
 def history_of(model):
     """The importance history (epochs x features) of an estimator or selector."""
-    from ._selector import LearningGradientSelector
+    from ..._selection._selector import LearningGradientSelector
 
     if isinstance(model, LearningGradientSelector):
         if model.shadow_importances_ is not None:

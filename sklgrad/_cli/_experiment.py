@@ -13,7 +13,7 @@ PAPER_TOP5 = ["worst area", "worst texture", "worst radius", "mean perimeter", "
 def paper_classifier(seed, epochs=40, verbose=0):
     """The paper's network: 30-3-1, ReLU, SGD. Learning rate, momentum and batch size are
     not given in the paper; these are ordinary choices."""
-    from ._classifier import LearningGradientClassifier
+    from .._neural_network._classifier import LearningGradientClassifier
 
     return LearningGradientClassifier(
         hidden_layer_sizes=(3,), activation="relu", solver="sgd", learning_rate_init=0.01,
@@ -120,7 +120,7 @@ def format_replication(summary, top=10):
 
 def write_outputs(out, history, feature_names, summary, *, model=None, importances_std=None,
                   tables=None):
-    """Write a run's files into ``out`` (an :class:`~sklgrad._outputs.OutputFolder`) all at
+    """Write a run's files into ``out`` (an :class:`~sklgrad._cli._outputs.OutputFolder`) all at
     once: the importance history (epochs x features) and its figures, ``summary.json``,
     further ``tables`` ({file name: DataFrame}) and, when given, ``model.skops``."""
     import matplotlib
@@ -128,10 +128,10 @@ def write_outputs(out, history, feature_names, summary, *, model=None, importanc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ._display_epochs import EpochImportanceDisplay
-    from ._display_history import ImportanceHistoryDisplay
-    from ._display_ranking import ImportanceRankingDisplay
-    from ._persistence import save_model
+    from .._inspection._plot._epochs import EpochImportanceDisplay
+    from .._inspection._plot._history import ImportanceHistoryDisplay
+    from .._inspection._plot._ranking import ImportanceRankingDisplay
+    from .._persistence import save_model
 
     def write(folder):
         names = [str(n) for n in feature_names]

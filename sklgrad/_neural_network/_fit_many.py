@@ -10,10 +10,10 @@ import copy
 import numpy as np
 import scipy.sparse as sp
 
+from .._engine.settings import current_options
+from .._engine.stacked import fit_stack, stackable
+from .._engine.state import net_from_record
 from ._classifier import LearningGradientClassifier
-from ._engine.settings import current_options
-from ._engine.stacked import fit_stack, stackable
-from ._engine.state import net_from_record
 from ._regressor import LearningGradientRegressor
 
 

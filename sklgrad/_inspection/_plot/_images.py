@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from ._capture import BY_TARGET_KEY, IMPORTANCE_KEY
+from ..._engine.capture import BY_TARGET_KEY, IMPORTANCE_KEY
 
 
 class ImageImportanceDisplay:

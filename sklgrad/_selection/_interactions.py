@@ -18,7 +18,7 @@ mostly blank, a few rows make ``S`` and its tail is heavier than a normal one), 
 input's score is its largest over its partners and the classes. The null distribution is
 the same score of shadows (each input with its rows shuffled, paired with every input:
 exactly the position of a noise input), pooled over inputs and copies, its tail beyond
-the 20th largest draw extrapolated as exponential (:func:`~sklgrad._relevance.tail_p_values`:
+the 20th largest draw extrapolated as exponential (:func:`~sklgrad._selection._dense.tail_p_values`:
 a noise pair above every draw is not a discovery for that alone); Benjamini-Hochberg keeps
 the inputs at a false discovery rate of 1%.
 
@@ -34,17 +34,15 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from ._dependence import (
+from ._statistics import (
     FALSE_DISCOVERY_RATE,
     N_PERMUTATIONS,
+    SHADOW_SCORES,
     benjamini_hochberg,
+    tail_p_values,
     target_columns,
 )
-from ._relevance import tail_p_values
 
-#: Shadow scores the null distribution holds at least: 20 copies of the inputs' shadows
-#: up to 250 inputs, 5 at 1,000, 2 at 3,000, 1 from 5,000 (a copy costs a product).
-SHADOW_SCORES = 5_000
 #: The multiply-adds of one product (rows x inputs^2) above which pairs are not screened:
 #: 2,000 rows x 10,000 inputs is 2e11.
 MAX_PAIR_WORK = 1e12
@@ -60,7 +58,7 @@ def interaction_screen(X, y, rng, tested=None):
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Numeric inputs (NaN allowed).
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Classes or numbers, as :func:`~sklgrad._target.infer_task` reads them.
+        Classes or numbers, as :func:`~sklgrad._utils._target.infer_task` reads them.
     rng : numpy.random.RandomState
         Draws the shadows' permutations.
     tested : ndarray of shape (n_features,) of bool, default=None

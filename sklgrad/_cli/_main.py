@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from . import __version__
+from .. import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -85,7 +85,7 @@ _COMPARABLE = {
 
 def _activations():
     # The engine's table, read when the option is parsed (importing it costs --help time).
-    from ._engine.math_numpy import ACTIVATIONS
+    from .._engine.math_numpy import ACTIVATIONS
 
     return tuple(ACTIVATIONS)
 
@@ -218,7 +218,7 @@ def _warn_leaks(X, y, task, seed):
 
 
 def _task(y, requested):
-    from ._target import infer_task
+    from .._utils._target import infer_task
 
     return infer_task(y) if requested == "auto" else requested
 
@@ -250,7 +250,7 @@ class _Progress:
 
 
 def _estimator(args, task):
-    from . import LearningGradientClassifier, LearningGradientRegressor
+    from .. import LearningGradientClassifier, LearningGradientRegressor
 
     cls = LearningGradientClassifier if task == "classification" else LearningGradientRegressor
     estimator = cls(hidden_layer_sizes=args.hidden, max_iter=args.epochs, solver=args.solver,
@@ -301,8 +301,8 @@ def _print_ranking(names, importances, by_column=None, top=15):
 
 def _compare(args, base, X, y, out, names):
     """Fit the --compare grid with several seeds; print and write the comparison."""
-    from ._comparison import LearningComparison, setting_label
-    from ._display_comparison import LearningComparisonDisplay
+    from .._inspection._comparison import LearningComparison, setting_label
+    from .._inspection._plot._comparison import LearningComparisonDisplay
 
     grid = {parameter: values for parameter, values in args.compare}
     n_seeds = max(args.seeds, 2) if hasattr(args, "seeds") else 3
@@ -463,7 +463,7 @@ def _fit_streamed(args, out):
     from sklearn.metrics import accuracy_score, r2_score
     from sklearn.pipeline import Pipeline
 
-    from ._chunked import ChunkedData
+    from .._neural_network._chunked import ChunkedData
     from ._experiment import write_outputs
 
     path = args.data
@@ -520,8 +520,8 @@ def _cmd_fit(args):
     _check_data(args.data, args.target, args.sep, args.drop)
     from sklearn.pipeline import Pipeline
 
+    from .._inspection._importance_table import importance_table
     from ._experiment import write_outputs
-    from ._importance_table import importance_table
 
     _, task, transformer, imputed, split = _fit_table(args)
     X_train, X_test, y_train, y_test = split
@@ -563,7 +563,7 @@ def _cmd_fit(args):
 
 
 def _cmd_predict(args):
-    from ._persistence import load_model
+    from .._persistence import load_model
     from ._table import text_columns, unseen_categories
 
     if not os.path.isfile(args.model):
@@ -656,8 +656,8 @@ def _cmd_select(args):
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
-    from . import LearningGradientSelector
-    from ._importance_table import column_sources, importance_table
+    from .. import LearningGradientSelector
+    from .._inspection._importance_table import column_sources, importance_table
     from ._table import table_transformer
 
     frame, task, transformer, imputed, split = _fit_table(args)
@@ -700,7 +700,7 @@ def _cmd_select(args):
     def write(folder):
         import matplotlib.pyplot as plt
 
-        from ._display_ranking import ImportanceRankingDisplay
+        from .._inspection._plot._ranking import ImportanceRankingDisplay
 
         frame[kept + [args.target]].to_csv(folder / "reduced.csv", index=False)
         with open(folder / "summary.json", "w") as handle:

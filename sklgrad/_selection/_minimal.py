@@ -31,9 +31,9 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from ._engine.settings import engine_options
-from ._fit_many import fit_many
-from ._memorization import MemorizationWarning
+from .._engine.settings import engine_options
+from .._neural_network._fit_many import fit_many
+from .._neural_network._memorization import MemorizationWarning
 
 #: Folds of the cross-validation; a fold is held out at a time.
 N_FOLDS = 3

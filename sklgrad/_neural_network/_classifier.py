@@ -5,8 +5,8 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 
+from .._utils._docstrings import ATTRIBUTES_DOC, NOTES_DOC, PARAMETERS_DOC
 from ._base import _LearningGradientEstimator, public_init
-from ._docstrings import ATTRIBUTES_DOC, NOTES_DOC, PARAMETERS_DOC
 
 
 class LearningGradientClassifier(ClassifierMixin, _LearningGradientEstimator):

@@ -4,7 +4,7 @@ A network behind a ``ColumnTransformer`` sees encoded inputs (one-hot categories
 numbers); a user asks about the columns of the table. This traces the encoded inputs back
 to their source column, through the Pipeline's steps (column transformers, selectors, which
 keep a subset, and one-to-one transformers such as scalers and imputers), and gives each
-column the mean share of its inputs, renormalized (see ``sklgrad/_groups.py``: a sum would
+column the mean share of its inputs, renormalized (see ``sklgrad/_utils/_groups.py``: a sum would
 reward a category for its number of levels).
 """
 
@@ -15,8 +15,8 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._display_utils import _is_sklgrad, check_names
-from ._groups import group_labels, group_shares
+from .._utils._groups import group_labels, group_shares
+from ._plot._base import _is_sklgrad, check_names
 
 
 def importance_table(model, X=None, y=None, *, history=False, by_column=True, groups=None):
@@ -95,7 +95,7 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
 
 
 def _values(learner, prefix, X, y, history):
-    from ._selector import LearningGradientSelector
+    from .._selection._selector import LearningGradientSelector
 
     network = learner.estimator_ if isinstance(learner, LearningGradientSelector) else learner
     if X is not None:

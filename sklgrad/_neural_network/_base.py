@@ -4,7 +4,7 @@ The estimators hold a fitted skorch network (``net_``) by composition. This file
 the parameters and the data, builds the engine's records (``TrainSettings``, ``FitData``)
 and commits what the engine trains as the fitted attributes, whole: a fit that fails or is
 interrupted leaves the estimator exactly as it was before the call. How a network is
-trained lives in ``_engine/``, the input-penalty path in ``_path.py``.
+trained lives in ``_engine/``, the input-penalty path in ``_path.py`` beside it.
 """
 
 import dataclasses
@@ -23,26 +23,26 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._capture import IMPORTANCE_KEY, MAGNITUDE_KEY
-from ._chunked import ChunkChecker, as_chunks
-from ._engine.chunks import PreparedChunks
-from ._engine.data import CHUNK_ELEMENTS, dense_chunks
-from ._engine.fit import train_network
-from ._engine.inference import module_outputs
-from ._engine.math_numpy import ACTIVATIONS, score_outputs
-from ._engine.settings import FitData, TrainSettings, current_options
-from ._engine.state import (
+from .._engine.capture import IMPORTANCE_KEY, MAGNITUDE_KEY
+from .._engine.chunks import PreparedChunks
+from .._engine.data import CHUNK_ELEMENTS, dense_chunks
+from .._engine.fit import train_network
+from .._engine.inference import module_outputs
+from .._engine.math_numpy import ACTIVATIONS, score_outputs
+from .._engine.settings import FitData, TrainSettings, current_options
+from .._engine.state import (
     NetSnapshot,
     check_record,
     history_column,
     net_from_record,
     net_state,
 )
-from ._engine.stopping import StoppingState, check_finite
+from .._engine.stopping import StoppingState, check_finite
+from .._utils._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
+from .._utils._restore import restored_on_failure
+from ._chunked import ChunkChecker, as_chunks
 from ._memorization import constant_score, memorizing, warn_memorizing
-from ._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
 from ._path import InputPenaltyPath
-from ._restore import restored_on_failure
 
 _REAL, _INT = numbers.Real, numbers.Integral
 _UNIT = Interval(_REAL, 0, 1, "left")

@@ -6,8 +6,8 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.preprocessing import StandardScaler
 
+from .._utils._docstrings import ATTRIBUTES_DOC, NOTES_DOC, PARAMETERS_DOC
 from ._base import _LearningGradientEstimator, public_init
-from ._docstrings import ATTRIBUTES_DOC, NOTES_DOC, PARAMETERS_DOC
 
 
 class LearningGradientRegressor(RegressorMixin, _LearningGradientEstimator):

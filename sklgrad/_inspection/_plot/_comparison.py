@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._comparison import setting_label
+from .._comparison import setting_label
 
 
 class LearningComparisonDisplay:

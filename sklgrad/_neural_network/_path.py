@@ -15,12 +15,12 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from ._capture import BY_TARGET_KEY, IMPORTANCE_KEY, MAGNITUDE_KEY
-from ._engine.data import CHUNK_ELEMENTS, dense_chunks
-from ._engine.fit import configure, fork_rng_devices, seed_torch, start_network
-from ._engine.net import build_net, make_optimizer, run_epochs
-from ._engine.settings import PathSettings, stratify_labels
-from ._engine.stopping import ValidationLossRule
+from .._engine.capture import BY_TARGET_KEY, IMPORTANCE_KEY, MAGNITUDE_KEY
+from .._engine.data import CHUNK_ELEMENTS, dense_chunks
+from .._engine.fit import configure, fork_rng_devices, seed_torch, start_network
+from .._engine.net import build_net, make_optimizer, run_epochs
+from .._engine.settings import PathSettings, stratify_labels
+from .._engine.stopping import ValidationLossRule
 
 # The penalty weight of an eliminated column within one path: it stays eliminated (a weight
 # of 1 would let it return once its gradient beats the strength; on the 1000-column

@@ -18,9 +18,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._routing import per_sample, requesting_sample_weight, route, take_rows
+from .._utils._routing import per_sample, requesting_sample_weight, route, take_rows
+from .._utils._target import infer_task
 from ._selector import LearningGradientSelector
-from ._target import infer_task
 
 
 class LearningGradientSelectorCV(MetaEstimatorMixin, SelectorMixin, BaseEstimator):

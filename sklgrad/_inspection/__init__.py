@@ -1,0 +1,1 @@
+"""Reading what a network learned: importance tables, comparisons of settings, the Displays."""

@@ -1,0 +1,1 @@
+"""The selector: its screens, their shared statistics, minimal's choice and one orchestrator."""

@@ -1,0 +1,238 @@
+"""The selection orchestrator: runs the rule a selector is fitted with and returns one
+:class:`SelectionResult`.
+
+The two questions run the screens in order, each on what the others left:
+
+1. the dense screen (``_dense``): small networks on the inputs and one fixed set of their
+   shadows; an input is kept when its importance over the whole training beats the
+   shadows' bar;
+2. the path screen (``_path_screen``): one path network on the inputs and the same shadows;
+3. the dependence tests (``_dependence``): each input alone against the target;
+4. the interaction tests (``_interactions``): the inputs untested so far, in pairs;
+5. the conditional tests (``_conditional``): what each input adds to the others' finds.
+
+"all-relevant" answers with the five; "minimal" trains the path network on the relevant
+inputs and keeps those alive at the point chosen by held-out refits (``_minimal``).
+"""
+
+import math
+import time
+from contextlib import contextmanager
+from copy import deepcopy
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+
+from .._neural_network._fit_many import fit_many
+from ._conditional import conditional_screen
+from ._dense import relevance_network, relevant_inputs, whole_training_importances
+from ._dependence import dependence_screen
+from ._interactions import interaction_screen
+from ._minimal import held_out_choice
+from ._path_screen import path_screen
+from ._result import SelectionResult
+from ._statistics import SCREEN_DTYPE, shadow_columns, side_by_side
+from ._thresholds import ALL_RELEVANT, MINIMAL, importances_of
+
+# Networks in the dense screen of the two questions when n_repeats is None.
+SCREEN_REPEATS = 8
+SCREEN_SHADOWS = 500
+# Up to this many values (rows x inputs), the screen trains SCREEN_REPEATS networks.
+SCREEN_VALUES = 200_000
+
+
+def n_repeats_for(selector, rule, n_values=0):
+    """The networks a selection trains: ``n_repeats``, or for the two questions fewer on
+    larger tables, whose importances vary less between seeds."""
+    if selector.n_repeats is not None:
+        return selector.n_repeats
+    if rule not in (MINIMAL, ALL_RELEVANT):
+        return 1
+    return int(np.clip(round(SCREEN_REPEATS * SCREEN_VALUES / max(n_values, 1)),
+                       SCREEN_REPEATS // 4, SCREEN_REPEATS))
+
+
+def repeat_seeds(selector, rule=None, n_values=0):
+    """One seed per network, drawn from ``random_state`` (None for one unseeded network)."""
+    n_repeats = n_repeats_for(selector, rule, n_values)
+    if n_repeats == 1 and selector.random_state is None:
+        return [None]
+    rng = check_random_state(selector.random_state)
+    return rng.randint(np.iinfo(np.int32).max, size=n_repeats).tolist()
+
+
+@contextmanager
+def _timed(selector, timings, step, describe):
+    """Record a step's seconds in ``timings``; with ``verbose``, print ``describe(seconds)``
+    after it (a callable, so that the line can say what the step found)."""
+    start = time.perf_counter()
+    yield
+    seconds = timings[step] = time.perf_counter() - start
+    if selector.verbose:
+        print(f"[{type(selector).__name__}] {describe(seconds)}", flush=True)
+
+
+def fit_repeats(selector, estimator, X, y, seeds, shadow_rng, timings, **fit_params):
+    """One fitted clone of ``estimator`` per seed (each on X and its own shadows when
+    ``shadow_rng`` is given). sklgrad networks that differ only in their seed train as one
+    stacked model: each ends as its separate fit would, at a fraction of the time."""
+    estimators, inputs = [], []
+    for number, seed in enumerate(seeds, start=1):
+        clone_ = clone(estimator)
+        if seed is not None and "random_state" in clone_.get_params():
+            clone_.set_params(random_state=seed)
+        # A network's own epoch lines say which repeat they belong to.
+        clone_._verbose_label = f"[repeat {number}/{len(seeds)}] "
+        X_k = X
+        if shadow_rng is not None:
+            X_k = side_by_side([X, shadow_columns(X, shadow_rng)])
+        estimators.append(clone_)
+        inputs.append(X_k)
+    outcome = {}
+
+    def describe(seconds):
+        return (f"{len(seeds)} network(s) on {np.shape(inputs[0])[1]} inputs"
+                f"{' (stacked)' if outcome['stacked'] else ''}: {seconds:.2f} s, "
+                f"{seconds / len(seeds):.2f} s per network")
+
+    with _timed(selector, timings, "networks", describe):
+        fitted, outcome["stacked"] = fit_many(estimators, inputs, y, **fit_params)
+    return fitted
+
+
+def _scores(selector, estimators):
+    return np.array([importances_of(estimator, selector.importance_getter,
+                                    selector.norm_order) for estimator in estimators])
+
+
+def run_prefit(selector):
+    """The given fitted estimator, as it is."""
+    estimators = [deepcopy(selector.estimator)]
+    return SelectionResult(estimators, _scores(selector, estimators))
+
+
+def run_repeats(selector, estimator, X, y, **fit_params):
+    """``estimator`` refit once per repeat; its importances as it reports them."""
+    timings = {}
+    estimators = fit_repeats(selector, estimator, X, y, repeat_seeds(selector), None,
+                             timings, **fit_params)
+    return SelectionResult(estimators, _scores(selector, estimators), timings=timings)
+
+
+def run_shadow_rounds(selector, estimator, X, y, **fit_params):
+    """Rounds of networks on [survivors, shadows] ("shadow"): a round keeps the inputs
+    whose mean importance beats the shadows' median for the next."""
+    rng = check_random_state(selector.random_state)
+    seeds = repeat_seeds(selector)
+    alive, timings = np.arange(X.shape[1]), {}
+    for round_ in range(selector.shadow_rounds):
+        if selector.verbose:
+            print(f"[{type(selector).__name__}] shadow round {round_ + 1}/"
+                  f"{selector.shadow_rounds}: {len(alive)} variables and their shadows",
+                  flush=True)
+        estimators = fit_repeats(selector, estimator, X[:, alive], y, seeds, rng, timings,
+                                 **fit_params)
+        scores = _scores(selector, estimators)
+        if scores.shape[1] != 2 * len(alive):
+            raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
+                             f"{len(alive)} variables and {len(alive)} shadows.")
+        real, shadows = scores[:, :len(alive)], scores[:, len(alive):]
+        if round_ == selector.shadow_rounds - 1:
+            break
+        survivors = real.mean(axis=0) > np.median(shadows.mean(axis=0))
+        if survivors.all() or not survivors.any():
+            break
+        alive = alive[survivors]
+    importances = np.zeros((len(seeds), X.shape[1]))
+    importances[:, alive] = real
+    return SelectionResult(estimators, importances, shadows, timings=timings)
+
+
+def _whole_training(selector, estimator):
+    scores = (whole_training_importances(estimator)
+              if selector.importance_getter == "auto" else None)
+    if scores is None:
+        scores = importances_of(estimator, selector.importance_getter, selector.norm_order)
+    return scores
+
+
+def run_question(selector, rule, X, y, default_network, **fit_params):
+    """The two questions' screens, then for "minimal" the path network on the relevant
+    inputs and minimal's choice. ``default_network`` is the path network for ``y``."""
+    n_rows, n_features = X.shape
+    rng = check_random_state(selector.random_state)
+    seeds = repeat_seeds(selector, rule, n_rows * n_features)
+    timings = {}
+    # The screen's own networks, or (all-relevant only) the user's estimator.
+    own = not (rule == ALL_RELEVANT and selector.estimator is not None)
+    screen = relevance_network(y, n_rows) if own else selector.estimator
+    # At least SCREEN_SHADOWS shadows: with few inputs, few shadows share a noise input's
+    # distribution, and the bar they set is low.
+    copies = max(1, math.ceil(SCREEN_SHADOWS / n_features))
+    shadows = side_by_side([shadow_columns(X, rng) for _ in range(copies)])
+    both = side_by_side([X, shadows], dtype=SCREEN_DTYPE if own else None)
+    estimators = fit_repeats(selector, screen, both, y, seeds, None, timings, **fit_params)
+    scores = np.array([_whole_training(selector, estimator) for estimator in estimators])
+    if scores.shape[1] != both.shape[1]:
+        raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
+                         f"{n_features} variables and {copies * n_features} shadows.")
+    real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
+    dense = relevant_inputs(real, shadow_scores)
+    with _timed(selector, timings, "path screen",
+                lambda s: f"path screen on {both.shape[1]} inputs: {s:.2f} s"):
+        by_path, screen_network = path_screen(X, shadows, y, seeds[0], **fit_params)
+    with _timed(selector, timings, "dependence tests",
+                lambda s: f"dependence tests: {by_dependence.sum()} inputs kept"):
+        by_dependence, dependence_p_values = dependence_screen(X, y, rng)
+    found = dense | by_path | by_dependence
+    with _timed(selector, timings, "interaction tests",
+                lambda s: f"interaction tests: {by_interaction.sum()} more inputs kept"):
+        by_interaction, interaction_p_values = interaction_screen(X, y, rng, tested=~found)
+    found |= by_interaction
+    with _timed(selector, timings, "conditional tests",
+                lambda s: f"conditional tests: {by_conditional.sum()} more inputs kept"):
+        by_conditional, conditional_p_values = conditional_screen(X, y, found, rng)
+    result = SelectionResult(
+        estimators, real, shadow_scores, relevant=found | by_conditional,
+        relevant_by_path=by_path & ~dense, path_screen=screen_network,
+        relevant_by_dependence=by_dependence & ~dense & ~by_path,
+        dependence_p_values=dependence_p_values,
+        relevant_by_interaction=by_interaction, interaction_p_values=interaction_p_values,
+        relevant_by_conditional=by_conditional, conditional_p_values=conditional_p_values,
+        timings=timings)
+    if rule == MINIMAL:
+        _choose_minimal(selector, result, X, y, default_network, seeds[0], **fit_params)
+    return result
+
+
+def _choose_minimal(selector, result, X, y, default_network, seed, **fit_params):
+    """Train the path network on the relevant inputs and keep those alive at the point
+    chosen by held-out refits; the result's importances become that point's."""
+    columns = np.flatnonzero(result.relevant)
+    result.importances, result.shadow_importances = np.zeros((1, X.shape[1])), None
+    if columns.size == 0:
+        return
+    path = clone(default_network)
+    if seed is not None and "random_state" in path.get_params():
+        path.set_params(random_state=seed)
+    with _timed(selector, result.timings, "path network", lambda s: (
+            f"path network on the {columns.size} relevant inputs: {s:.2f} s")):
+        path.fit(X[:, columns], y, **fit_params)
+    with _timed(selector, result.timings, "minimal refits", lambda s: (
+            f"{len(result.minimal_candidates)} sets of the path refit and compared on "
+            f"held-out rows: {s:.2f} s")):
+        result.minimal_choice, inputs, result.minimal_candidates = held_out_choice(
+            path, X[:, columns], y, seed, **fit_params)
+    point = path.path_[result.minimal_choice]
+    if selector.importance_getter == "auto":
+        # The learning gradients of the chosen point's last epoch.
+        scores = path.importance_history_[point["last_epoch"]].copy()
+    else:
+        scores = np.asarray(importances_of(path, selector.importance_getter,
+                                           selector.norm_order), dtype=float).copy()
+    dropped = np.ones(columns.size, dtype=bool)
+    dropped[inputs] = False
+    scores[dropped] = 0.0
+    result.importances[0, columns] = scores
+    result.estimators = [path]

@@ -1,0 +1,1 @@
+"""Small helpers any layer may use: parameter checks, routing, target kinds, groups, docstrings."""
