@@ -7,7 +7,6 @@ interrupted leaves the estimator exactly as it was before the call. How a networ
 trained lives in ``_engine/``, the input-penalty path in ``_path.py`` beside it.
 """
 
-import dataclasses
 import numbers
 import types
 import warnings
@@ -19,107 +18,28 @@ import torch
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._engine.capture import IMPORTANCE_KEY, MAGNITUDE_KEY
-from .._engine.chunks import PreparedChunks
 from .._engine.data import CHUNK_ELEMENTS, dense_chunks
 from .._engine.fit import train_network
 from .._engine.inference import module_outputs
-from .._engine.math_numpy import ACTIVATIONS, score_outputs
+from .._engine.math_numpy import score_outputs
 from .._engine.settings import FitData, TrainSettings, current_options
 from .._engine.state import (
     NetSnapshot,
-    check_record,
     history_column,
-    net_from_record,
-    net_state,
 )
 from .._engine.stopping import StoppingState, check_finite
-from .._utils._params import BOOLEAN, RANDOM_STATE, Interval, NoneValue, Options, validate_params
+from .._utils._params import validate_params
 from .._utils._restore import restored_on_failure
-from ._chunked import ChunkChecker, as_chunks
+from ._checks import PARAMETER_CONSTRAINTS, check_sample_weight, column_name, fit_scaler
+from ._chunked import as_chunks
+from ._fitted_state import plain_state, rebuilt_state
 from ._memorization import constant_score, memorizing, warn_memorizing
 from ._path import InputPenaltyPath
-
-_REAL, _INT = numbers.Real, numbers.Integral
-_UNIT = Interval(_REAL, 0, 1, "left")
-_PARAMETER_CONSTRAINTS = {
-    "activation": (Options.keys_of(ACTIVATIONS),),
-    "alpha": (Interval(_REAL, 0, None, "left"),),
-    "batch_size": (Options("auto"), Interval(_INT, 1, None, "left")),
-    "learning_rate": (Options("constant", "invscaling", "adaptive"),),
-    "learning_rate_init": (Interval(_REAL, 0, None, "neither"),),
-    "power_t": (Interval(_REAL, 0, None, "left"),),
-    "max_iter": (Interval(_INT, 1, None, "left"),),
-    "shuffle": (BOOLEAN,),
-    "random_state": RANDOM_STATE,
-    "tol": (Interval(_REAL, 0, None, "left"), NoneValue()),
-    "verbose": (Interval(_INT, 0, None, "left"), BOOLEAN),
-    "warm_start": (BOOLEAN,),
-    "momentum": (Interval(_REAL, 0, 1, "both"),),
-    "nesterovs_momentum": (BOOLEAN,),
-    "early_stopping": (BOOLEAN,),
-    "validation_fraction": (_UNIT,),
-    "beta_1": (_UNIT,),
-    "beta_2": (_UNIT,),
-    "epsilon": (Interval(_REAL, 0, None, "neither"),),
-    "n_iter_no_change": (Interval(_INT, 1, None, "left"), Options(np.inf)),
-    "standardize": (BOOLEAN,),
-    "input_penalty": (NoneValue(), Interval(_REAL, 0, None, "neither"), Options("path")),
-}
-
-
-def _fit_scaler(X, sample_weight):
-    """A StandardScaler fitted chunk by chunk: fitted at once, it makes a float64 temporary
-    of the whole of X (2.25x the size of float32 data), which large data cannot spare.
-    Sparse inputs are scaled but not centred, which would make them dense. With sample
-    weights, a row of weight 2 counts as two rows, as it does in the loss."""
-    scaler = StandardScaler(with_mean=not sp.issparse(X))
-    rows = max(1, CHUNK_ELEMENTS // max(1, X.shape[1]))
-    # Overflow on huge values is reported by the caller, naming the column.
-    with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, X.shape[0], rows):
-            weights = None if sample_weight is None else sample_weight[start:start + rows]
-            scaler.partial_fit(X[start:start + rows], sample_weight=weights)
-    return scaler
-
-
-def _column_name(estimator, index):
-    names = getattr(estimator, "feature_names_in_", None)
-    return f"{names[index]!r} (index {index})" if names is not None else f"{index}"
-
-
-def _check_sample_weight(sample_weight, n_samples):
-    """Sample weights as a float64 vector, with scikit-learn's wording for bad ones."""
-    if sample_weight is None:
-        return None
-    weights = np.asarray(sample_weight, dtype=np.float64)
-    if weights.ndim == 0:
-        weights = np.full(n_samples, float(weights))
-    if weights.shape != (n_samples,):
-        raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n_samples,)}!")
-    if not np.isfinite(weights).all():
-        raise ValueError("Input sample_weight contains NaN or infinity.")
-    if (weights < 0).any():
-        raise ValueError("Negative values in data passed to sample_weight.")
-    if weights.sum() <= 0:
-        raise ValueError("Sample weights must contain at least one non-zero number.")
-    return weights
-
-
-def _prepared_reader(chunks, checker, estimator, dtype):
-    """``read(i)``: chunk ``i`` checked, scaled and encoded for the network."""
-    def read(index):
-        X, y = chunks.read(index)
-        X = estimator._prepare_X(checker.inputs(X, index), dtype)
-        encoded, _ = estimator._encode_target(checker.targets(y, len(X), index),
-                                              first_call=False, incremental=True,
-                                              classes=None, sample_weight=None)
-        return X, encoded.astype(dtype)
-    return read
+from ._streaming import check_streamable, train_stream
 
 
 def public_init(class_name):
@@ -224,7 +144,7 @@ class _LearningGradientEstimator(BaseEstimator):
                 "taken from mini-batch steps, so full-batch solvers such as 'lbfgs' are not "
                 "offered."
             )
-        validate_params(self, _PARAMETER_CONSTRAINTS)
+        validate_params(self, PARAMETER_CONSTRAINTS)
         device = torch.device(self.device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device={self.device!r} was asked for, but CUDA is not available.")
@@ -308,7 +228,7 @@ class _LearningGradientEstimator(BaseEstimator):
                 bad |= ~np.isfinite(scaler.mean_)
             if bad.any():
                 raise ValueError(
-                    f"The variance of input column {_column_name(self, np.argmax(bad))} "
+                    f"The variance of input column {column_name(self, np.argmax(bad))} "
                     "overflows float64: scale it down before fitting."
                 )
         return scaler
@@ -317,7 +237,7 @@ class _LearningGradientEstimator(BaseEstimator):
         """Scaled X in ``dtype`` (CSR when sparse), checked to be finite in that dtype."""
         if first_call:
             self.scaler_ = self._checked_scaler(
-                _fit_scaler(X, sample_weight) if self.standardize else None)
+                fit_scaler(X, sample_weight) if self.standardize else None)
         if self.scaler_ is not None:
             X = self.scaler_.transform(X)
         if sp.issparse(X):
@@ -334,7 +254,7 @@ class _LearningGradientEstimator(BaseEstimator):
                          else int(np.argmin(finite.all(axis=0))))
                 raise ValueError(
                     f"Input X has values beyond the range of {np.dtype(dtype).name}, in which "
-                    f"the network computes, in column {_column_name(self, index)}: scale it "
+                    f"the network computes, in column {column_name(self, index)}: scale it "
                     "down or set standardize=True."
                 )
         return X
@@ -354,9 +274,9 @@ class _LearningGradientEstimator(BaseEstimator):
             self._check_same_network(hidden_layer_sizes, incremental)
         chunks = as_chunks(X, y)
         if chunks is not None:
-            self._check_streamable(incremental, continuing, sample_weight)
+            check_streamable(self, incremental, continuing, sample_weight)
             with restored_on_failure(self):
-                self._train_stream(chunks, hidden_layer_sizes)
+                train_stream(self, chunks, hidden_layer_sizes)
             return self
         snapshot = NetSnapshot(self.net_) if continuing else None
         with restored_on_failure(self, undo=snapshot.restore if snapshot else None):
@@ -404,68 +324,6 @@ class _LearningGradientEstimator(BaseEstimator):
             warn_memorizing(type(self).__name__, self.train_score_,
                             self.best_validation_score_, stacklevel=6)
 
-    # ------------------------------------------------------------------ chunked data
-    def _check_streamable(self, incremental, continuing, sample_weight):
-        what = ("partial_fit" if incremental else "warm_start=True" if continuing
-                else "input_penalty='path'" if self.input_penalty == "path"
-                else "sample_weight" if sample_weight is not None else None)
-        if what is not None:
-            raise ValueError(f"{what} is not available with chunked data: fit on "
-                             "ChunkedData trains a new network, one pass over the chunks "
-                             "per epoch (partial_fit takes one chunk per call, in memory).")
-
-    def _train_stream(self, chunks, hidden_layer_sizes):
-        """A fit whose epoch is one pass over ``chunks``: a first pass checks every chunk,
-        merges the input scaler and learns the targets; training then reads the chunks
-        again each epoch, never holding more than two of them."""
-        checker = ChunkChecker(chunks.description)
-        scaler = StandardScaler() if self.standardize else None
-        targets = self._target_summary()
-        n_rows = 0
-        with np.errstate(over="ignore", invalid="ignore"):
-            for index in range(chunks.n_chunks):
-                X, y = chunks.read(index)
-                X = checker.inputs(X, index)
-                targets.add(checker.targets(y, len(X), index))
-                if scaler is not None:
-                    scaler.partial_fit(X)
-                n_rows += len(X)
-        self.n_features_in_ = checker.width
-        if checker.columns is not None and all(isinstance(c, str) for c in checker.columns):
-            self.feature_names_in_ = np.asarray(checker.columns, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.scaler_ = self._checked_scaler(scaler)
-        n_outputs = targets.finish(self)
-        dtype = np.float32 if checker.dtype == np.float32 or torch.device(
-            self.device).type != "cpu" else np.float64
-
-        seed = self._seed_for_call(first_call=True)
-        X_val = y_val = None
-        if self.early_stopping:
-            if chunks.validation is None:
-                raise ValueError("early_stopping=True with chunked data scores held-out "
-                                 "chunks: pass ChunkedData(..., validation=ChunkedData(...)).")
-            read = _prepared_reader(chunks.validation, checker, self, dtype)
-            parts = [read(index) for index in range(chunks.validation.n_chunks)]
-            X_val = np.concatenate([X for X, _ in parts])
-            y_val = np.concatenate([y for _, y in parts])
-        data = FitData(X=PreparedChunks(chunks.n_chunks,
-                                        _prepared_reader(chunks, checker, self, dtype),
-                                        n_rows, checker.width, dtype),
-                       targets=None, seed=seed, split_seed=self._base_seed,
-                       X_val=X_val, y_val=y_val)
-        state = StoppingState(self.early_stopping)
-        if self.early_stopping:
-            state.start_validation()
-        else:
-            state.start_loss_tracking()
-        settings = self._train_settings(hidden_layer_sizes, n_outputs)
-        self._check_batch_size(n_rows)
-        net, rule = train_network(settings, data, state)
-        self._finish(net, state, epochs_run=len(net.history), converged=rule.converged,
-                     incremental=False)
-
     def _prepare(self, X, y, sample_weight, *, continuing, incremental, classes):
         """Validated, scaled inputs and encoded targets (sets the fitted preprocessing)."""
         X, y = validate_data(
@@ -473,7 +331,7 @@ class _LearningGradientEstimator(BaseEstimator):
             dtype=(np.float64, np.float32), multi_output=is_regressor(self),
             y_numeric=is_regressor(self),
         )
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0])
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
         targets, n_outputs = self._encode_target(
             y, first_call=not continuing, incremental=incremental, classes=classes,
             sample_weight=sample_weight)
@@ -562,91 +420,16 @@ class _LearningGradientEstimator(BaseEstimator):
         # Set last in a successful fit: a fit that failed half-way does not count as fitted.
         return hasattr(self, "feature_importances_")
 
-    # ------------------------------------------------------------------ persistence
     def __getstate__(self):
-        # Plain data only (arrays, numbers, strings, scikit-learn objects): pickle and
-        # skops both save it, and skops can load it without running code.
-        state = dict(super().__getstate__())  # object's is the live __dict__ itself
-        # What the command line and the selector attach for one fit is not the model.
-        state.pop("_epoch_hook", None)
-        state.pop("_verbose_label", None)
-        # Metadata requests say how a caller routes parameters, not what was learned
-        # (and skops cannot save their objects).
-        state.pop("_metadata_request", None)
-        if "net_" in state:
-            net = state["net_"]
-            state["net_"] = {
-                "n_features": net.module__n_features, "n_outputs": net.module__n_outputs,
-                "hidden_layer_sizes": list(net.module__hidden_layer_sizes),
-                "activation": net.module__activation, **net_state(net),
-            }
-        if state.get("_best_state") is not None:
-            state["_best_state"] = {k: v.cpu().numpy() for k, v in state["_best_state"].items()}
-        return state
+        return plain_state(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(rebuilt_state(self, state))
 
     #: Fitted attributes every fitted estimator has (subclasses add their own).
     _FITTED_STATE = ("n_features_in_", "net_", "scaler_", "feature_importances_",
                      "importance_history_", "gradient_magnitude_history_", "loss_curve_",
                      "n_iter_", "t_", "_base_seed")
-
-    def __setstate__(self, state):
-        if "net_" in state or "feature_importances_" in state:
-            # A fitted state from a file: checked whole before anything it declares is
-            # built (a network is made from the shapes of the arrays it holds).
-            widths = self._check_fitted_state(state)
-            # The loss follows the classes: the other attributes go in first.
-            self.__dict__.update({k: v for k, v in state.items() if k != "net_"})
-            settings = dataclasses.replace(
-                self._train_settings(widths[1:-1], widths[-1]),
-                activation=state["net_"]["activation"],
-                device=self._restore_device(state.get("device", "cpu")))
-            state = {**state, "net_": net_from_record(settings, widths[0], state["net_"])}
-        if state.get("_best_state") is not None:
-            state["_best_state"] = {k: torch.as_tensor(np.asarray(v))
-                                    for k, v in state["_best_state"].items()}
-        super().__setstate__(state)
-
-    def _check_fitted_state(self, state):
-        """The checks of a fitted state read from a file: every fitted attribute there,
-        the network's widths, outputs and weights consistent with them (see
-        :func:`~sklgrad._engine.state.check_record`), the histories of the right shapes.
-        Returns the network's widths, input to output."""
-        name = type(self).__name__
-        missing = [key for key in self._FITTED_STATE if key not in state]
-        if missing:
-            raise ValueError(f"the {name} lacks its fitted {', '.join(missing)}")
-        n_features = state["n_features_in_"]
-        if not isinstance(n_features, numbers.Integral) or n_features < 1:
-            raise ValueError(f"the {name} has n_features_in_={n_features!r}")
-        widths = check_record(state["net_"], n_features, self._network_outputs(state),
-                              ACTIVATIONS)
-        for key in ("feature_importances_", "importance_history_",
-                    "gradient_magnitude_history_"):
-            value = state[key]
-            if not isinstance(value, np.ndarray) or value.shape[-1:] != (n_features,):
-                raise ValueError(f"the {name}'s {key} does not have {n_features} columns")
-        if state["importance_history_"].ndim != 2:
-            raise ValueError(f"the {name}'s importance_history_ is not epochs x inputs")
-        names = state.get("feature_names_in_")
-        if names is not None and np.shape(names) != (n_features,):
-            raise ValueError(f"the {name} has {np.size(names)} feature names for "
-                             f"{n_features} inputs")
-        scaler = state["scaler_"]
-        if scaler is not None and (not isinstance(scaler, StandardScaler)
-                                   or np.shape(scaler.scale_) != (n_features,)):
-            raise ValueError(f"the {name}'s scaler does not scale {n_features} inputs")
-        best = state.get("_best_state")
-        if best is not None and (not isinstance(best, dict) or {
-                k: np.shape(v) for k, v in best.items()} != {
-                k: np.shape(v) for k, v in state["net_"]["module"].items()}):
-            raise ValueError(f"the {name}'s best weights do not match its network")
-        return widths
-
-    @staticmethod
-    def _restore_device(device):
-        # A model trained on a GPU loads on a machine without one.
-        return device if torch.device(device).type == "cpu" or torch.cuda.is_available() \
-            else "cpu"
 
     # ------------------------------------------------------------------ inference
     def _forward(self, X):

@@ -1,0 +1,233 @@
+"""What the subcommands share: reading and checking a table, the target and its task, the
+network and its baselines, progress lines, the ranking printed."""
+
+import os
+import sys
+import time
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line on stderr, exit status 2."""
+
+
+def check_data(path, target=None, sep=None, drop=()):
+    """The input file exists and has the target column (and those of --drop): checked from
+    its header alone, read as the loader reads it."""
+    from ._table import table_columns
+
+    if not os.path.isfile(path):
+        raise UsageError(f"no such file: {path}")
+    if os.path.getsize(path) == 0:
+        raise UsageError(f"{path} is empty")
+    if target is not None:
+        try:
+            columns = table_columns(path, sep)
+        except (UnicodeDecodeError, OSError) as error:
+            raise UsageError(f"could not read {path} as CSV: {error}") from None
+        shown = ", ".join(columns[:10]) + (" ..." if len(columns) > 10 else "")
+        if target not in columns:
+            raise UsageError(f"target column {target!r} is not in {path} (columns: {shown})")
+        absent = [column for column in drop if column not in columns]
+        if absent:
+            raise UsageError(f"--drop column(s) {', '.join(map(repr, absent))} not in {path} "
+                             f"(columns: {shown})")
+
+
+def out_folder(args, *inputs):
+    from ._outputs import OutputError, OutputFolder
+
+    try:
+        out = OutputFolder(args.out, inputs=inputs)
+        out.check_writable()
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+    return out
+
+
+def read_csv_table(path, text_columns=(), sep=None):
+    import pandas as pd
+
+    from ._table import read_table
+
+    try:
+        frame = read_table(path, text_columns, sep)
+    except pd.errors.EmptyDataError:
+        raise UsageError(f"{path} is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UsageError(f"could not read {path} as CSV: {first}") from None
+    if frame.empty:
+        raise UsageError(f"{path} has no data rows")
+    return frame
+
+
+def split_target(frame, target, drop_missing=False):
+    y = frame[target]
+    missing = int(y.isna().sum())
+    if missing and not drop_missing:
+        raise UsageError(f"target column {target!r} has {missing} missing values: pass "
+                         "--drop-missing-target to train on the other rows")
+    if missing:
+        print(f"Dropped {missing} of {len(frame)} rows whose target {target!r} is missing")
+        frame, y = frame[y.notna()], y[y.notna()]
+        if frame.empty:
+            raise UsageError(f"target column {target!r} has no value at all")
+    return frame.drop(columns=[target]), y
+
+
+def warn_leaks(X, y, task, seed):
+    """Warn about inputs that look like a row index, and about a single input that
+    predicts the target almost perfectly on held-out rows: both usually leak the answer."""
+    import pandas as pd
+    from sklearn.model_selection import cross_val_score
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    from ._table import index_like_columns
+
+    for column in index_like_columns(X):
+        print(f"warning: column {column!r} looks like a saved row index (unique increasing "
+              f"integers or pandas's unnamed index); drop it with --drop {column}",
+              file=sys.stderr)
+    model = (DecisionTreeClassifier(max_depth=4, random_state=seed)
+             if task == "classification" else DecisionTreeRegressor(max_depth=4,
+                                                                    random_state=seed))
+    counts = y.value_counts()
+    # A target that a constant already predicts: nothing to tell from a column.
+    if y.nunique() < 2 or (task == "classification" and (
+            counts.min() < 3 or counts.max() / len(y) > 0.95)):
+        return
+    for column in X.columns:
+        values = X[column]
+        if values.isna().any():
+            continue
+        codes = (values.to_numpy(dtype=float) if pd.api.types.is_numeric_dtype(values)
+                 else pd.factorize(values)[0].astype(float)).reshape(-1, 1)
+        score = cross_val_score(model, codes, y, cv=3).mean()
+        if score >= 0.99:
+            print(f"warning: column {column!r} alone predicts the target almost perfectly "
+                  f"(held-out {'accuracy' if task == 'classification' else 'R^2'} "
+                  f"{score:.3f}): check that it is not the answer in disguise; drop it with "
+                  f"--drop {column}", file=sys.stderr)
+
+
+def task_of(y, requested):
+    from .._utils._target import infer_task
+
+    return infer_task(y) if requested == "auto" else requested
+
+
+class Progress:
+    """One progress line for a training run: epochs, loss, elapsed, remaining.
+
+    On a terminal the line is rewritten in place; otherwise (a log file, a pipe) it is
+    printed at the first epoch, at the last, and every 5 seconds between.
+    """
+
+    def __init__(self, total, stream=None):
+        self.total, self.stream = total, stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.start = self.shown = time.perf_counter()
+
+    def __call__(self, epoch, loss):
+        now = time.perf_counter()
+        elapsed = now - self.start
+        remaining = elapsed / epoch * (self.total - epoch)
+        text = (f"epoch {epoch}/{self.total}  loss {loss:.4f}  elapsed {elapsed:.1f} s  "
+                f"remaining {remaining:.1f} s")
+        if self.tty:
+            self.stream.write("\r" + text + ("\n" if epoch == self.total else ""))
+        elif epoch in (1, self.total) or now - self.shown >= 5:
+            self.stream.write(text + "\n")
+            self.shown = now
+        self.stream.flush()
+
+
+def network_for(args, task):
+    from .. import LearningGradientClassifier, LearningGradientRegressor
+
+    cls = LearningGradientClassifier if task == "classification" else LearningGradientRegressor
+    estimator = cls(hidden_layer_sizes=args.hidden, max_iter=args.epochs, solver=args.solver,
+                    learning_rate_init=args.lr, batch_size=args.batch_size, tol=None,
+                    random_state=args.seed)
+    if not args.quiet:
+        estimator._epoch_hook = Progress(args.epochs)
+    return estimator
+
+
+def baseline_scores(task, transformer, X_train, y_train, X_test, y_test):
+    """Held-out scores of a constant prediction and of a linear model on the same inputs."""
+    from sklearn.base import clone
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if task == "classification":
+        constant, linear = DummyClassifier(), LogisticRegression(max_iter=1000)
+    else:
+        constant, linear = DummyRegressor(), Ridge()
+    linear = make_pipeline(clone(transformer), StandardScaler(), linear)
+    return {name: float(model.fit(X_train, y_train).score(X_test, y_test))
+            for name, model in (("constant", constant), ("linear", linear))}
+
+
+def network_settings(args):
+    """Every setting of the run, as summary.json records it."""
+    return {key: (list(value) if isinstance(value, tuple) else value)
+            for key, value in vars(args).items() if key != "handler"}
+
+
+def print_ranking(names, importances, by_column=None, top=15):
+    import numpy as np
+
+    order = np.argsort(-np.asarray(importances), kind="mergesort")
+    print("Ranked input variables (share of the learning gradient, last epoch):")
+    for rank, index in enumerate(order[:top], start=1):
+        print(f"  {rank:>3}. {names[index]:<30} {importances[index]:.4f}")
+    if len(order) > top:
+        print(f"  ... and {len(order) - top} more (all in importance_history.csv)")
+    if by_column is not None and len(by_column) < len(names):
+        print("Per table column (mean share of its encoded inputs, renormalized):")
+        for column, value in sorted(by_column.items(), key=lambda item: -item[1])[:top]:
+            print(f"       {column:<30} {value:.4f}")
+
+
+def whole_numbers_as_integers(frame):
+    """A table whose columns of whole numbers (epochs, counts) print as integers."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind == "f" and values.notna().all() and (values % 1 == 0).all():
+            frame[column] = values.astype("int64")
+    return frame
+
+
+def print_written(written, out):
+    print(f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
+
+
+def fit_table(args):
+    """Read and split a table; return what fit and select train on, after checking it."""
+    from sklearn.model_selection import train_test_split
+
+    from ._table import check_missing, table_transformer
+
+    frame = read_csv_table(args.data, sep=args.sep)
+    if args.drop:
+        frame = frame.drop(columns=args.drop)
+    X, y = split_target(frame, args.target, args.drop_missing_target)
+    frame = frame.loc[y.index]
+    task = task_of(y, args.task)
+    if task == "classification" and y.nunique() < 2:
+        raise UsageError(f"target column {args.target!r} has a single class "
+                         f"({y.iloc[0]!r}): nothing to classify")
+    warn_leaks(X, y, task, args.seed)
+    transformer = table_transformer(X, impute=args.impute, max_categories=args.max_categories)
+    imputed = check_missing(X, args.impute)
+    if imputed:
+        print("Imputed (" + args.impute + " for numbers, most frequent for text): " +
+              ", ".join(f"{column} {count} rows" for column, count in imputed.items()))
+    stratify = y if task == "classification" and y.value_counts().min() >= 2 else None
+    split = train_test_split(X, y, test_size=args.test_size, random_state=args.seed,
+                             stratify=stratify)
+    return frame, task, transformer, imputed, split
