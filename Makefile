@@ -23,7 +23,7 @@ setup: $(BIN)/.installed
 
 # pytest exits 5 when it collected no test: a failure here, not a pass.
 test: setup
-	$(BIN)/python -m pytest -q; status=$$?; \
+	$(BIN)/python -m pytest -q --durations=20; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "no test was collected" >&2; exit 1; fi; exit $$status
 
 demo: setup

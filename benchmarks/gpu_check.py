@@ -2,7 +2,7 @@
 
     python -m benchmarks.gpu_check      # prints each check and the timings; exit 1 on failure
 
-It runs tests/test_gpu.py, then times a compute-bound fit (50,000 x 100, hidden (256, 128),
+It runs tests/engine/test_gpu.py, then times a compute-bound fit (50,000 x 100, hidden (256, 128),
 batch 256, 3 epochs) on the GPU with and without capture, and against the CPU.
 """
 
@@ -22,7 +22,7 @@ def main():
         print("CUDA is not available: nothing to check here.")
         return 1
     print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}")
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_gpu.py"])
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/engine/test_gpu.py"])
     X, y = make_classification(n_samples=50_000, n_features=100, n_informative=10,
                                random_state=0)
     params = dict(hidden_layer_sizes=(256, 128), batch_size=256, max_iter=3, tol=None,

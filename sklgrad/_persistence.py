@@ -39,11 +39,10 @@ TRUSTED_TYPES = ["numpy.dtype", *_SKLGRAD_TYPES] + [
 # decompresses to more than 100 times its stored size (skops stores arrays uncompressed).
 _MAX_TOTAL_BYTES = 2 * 2**30
 _MAX_RATIO = 100
-# Bounds on skops's schema.json, checked before it is parsed (7 million empty objects, 21
-# MiB of text, took 529 MiB once parsed). Measured on real models: a classifier 41 KiB (218
-# objects and lists, 12 deep), a Pipeline with a ColumnTransformer and a selector 302 KiB
-# (1,019, 24 deep), a selector of ten path networks 2.9 MiB (10,197, 17 deep). The bounds
-# leave 20 times the largest in size, 100 times in nodes, 4 times in depth.
+# Bounds on skops's schema.json, checked before it is parsed: a few MiB of empty objects
+# parse into hundreds of MiB. Real models stay far below them (docs/api.md, "Model
+# files", gives their sizes): the bounds leave 20 times the largest in size, 100 times in
+# nodes, 4 times in depth.
 _MAX_SCHEMA_BYTES = 64 * 2**20
 _MAX_SCHEMA_NODES = 1_000_000
 _MAX_SCHEMA_DEPTH = 100

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-# Two torch threads on two busy cores made the suite ~10x slower (../shared/NOTES.md).
+# Small networks train fastest on one thread: two threads on two busy cores contend.
 torch.set_num_threads(1)
 
 

@@ -1,5 +1,5 @@
 """Hostile and inconsistent model files, each built from a real saved model, are refused
-with a ValueError naming the file, before anything they declare is built (issue 26)."""
+with a ValueError naming the file, before anything they declare is built."""
 
 import json
 import os

@@ -190,3 +190,49 @@ def test_model_files_saved_before_the_engine_redesign_load_and_predict_the_same(
     else:
         predicted = model.predict_proba(pd.read_csv(os.path.join(_DATA, "pipeline-input.csv")))
     np.testing.assert_allclose(predicted, expected, rtol=1e-12, atol=1e-15)
+
+
+# Written at 9ceaee5, the last commit of the flat layout (tests/data/README.md): they name
+# module paths such as sklgrad._classifier and sklgrad._dates.
+def _flat_layout_inputs(name):
+    if name == "regressor":
+        return load_diabetes(return_X_y=True)[0]
+    X = load_iris(return_X_y=True)[0]
+    if name == "pipeline":
+        X = np.hstack([X, np.random.default_rng(0).permutation(X)])
+    return X
+
+
+@pytest.mark.parametrize("name", ["classifier", "regressor", "pipeline"])
+def test_pickles_of_the_flat_layout_load_and_predict_the_same(name):
+    import json
+    import pickle
+
+    with open(os.path.join(_DATA, "predictions-9ceaee5.json")) as handle:
+        expected = np.asarray(json.load(handle)[name])
+    with open(os.path.join(_DATA, f"{name}-9ceaee5.pkl"), "rb") as handle:
+        model = pickle.load(handle)
+    X = _flat_layout_inputs(name)
+    predicted = model.predict(X) if name == "regressor" else model.predict_proba(X)
+    np.testing.assert_allclose(predicted, expected, rtol=1e-12, atol=1e-15)
+    # Saved again, the model names today's module paths.
+    assert type(model).__module__.startswith("sklgrad._neural_network.") or name == "pipeline"
+    assert b"sklgrad._classifier" not in pickle.dumps(model)
+
+
+def test_a_command_line_model_file_of_the_flat_layout_loads_and_predicts_the_same():
+    import skops.io as sio
+
+    from sklgrad._cli._dates import DatesAsYears
+
+    path = os.path.join(_DATA, "cli-dates-9ceaee5.skops")
+    assert "sklgrad._dates.DatesAsYears" in sio.get_untrusted_types(file=path)
+    model = load_model(path)
+    table = pd.read_csv(os.path.join(_DATA, "cli-dates-input.csv"))
+    expected = pd.read_csv(os.path.join(_DATA, "cli-dates-predictions-9ceaee5.csv"))
+    probabilities = model.predict_proba(table.drop(columns="label"))
+    np.testing.assert_allclose(probabilities, expected[["proba_no", "proba_yes"]],
+                               rtol=1e-12, atol=1e-15)
+    steps = [step for _, transformer, _ in model.named_steps["table"].transformers_
+             for _, step in getattr(transformer, "steps", [(None, transformer)])]
+    assert any(isinstance(step, DatesAsYears) for step in steps)

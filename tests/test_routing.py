@@ -1,5 +1,5 @@
 """Metadata routing: the selector, the selector CV and the comparison route fit parameters
-as SelectFromModel does, with routing on and off (issue 24)."""
+as SelectFromModel does, with routing on and off."""
 
 import numpy as np
 import pytest

@@ -5,7 +5,7 @@
 make_classification(n_samples=2000, n_features=100, n_informative=5), rows shuffled and
 columns permuted, 75% used for selection, 25% to test a logistic regression refit on the
 kept columns; seeds 0-4; a network with hidden (16,), alpha=0.01, learning rate 0.003,
-100 epochs (the setting tests/test_selector.py asserts).
+100 epochs (the setting tests/selection/test_selector.py asserts).
 """
 
 import os

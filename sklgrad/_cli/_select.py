@@ -1,20 +1,11 @@
 """``sklgrad select``: keep the columns the network learns from and write the reduced table."""
 
-from ._common import (
-    UsageError,
-    baseline_scores,
-    check_data,
-    fit_table,
-    network_for,
-    network_settings,
-    out_folder,
-    print_written,
-)
+from . import _common as common
 
 
 def select_command(args):
-    out = out_folder(args, args.data)
-    check_data(args.data, args.target, args.sep, args.drop)
+    out = common.out_folder(args, args.data)
+    common.check_data(args.data, args.target, args.sep, args.drop)
     import json
 
     import numpy as np
@@ -26,7 +17,7 @@ def select_command(args):
     from .._inspection._importance_table import column_sources, importance_table
     from ._table import table_transformer
 
-    frame, task, transformer, imputed, split = fit_table(args)
+    frame, task, transformer, imputed, split = common.fit_table(args)
     X_train, X_test, y_train, y_test = split
     # Selected per table column: a category's one-hot inputs are kept or dropped together,
     # on their mean importance.
@@ -34,7 +25,7 @@ def select_command(args):
     # The two questions train the selector's own networks (a relevance screen, a path).
     question = args.threshold in ("all-relevant", "minimal")
     selector = LearningGradientSelector(
-        None if question else network_for(args, task), threshold=args.threshold,
+        None if question else common.network_for(args, task), threshold=args.threshold,
         max_features=args.max_features,
         n_repeats=None if question and args.repeats == 1 else args.repeats,
         random_state=args.seed, verbose=int(not args.quiet), groups=groups)
@@ -44,10 +35,12 @@ def select_command(args):
     columns = list(X_train.columns)
     kept = [column for column in columns if column in kept_sources]
     if not kept:
-        raise UsageError("no column passes the threshold; lower it or use --max-features")
+        raise common.UsageError("no column passes the threshold; lower it or use "
+                                "--max-features")
     dropped = [column for column in columns if column not in kept]
-    everything = baseline_scores(task, transformer, X_train, y_train, X_test, y_test)["linear"]
-    fewer = baseline_scores(
+    everything = common.baseline_scores(task, transformer, X_train, y_train, X_test,
+                                        y_test)["linear"]
+    fewer = common.baseline_scores(
         task, table_transformer(X_train[kept], args.impute, args.max_categories),
         X_train[kept], y_train, X_test[kept], y_test)["linear"]
     threshold = selector.threshold_
@@ -60,8 +53,9 @@ def select_command(args):
     print("Dropped: " + (", ".join(f"{c} ({importance[c]:.3f})" for c in order
                                   if c in dropped) or "none"))
     summary = {"data": args.data, "target": args.target, "task": task,
-               "settings": network_settings(args), "threshold": float(threshold), "kept": kept,
-               "dropped": dropped, "imputed_rows": imputed, "importance_by_column": importance,
+               "settings": common.network_settings(args), "threshold": float(threshold),
+               "kept": kept, "dropped": dropped, "imputed_rows": imputed,
+               "importance_by_column": importance,
                "linear_score_kept": fewer, "linear_score_all": everything}
 
     def write(folder):
@@ -79,5 +73,5 @@ def select_command(args):
         display.figure_.savefig(folder / "ranking.png", dpi=100, bbox_inches="tight")
         plt.close("all")
 
-    print_written(out.publish(write), args.out)
+    common.print_written(out.publish(write), args.out)
     return 0

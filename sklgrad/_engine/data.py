@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, Subset
 CHUNK_ELEMENTS = 2**23
 # Values gathered at once when shuffling (1 MiB of float64): a gathered chunk that stays in
 # the processor's cache until its batches are trained on makes a small network's step
-# faster than chunks of 16,384 rows (measured on 20,000 x 100).
+# faster than gathering whole chunks of rows.
 _GATHER_ELEMENTS = 2**17
 
 

@@ -65,7 +65,7 @@ ACTIVATIONS = {
 
 def softplus(x):
     """``log(1 + exp(x))`` as ``max(x, 0) + log1p(exp(-|x|))``: the same to a rounding,
-    faster than ``np.logaddexp(0, x)`` (measured on a stack's outputs)."""
+    faster than ``np.logaddexp(0, x)`` on a stack's outputs."""
     result = np.abs(x)
     np.negative(result, out=result)
     np.exp(result, out=result)

@@ -6,7 +6,7 @@ the optimizer's state stay torch's, so skorch, the optimizers and a later move t
 nothing different. Why numpy: on the small networks of tabular work a step is a few dozen
 operations on small arrays, and a numpy operation costs about a microsecond where a torch
 operation costs three to five; numpy's OpenBLAS also multiplies these shapes faster than
-torch's MKL on AMD processors. Measured in ``benchmarks/bench_speed.py``.
+torch's MKL on AMD processors (``benchmarks/bench_speed.py``).
 """
 
 import math
@@ -39,7 +39,7 @@ def capture_sum(delta, first_weight):
     needs six significant digits, not sixteen. ``delta`` is first scaled by a power of two
     (exact), so that float32's narrower range cannot flush a well-fitted network's small
     gradients to zero; the sums are scaled back in float64. Below ``_FLOAT32_PRODUCT``
-    multiply-adds per network the conversions cost more than they save (measured).
+    multiply-adds per network the conversions cost more than they save.
     """
     if (delta.dtype != np.float64
             or delta.shape[-2] * delta.shape[-1] * first_weight.shape[-1] < _FLOAT32_PRODUCT):

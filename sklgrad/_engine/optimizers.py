@@ -30,7 +30,7 @@ def _flat(tensors):
 class FlatLayout:
     """An optimizer's parameters, their gradients and each state tensor as views of one
     flat CPU buffer each, so that an update is one numpy operation per line for all the
-    parameters (faster than one per parameter on small networks, measured).
+    parameters (faster than one per parameter on small networks).
 
     Made by :meth:`_Optimizer.flat_layout` for a step that writes each gradient into
     :meth:`grads_of`'s arrays (the numpy step); valid while the parameters and gradients

@@ -23,15 +23,14 @@ from .._engine.settings import PathSettings, stratify_labels
 from .._engine.stopping import ValidationLossRule
 
 # The penalty weight of an eliminated column within one path: it stays eliminated (a weight
-# of 1 would let it return once its gradient beats the strength; on the 1000-column
-# benchmark set no column ever did, measured: the screening rounds give that second chance).
+# of 1 would let it return once its gradient beats the strength, which on wide noisy
+# tables does not happen: the screening rounds give that second chance).
 ELIMINATED_WEIGHT = math.inf
 # The first layer's weights in an MLP's state dict: column j is input j's.
 _FIRST_WEIGHT = "layers.0.weight"
 # Once at most this share of a network's inputs is alive, the path goes on with a network
 # of the live inputs only: the eliminated columns are zero and stay so, but multiplying them
-# costs as much as the live ones (on 2,000 rows x 2,000 inputs, the eliminated columns
-# were three quarters of the path's first-layer work, measured).
+# costs as much as the live ones, most of the first layer's work late in a wide path.
 COMPACT_BELOW = 0.5
 
 

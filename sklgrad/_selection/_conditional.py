@@ -9,14 +9,13 @@ median's rank), residualizes the target (each class against the rest, or the num
 and each tested input on the found inputs by least squares, and scores an input by the t
 statistic of its residual's correlation with the target's residual (the largest over the
 classes or outputs). Normal scores, not the raw values: a heavy-tailed column's
-correlations are heavier-tailed than the pooled shadows' (raw values on breast cancer with
-270 noise columns: two noise columns at t = 4.06 and 3.91 where the largest of 5,100
-shadow scores was 3.74; on normal scores no noise column was kept on the five real sets of
-docs/selection.md, seeds 0-2, measured).
+correlations are heavier-tailed than the pooled shadows', and its noise would beat them
+(docs/selection.md shows both on the real sets).
 
 The null is the same score of shadows (each column's rows shuffled, residualized alike:
 exactly a noise input's position), pooled over columns and copies, its tail beyond the
-20th largest draw extrapolated as exponential (:func:`~sklgrad._selection._dense.tail_p_values`).
+20th largest draw extrapolated as exponential
+(:func:`~sklgrad._selection._statistics.tail_p_values`).
 Benjamini-Hochberg runs at 1% over all the inputs with the found ones counted as
 discoveries ahead of the tested ones (their p-values taken as 0): a first input added to
 ``k`` found ones among ``m`` needs ``p <= 0.01 (k + 1) / m``. When the found inputs are

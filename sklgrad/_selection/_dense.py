@@ -6,14 +6,8 @@ the networks beats the shadows' bar (:func:`shadow_bar`). A noise input (unrelat
 target) and the shadows of its own distribution are exchangeable, networks included,
 because the shadows are drawn once: a noise input beats them all with probability at most
 ``1 / (m + 1)`` for ``m`` shadows of its distribution, and the bar stands higher still.
-The measured rates are in docs/selection.md. The selector's dependence tests
-(``_dependence.py``) stand beside this screen.
-
-The folds that the screen's networks also read in an earlier version (each column as
-``|x - median|``, for even effects) are gone: the dependence tests find a column's even
-effect at a fraction of the cost, and without them the slow-effect sets of
-docs/selection.md kept the same informative columns, no noise column, in three quarters
-of the time (measured).
+docs/selection.md gives the rates. A column's even effect (``|x - median|``) is left to
+the dependence tests (``_dependence.py``), which find it at a fraction of a network's cost.
 """
 
 import numpy as np

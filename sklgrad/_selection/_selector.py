@@ -232,7 +232,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     error of that excess (row by row, on the same held-out rows) are kept, a subset of
     the relevant ones:
     the path's own validation loss at a sparse point is that of a penalized network, not
-    of one trained on those inputs. Measured against Boruta, a forest, permutation
+    of one trained on those inputs. Compared with Boruta, a forest, permutation
     importance, SHAP and L1 in docs/selection.md. The dependence, interaction and
     conditional tests do not read ``sample_weight``.
 

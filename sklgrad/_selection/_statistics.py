@@ -65,10 +65,8 @@ def shadow_bar(shadow_scores):
     ``b log F`` above the largest. A noise input, exchangeable with the shadows, beats the
     largest of ``m`` of them with probability ``1 / (m + 1)``: about one noise input per
     screen when there are as many shadows as inputs. Beating the raised bar is about ``F``
-    times rarer, as if the screen had trained on ``F`` times the shadows, at no cost.
-    Measured on the slow-effect sets of docs/selection.md (5 seeds, 500-1,000 columns,
-    with the folds the screen then read): the screen kept 1 noise column in 10 runs
-    against 8 with the largest shadow as the bar, and found the same informative columns.
+    times rarer, as if the screen had trained on ``F`` times the shadows, at no cost
+    (docs/selection.md compares it with the largest shadow as the bar).
     """
     shadow_scores = np.ravel(shadow_scores)
     top = np.sort(shadow_scores, axis=None)[::-1][:SHADOW_TAIL]

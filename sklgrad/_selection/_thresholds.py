@@ -138,7 +138,7 @@ def threshold_for(selector, scores, shadow_scores, estimator):
 def support_mask(selector, scores, shadow_scores, estimator, admitted=None):
     """Inputs (or groups) at or above the threshold, or ``admitted`` (the path
     screen's finds, for "all-relevant"), then the ``max_features`` most important."""
-    labels = None if selector.groups is None else _group_labels(selector, len(scores))
+    labels = None if selector.groups is None else group_labels_of(selector, len(scores))
     if labels is not None:
         # Selected per group, on the mean importance of its inputs: a category's
         # number of levels neither helps nor hurts it.
@@ -161,7 +161,7 @@ def support_mask(selector, scores, shadow_scores, estimator, admitted=None):
     return mask
 
 
-def _group_labels(selector, n_features):
+def group_labels_of(selector, n_features):
     groups = selector.groups
     if callable(groups):
         names = getattr(selector, "feature_names_in_", None)

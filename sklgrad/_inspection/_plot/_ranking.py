@@ -155,18 +155,19 @@ class ImportanceRankingDisplay:
         display : ImportanceRankingDisplay
         """
         from ..._selection._selector import LearningGradientSelector
+        from ..._selection._thresholds import group_labels_of, rule_in_force
 
         model, names = find_learning_model(estimator)
         if isinstance(model, LearningGradientSelector):
             std = model.importances_std_ if len(model.importances_) > 1 else None
-            rule = model._rule()
+            rule = rule_in_force(model)
             threshold = None if rule == "minimal" else model.threshold_  # minimal: above 0
             label = {"shadow": "largest shadow importance",
                      "all-relevant": "the shadows' bar"}.get(rule)
             importances, support = model.importances_mean_, model.get_support()
             if model.groups is not None:
                 # Selected per group, on its inputs' mean: drawn per group, as selected.
-                labels = model._group_labels(len(importances))
+                labels = group_labels_of(model, len(importances))
                 names, importances = group_means(importances, labels)
                 std = None
                 support = np.array([support[labels == name].any() for name in names])

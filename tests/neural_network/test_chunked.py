@@ -1,4 +1,4 @@
-"""Data larger than memory: an epoch is one pass over chunks (issue 25)."""
+"""Data larger than memory: an epoch is one pass over chunks."""
 
 import numpy as np
 import pandas as pd

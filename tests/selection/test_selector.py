@@ -172,7 +172,7 @@ def test_partial_fit_updates_the_importances():
 
 def _ground_truth(seed):
     """The data of docs/selection.md's table (docs/examples/shadow_rule.py)."""
-    path = Path(__file__).resolve().parent.parent / "docs" / "examples" / "shadow_rule.py"
+    path = Path(__file__).resolve().parents[2] / "docs" / "examples" / "shadow_rule.py"
     spec = importlib.util.spec_from_file_location("shadow_rule", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

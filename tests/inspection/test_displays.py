@@ -138,7 +138,7 @@ def test_image_display_shapes_and_errors():
 
 
 def _load_example():
-    path = Path(__file__).resolve().parent.parent / "docs" / "examples" / "digits_cnn.py"
+    path = Path(__file__).resolve().parents[2] / "docs" / "examples" / "digits_cnn.py"
     spec = importlib.util.spec_from_file_location("digits_cnn", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

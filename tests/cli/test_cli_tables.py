@@ -1,5 +1,5 @@
 """The command line on the CSVs people have: dialects, a BOM, index columns, leaks, missing
-targets, dates, bad rows at predict time (issue 24)."""
+targets, dates, bad rows at predict time."""
 
 import json
 import os

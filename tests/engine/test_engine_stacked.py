@@ -1,5 +1,6 @@
 """K networks trained as one stack end as their separate fits
-(``sklgrad/_engine/stacked.py``, ``stacked_numpy.py``; the choice in ``sklgrad/_neural_network/_fit_many.py``)."""
+(``sklgrad/_engine/stacked.py``, ``stacked_numpy.py``; the choice in
+``sklgrad/_neural_network/_fit_many.py``)."""
 
 import numpy as np
 import pytest
