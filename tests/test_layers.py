@@ -33,13 +33,16 @@ def imports_of(path):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[:len(package) - node.level + 1]
-                names = [".".join(base + [node.module])] if node.module else [
-                    ".".join(base + [alias.name]) for alias in node.names]
+                module = ".".join(base + ([node.module] if node.module else []))
             elif node.module and node.module.startswith("sklgrad."):
-                names = [node.module[len("sklgrad."):]]
-                names += [f"{names[0]}.{alias.name}" for alias in node.names]
+                module = node.module[len("sklgrad."):]
             else:
                 continue
+            # ``from package import module`` imports the module (the package's
+            # ``__init__`` runs first anyway); ``from module import name`` the module.
+            submodules = [f"{module}.{alias.name}" if module else alias.name
+                          for alias in node.names]
+            names = [name for name in submodules if _is_module(name)] or [module]
             found.update(name for name in names if name)
         elif isinstance(node, ast.Import):
             found.update(alias.name[len("sklgrad."):] for alias in node.names

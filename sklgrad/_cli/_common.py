@@ -174,7 +174,7 @@ def baseline_scores(task, transformer, X_train, y_train, X_test, y_test):
 def network_settings(args):
     """Every setting of the run, as summary.json records it."""
     return {key: (list(value) if isinstance(value, tuple) else value)
-            for key, value in vars(args).items() if key != "handler"}
+            for key, value in vars(args).items()}
 
 
 def print_ranking(names, importances, by_column=None, top=15):

@@ -8,7 +8,15 @@ import os
 import sys
 
 from ._common import UsageError
+from ._fit import fit_command
+from ._paper import paper_command
 from ._parser import build_parser
+from ._predict import predict_command
+from ._select import select_command
+
+# Each subcommand's module imports only the standard library at its top.
+COMMANDS = {"paper": paper_command, "fit": fit_command, "predict": predict_command,
+            "select": select_command}
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -29,7 +37,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     _set_threads(args.threads)
     try:
-        return args.handler(args)
+        return COMMANDS[args.command](args)
     except BrokenPipeError:
         # The reader of standard output went away (`sklgrad predict ... | head`): quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -5,10 +5,6 @@ import argparse
 import math
 
 from .. import __version__
-from ._fit import fit_command
-from ._paper import paper_command
-from ._predict import predict_command
-from ._select import select_command
 
 
 def _number(kind, low=None, high=None, low_open=False, high_open=False):
@@ -193,7 +189,6 @@ def build_parser():
     paper.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     _add_threads_option(paper)
     _add_compare_option(paper)
-    paper.set_defaults(handler=paper_command)
 
     fit = commands.add_parser(
         "fit", help="train on a CSV table and rank its columns",
@@ -208,7 +203,6 @@ def build_parser():
                      help="output folder (default: sklgrad-fit)")
     _add_model_options(fit, epochs=200)
     _add_compare_option(fit)
-    fit.set_defaults(handler=fit_command)
 
     predict = commands.add_parser(
         "predict", help="predict with a model written by 'sklgrad fit'",
@@ -229,7 +223,6 @@ def build_parser():
                               "(default: refuse the file, listing them)")
     _add_csv_option(predict)
     _add_threads_option(predict)
-    predict.set_defaults(handler=predict_command)
 
     select = commands.add_parser(
         "select", help="keep only the columns the network learns from",
@@ -249,5 +242,4 @@ def build_parser():
     select.add_argument("--repeats", type=_COUNT, default=1,
                         help="networks averaged, with different seeds (default: 1)")
     _add_model_options(select, epochs=100)
-    select.set_defaults(handler=select_command)
     return parser

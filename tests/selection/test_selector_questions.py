@@ -195,3 +195,20 @@ def test_the_shadows_bar_is_where_ten_times_the_shadows_would_reach():
         above_bar += (noise > shadow_bar(shadows)).sum()
     assert 200 < above_largest < 400
     assert above_bar < above_largest / 5
+
+
+def test_the_selector_reads_its_attributes_and_its_support_from_one_result():
+    from sklgrad._selection._result import QUESTION_ATTRIBUTES
+
+    X, y = load_wine(return_X_y=True)
+    selector = LearningGradientSelector(threshold="all-relevant", random_state=0).fit(X, y)
+    result = selector.selection_result_
+    assert result.estimators is selector.estimators_
+    assert result.importances is selector.importances_
+    for name in QUESTION_ATTRIBUTES:
+        assert getattr(selector, name) is getattr(result, name[:-1]), name
+    # The support is the all-relevant answer the screens gave, not a second computation.
+    np.testing.assert_array_equal(selector.get_support(), selector.relevant_)
+    assert {"networks", "path screen", "dependence tests", "interaction tests",
+            "conditional tests"} <= set(result.timings)
+    assert all(seconds >= 0 for seconds in result.timings.values())
