@@ -18,6 +18,7 @@ _install_legacy_paths()  # model files written by the flat layout name its modul
 # public name -> private module that defines it
 _EXPORTS = {
     "ChunkedData": "._neural_network._chunked",
+    "ConstantInputWarning": "._neural_network._constant",
     "EpochImportanceDisplay": "._inspection._plot._epochs",
     "ImageImportanceDisplay": "._inspection._plot._images",
     "ImportanceHistoryDisplay": "._inspection._plot._history",

@@ -36,6 +36,7 @@ from .._utils._params import validate_params
 from .._utils._restore import restored_on_failure
 from ._checks import PARAMETER_CONSTRAINTS, check_sample_weight, column_name, fit_scaler
 from ._chunked import as_chunks
+from ._constant import constant_columns, warn_constant, zero_constant_shares
 from ._fitted_state import plain_state, rebuilt_state
 from ._memorization import constant_score, memorizing, warn_memorizing
 from ._path import InputPenaltyPath
@@ -63,6 +64,7 @@ class _Prepared(NamedTuple):
     targets: np.ndarray
     n_outputs: int
     weighted: bool
+    constant: np.ndarray  # the inputs constant in these rows (their share is 0)
 
 
 class _LearningGradientEstimator(BaseEstimator):
@@ -294,7 +296,7 @@ class _LearningGradientEstimator(BaseEstimator):
         if self.input_penalty == "path":
             result = InputPenaltyPath(settings, current_options().path).fit(data, state)
             self._finish(result.net, state, epochs_run=len(result.net.history),
-                         converged=True, incremental=False)
+                         converged=True, incremental=False, constant=prepared.constant)
             self.path_, self.path_choice_ = result.path, result.chosen
             # The importances of the chosen point: its last epoch's learning gradients.
             last_epoch = result.path[result.chosen]["last_epoch"]
@@ -304,7 +306,8 @@ class _LearningGradientEstimator(BaseEstimator):
         net, rule = train_network(settings, data, state, self.net_ if continuing else None,
                                   incremental=incremental)
         self._finish(net, state, epochs_run=len(net.history) - epochs_before,
-                     converged=rule.converged, incremental=incremental)
+                     converged=rule.converged, incremental=incremental,
+                     constant=prepared.constant)
         if data.X_val is not None:
             self._check_memorization(settings, data)
 
@@ -332,6 +335,10 @@ class _LearningGradientEstimator(BaseEstimator):
             y_numeric=is_regressor(self),
         )
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        constant = constant_columns(X)
+        if constant.any() and not (incremental and continuing):
+            warn_constant(type(self).__name__, constant,
+                          lambda index: column_name(self, index), stacklevel=6)
         targets, n_outputs = self._encode_target(
             y, first_call=not continuing, incremental=incremental, classes=classes,
             sample_weight=sample_weight)
@@ -344,7 +351,7 @@ class _LearningGradientEstimator(BaseEstimator):
             raise ValueError(f"y has values beyond the range of {np.dtype(dtype).name}, in "
                              "which the network computes: scale y down or set "
                              "standardize=True.")
-        return _Prepared(X, targets, n_outputs, sample_weight is not None)
+        return _Prepared(X, targets, n_outputs, sample_weight is not None, constant)
 
     def _plan_from(self, prepared, *, continuing):
         """The engine's :class:`FitData` for one call (the seed, the validation split) and
@@ -370,8 +377,9 @@ class _LearningGradientEstimator(BaseEstimator):
                        weighted=prepared.weighted, X_val=X_val, y_val=y_val)
         return data, state
 
-    def _finish(self, net, state, *, epochs_run, converged, incremental):
-        """Commit a trained network and its stopping state as the fitted attributes."""
+    def _finish(self, net, state, *, epochs_run, converged, incremental, constant=None):
+        """Commit a trained network and its stopping state as the fitted attributes
+        (``constant``: the inputs whose share is 0 in the epochs trained)."""
         losses = state.loss_curve[len(state.loss_curve) - epochs_run:]
         diverged = not np.isfinite(losses).all()
         if diverged and state.best_state is None:
@@ -382,6 +390,8 @@ class _LearningGradientEstimator(BaseEstimator):
             net.module_.load_state_dict(state.best_state)  # scikit-learn's best weights
         self.net_ = net
         state.commit(self)
+        if constant is not None and constant.any():
+            zero_constant_shares(net.history, len(net.history) - epochs_run, constant)
         self._read_history(epochs_run)
         if diverged:
             # As scikit-learn's MLP (its issue 29504): the network holds the weights of

@@ -87,11 +87,11 @@ def _fit_stacked(estimators, X_list, y, sample_weight):
         return estimators
     first._check_batch_size(datas[0].X.shape[0])
     results = fit_stack(settings, datas, states)
-    for est, own, data, state, (record, converged) in zip(estimators, settings, datas,
-                                                          states, results):
+    for est, own, data, state, prepared, (record, converged) in zip(
+            estimators, settings, datas, states, prepared_list, results):
         net = net_from_record(own, data.X.shape[1], record, n_rows=data.X.shape[0])
         est._finish(net, state, epochs_run=len(record["train_loss"]), converged=converged,
-                    incremental=False)
+                    incremental=False, constant=prepared.constant)
         if data.X_val is not None:
             est._check_memorization(own, data)
     return estimators

@@ -9,7 +9,9 @@ from .._engine.chunks import PreparedChunks
 from .._engine.fit import train_network
 from .._engine.settings import FitData
 from .._engine.stopping import StoppingState
+from ._checks import column_name
 from ._chunked import ChunkChecker
+from ._constant import ConstantTracker, warn_constant
 
 
 def check_streamable(estimator, incremental, continuing, sample_weight):
@@ -41,12 +43,14 @@ def train_stream(estimator, chunks, hidden_layer_sizes):
     checker = ChunkChecker(chunks.description)
     scaler = StandardScaler() if estimator.standardize else None
     targets = estimator._target_summary()
+    constant = ConstantTracker()
     n_rows = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for index in range(chunks.n_chunks):
             X, y = chunks.read(index)
             X = checker.inputs(X, index)
             targets.add(checker.targets(y, len(X), index))
+            constant.add(X)
             if scaler is not None:
                 scaler.partial_fit(X)
             n_rows += len(X)
@@ -56,6 +60,10 @@ def train_stream(estimator, chunks, hidden_layer_sizes):
     elif hasattr(estimator, "feature_names_in_"):
         del estimator.feature_names_in_
     estimator.scaler_ = estimator._checked_scaler(scaler)
+    constant = constant.constant()
+    if constant.any():
+        warn_constant(type(estimator).__name__, constant,
+                      lambda index: column_name(estimator, index), stacklevel=5)
     n_outputs = targets.finish(estimator)
     dtype = np.float32 if checker.dtype == np.float32 or torch.device(
         estimator.device).type != "cpu" else np.float64
@@ -84,4 +92,4 @@ def train_stream(estimator, chunks, hidden_layer_sizes):
     estimator._check_batch_size(n_rows)
     net, rule = train_network(settings, data, state)
     estimator._finish(net, state, epochs_run=len(net.history), converged=rule.converged,
-                 incremental=False)
+                      incremental=False, constant=constant)

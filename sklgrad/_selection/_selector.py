@@ -1,6 +1,7 @@
 """LearningGradientSelector: input simplification in the manner of SelectFromModel."""
 
 import numbers
+import warnings
 from copy import deepcopy
 
 import numpy as np
@@ -12,7 +13,14 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
+from .._neural_network._base import _LearningGradientEstimator
+from .._neural_network._checks import column_name
 from .._neural_network._classifier import LearningGradientClassifier
+from .._neural_network._constant import (
+    ConstantInputWarning,
+    constant_columns,
+    warn_constant,
+)
 from .._utils._restore import restored_on_failure
 from .._utils._routing import requesting_sample_weight, route
 from ._orchestrator import (
@@ -334,7 +342,15 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         """
         routed = route(self, "fit", fit_params, estimator={"fit": fit_params})
         with restored_on_failure(self):  # a failed fit leaves the previous one (or none)
-            return self._fit(X, y, **routed.estimator.fit)
+            with warnings.catch_warnings():
+                # Said once below, not once per network the selection trains.
+                warnings.simplefilter("ignore", ConstantInputWarning)
+                constant = self._fit(X, y, **routed.estimator.fit)
+        if constant is not None and constant.any():
+            warn_constant(type(self).__name__, constant,
+                          lambda index: column_name(self, index), stacklevel=2)
+        return self
+
 
     def _fit(self, X, y, **fit_params):
         if self.n_repeats is not None:
@@ -368,7 +384,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                              f"importances for {self.n_features_in_} input variables.")
         self._store(result, rule)
         self.max_features_ = resolve_max_features(self, X_checked)
-        return self
+        # The inputs constant in the training rows, where the selection read learning
+        # gradients (which give them a share of 0).
+        if not self.prefit and isinstance(self.estimator_, _LearningGradientEstimator):
+            return constant_columns(_plain(X_checked))
+        return None
 
     def _store(self, result, rule):
         """The fitted attributes, all read from one :class:`SelectionResult`."""
