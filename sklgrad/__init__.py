@@ -17,6 +17,7 @@ _install_legacy_paths()  # model files written by the flat layout name its modul
 
 # public name -> private module that defines it
 _EXPORTS = {
+    "BelowBaselineWarning": "._neural_network._memorization",
     "ChunkedData": "._neural_network._chunked",
     "ConstantInputWarning": "._neural_network._constant",
     "EpochImportanceDisplay": "._inspection._plot._epochs",

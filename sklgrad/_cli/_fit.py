@@ -112,6 +112,13 @@ def fit_command(args):
     metric = "accuracy" if task == "classification" else "R^2"
     print(f"{task}: test {metric} {score:.4f} ({len(y_test)} rows held out); baselines: "
           f"constant {baselines['constant']:.4f}, linear {baselines['linear']:.4f}")
+    below = [name for name, value in baselines.items() if score < value]
+    if below:
+        print(f"warning: the network's held-out {metric} {score:.4f} is below the "
+              f"{' and '.join(below)} baseline{'s' if len(below) > 1 else ''}: its ranking "
+              "describes a model that predicts worse than "
+              f"{'a constant' if 'constant' in below else 'a linear model'}, and cannot be "
+              "trusted; try more --epochs, another --lr or --hidden", file=sys.stderr)
     train_score = float(model.score(X_train, y_train))
     memorized = memorizing(train_score, score, baselines["constant"])
     if memorized:
@@ -125,6 +132,7 @@ def fit_command(args):
     summary = {"data": args.data, "target": args.target, "task": task,
                "settings": network_settings(args), "metric": metric, "test_score": float(score),
                "train_score": train_score, "memorizing": memorized,
+               "below_baselines": below,
                "baseline_scores": baselines, "imputed_rows": imputed,
                "final_importances": dict(zip(names, network.feature_importances_.tolist())),
                "importance_by_column": by_column}

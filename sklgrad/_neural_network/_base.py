@@ -38,7 +38,12 @@ from ._checks import PARAMETER_CONSTRAINTS, check_sample_weight, column_name, fi
 from ._chunked import as_chunks
 from ._constant import constant_columns, warn_constant, zero_constant_shares
 from ._fitted_state import plain_state, rebuilt_state
-from ._memorization import constant_score, memorizing, warn_memorizing
+from ._memorization import (
+    constant_score,
+    memorizing,
+    warn_below_constant,
+    warn_memorizing,
+)
 from ._path import InputPenaltyPath
 from ._streaming import check_streamable, train_stream
 
@@ -312,20 +317,26 @@ class _LearningGradientEstimator(BaseEstimator):
             self._check_memorization(settings, data)
 
     def _check_memorization(self, settings, data):
-        """With a validation split: the score on the training rows beside the held-out
-        one, and a :class:`MemorizationWarning` when most of the gain is lost there."""
+        """With a validation split, the trust flags: the score on the training rows beside
+        the held-out one (a :class:`MemorizationWarning` when most of the gain is lost
+        there), and the held-out score beside a constant prediction's (a
+        :class:`BelowBaselineWarning` when it is lower)."""
         split = data.targets.shape[1] - int(data.weighted)
         weights = data.targets[:, split] if data.weighted else None
         outputs = module_outputs(self.net_.module_, data.X,
                                  dtype=next(self.net_.module_.parameters()).dtype)
         self.train_score_ = float(score_outputs(settings.loss, outputs,
                                                 data.targets[:, :split], weights))
-        constant = constant_score(settings.loss, data.targets, data.y_val)
+        self.constant_score_ = constant_score(settings.loss, data.targets, data.y_val)
+        self.below_constant_ = bool(self.best_validation_score_ < self.constant_score_)
         self.memorizing_ = memorizing(self.train_score_, self.best_validation_score_,
-                                      constant)
+                                      self.constant_score_)
         if self.memorizing_:
             warn_memorizing(type(self).__name__, self.train_score_,
                             self.best_validation_score_, stacklevel=6)
+        if self.below_constant_:
+            warn_below_constant(type(self).__name__, self.best_validation_score_,
+                                self.constant_score_, stacklevel=6)
 
     def _prepare(self, X, y, sample_weight, *, continuing, incremental, classes):
         """Validated, scaled inputs and encoded targets (sets the fitted preprocessing)."""
@@ -404,7 +415,9 @@ class _LearningGradientEstimator(BaseEstimator):
                 " and feature_importances_ are that epoch's.", ConvergenceWarning,
                 stacklevel=5)
         self.path_ = self.path_choice_ = None  # set by the input-penalty path only
-        self.train_score_ = self.memorizing_ = None  # set with a validation split only
+        # Set with a validation split only.
+        self.train_score_ = self.memorizing_ = None
+        self.constant_score_ = self.below_constant_ = None
         if (not incremental and not converged and self.tol is not None
                 and epochs_run == self.max_iter):
             warnings.warn(

@@ -51,3 +51,17 @@ def warn_memorizing(name, train_score, held_out_score, stacklevel):
         "than what carries to new rows. Try fewer inputs, a smaller network, a larger "
         "alpha, or sklgrad's selector (threshold='all-relevant').",
         MemorizationWarning, stacklevel=stacklevel)
+
+
+class BelowBaselineWarning(UserWarning):
+    """The fitted network scores below a constant prediction on held-out rows: its
+    importances describe a model that does worse than predicting the most frequent class
+    (or the mean). More epochs, class weights for a rare class, or another network help."""
+
+
+def warn_below_constant(name, held_out_score, constant_score, stacklevel):
+    warnings.warn(
+        f"{name} scores {held_out_score:.3f} on held-out rows, below a constant "
+        f"prediction's {constant_score:.3f}: its importances describe a model worse than "
+        "predicting the most frequent class (or the mean), and cannot be trusted.",
+        BelowBaselineWarning, stacklevel=stacklevel)

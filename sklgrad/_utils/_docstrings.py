@@ -128,6 +128,13 @@ ATTRIBUTES_DOC = """\
         constant prediction on its training rows is lost on held-out rows (a
         :class:`~sklgrad.MemorizationWarning` is issued): its importances then describe
         what it memorized. None without a validation split.
+    constant_score_ : float or None
+        With ``early_stopping``: the held-out score of a constant prediction learned on the
+        training rows (the most frequent class's accuracy, or 0 for R^2).
+    below_constant_ : bool or None
+        With ``early_stopping``: whether ``best_validation_score_`` is below
+        ``constant_score_`` (a :class:`~sklgrad.BelowBaselineWarning` is issued): the
+        network does worse than a constant, and its importances cannot be trusted.
     best_epoch_ : int or None
         With ``early_stopping``: the index in ``importance_history_`` of the epoch whose
         weights the network holds (``importance_history_[best_epoch_]`` are that epoch's

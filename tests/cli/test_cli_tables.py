@@ -170,3 +170,6 @@ def test_a_network_that_memorizes_is_said_to(tmp_path):
     summary = json.loads((tmp_path / "m" / "summary.json").read_text())
     assert summary["memorizing"] and summary["train_score"] > 0.9 > summary["test_score"]
     assert summary["metric"] == "R^2"
+    # Below R^2 0 it predicts worse than the training mean, and the output says so.
+    assert "is below the constant and linear baselines" in result.stderr
+    assert summary["below_baselines"] == ["constant", "linear"]

@@ -76,12 +76,19 @@ def new_axes(ax, figsize):
 
 
 def memorization_note(model):
-    """A line saying that a fitted network memorizes (``memorizing_``), or None."""
+    """A line saying why a fitted network's importances cannot be trusted: it memorizes
+    (``memorizing_``) or scores below a constant prediction (``below_constant_``); or
+    None."""
     network = getattr(model, "estimator_", model)
-    if not getattr(network, "memorizing_", None):
-        return None
-    return (f"memorizing: training score {network.train_score_:.3f}, held-out "
-            f"{network.best_validation_score_:.3f}")
+    notes = []
+    if getattr(network, "memorizing_", None):
+        notes.append(f"memorizing: training score {network.train_score_:.3f}, held-out "
+                     f"{network.best_validation_score_:.3f}")
+    if getattr(network, "below_constant_", None):
+        notes.append(f"below a constant prediction: held-out "
+                     f"{network.best_validation_score_:.3f}, constant "
+                     f"{network.constant_score_:.3f}")
+    return "; ".join(notes) or None
 
 
 def note_memorization(display, model, title):
