@@ -68,6 +68,12 @@ def select_command(args):
             json.dump(summary, handle, indent=2)
         pd.Series(importance, name="importance").rename_axis("column").to_csv(
             folder / "importance_by_column.csv")
+        # Per encoded input: kept or not, and on what grounds (the table column beside it).
+        report = selector.selection_report_
+        report.index = pd.Index(model.named_steps["table"].get_feature_names_out(),
+                                name="input")
+        report.insert(0, "column", groups)
+        report.to_csv(folder / "selection.csv")
         # The ranking with the kept inputs in color and the dropped ones in grey.
         display = ImportanceRankingDisplay.from_estimator(model, top_k=30)
         display.figure_.savefig(folder / "ranking.png", dpi=100, bbox_inches="tight")

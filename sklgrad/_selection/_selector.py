@@ -31,6 +31,7 @@ from ._orchestrator import (
     run_shadow_rounds,
 )
 from ._path_screen import path_network
+from ._report import selection_report
 from ._result import QUESTION_ATTRIBUTES, SelectionResult
 from ._thresholds import (
     ALL_RELEVANT,
@@ -189,6 +190,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         step). The attributes above are read from it.
     threshold_ : float
         The threshold in force.
+    selection_report_ : pandas.DataFrame
+        One row per input: ``kept``, ``found_by`` (the first of the question's screens
+        that found it), the dependence, interaction and conditional tests' p-values,
+        ``share`` and ``share_std`` (the learning share the selection reads, mean and
+        standard deviation over ``n_networks``), ``shadow_bar`` (for "shadow" and
+        "all-relevant"), and for "minimal" ``in_sets_compared``.
     selection_frequency_ : ndarray of shape (n_features_in_,)
         Share of the repeats whose own importances would select each variable under the
         current ``threshold`` and ``max_features``.
@@ -207,58 +214,34 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     Notes
     -----
-    The two questions share a relevance screen of five tests. Dependence tests: each
-    input on its own against the target (binned and by ranks), calibrated by 20
-    permutations of the target, kept at a false discovery rate of 1%. Dense screen: each
-    input is copied and its rows shuffled once (at least 500 shadows in all); small
-    networks, stacked (hidden (32,), ``alpha=1.0``, 50 epochs), learn from the inputs and
-    their shadows; an input is relevant when its learning gradient summed over the
-    training, averaged over the networks, beats the shadows' bar. As the shadows are drawn once, a
-    noise input and the shadows of its distribution are exchangeable: it beats the largest
-    of ``m`` of them with probability ``1 / (m + 1)``; the bar stands where the largest of
-    ten times as many shadows is expected (from the scale of the shadows' exponential
-    tail), ten times rarer. Path screen: one path network on the inputs and their shadows
-    adds the inputs it keeps above every shadow: effects that dense networks among many
-    noise inputs do not learn (interactions, periodic functions). ``"all-relevant"`` keeps
-    the finds of the three and of the interaction tests, which look at the inputs the
-    others did not find: each pair of inputs cut at their medians, the product of the two
-    halves correlated with the target, against pairs with one input's rows shuffled, at a
-    false discovery rate of 1% (an input that acts only with another, as in
-    ``y = x2 x3``, has no effect of its own to test), and of the conditional tests,
-    which look at what is left given the finds: the target and each input on normal
-    scores, residualized on the finds by least squares, their residuals' correlation
-    against shadows', Benjamini-Hochberg at 1% with the finds counted as discoveries (an
-    input with no effect of its own that adds to the others, as diabetes's ``sex``).
-    ``"minimal"`` trains the path network
-    on the relevant inputs; each distinct set of inputs its path goes through is refit
-    without the penalty (stacked, on the rows of each fold of a 3-fold split, as many folds
-    as hold out 500 rows), with sets between the one chosen and the next narrower point,
-    and between the best point and the one chosen where the best is wider (the most
-    learned-from inputs first), each set less the inputs its other inputs compute (an
-    affine combination of them: the last level of a one-hot encoding, a constant), and
-    the fewest inputs whose held-out loss exceeds the best set's by at most one standard
-    error of that excess (row by row, on the same held-out rows) are kept, a subset of
-    the relevant ones:
-    the path's own validation loss at a sparse point is that of a penalized network, not
-    of one trained on those inputs. Compared with Boruta, a forest, permutation
-    importance, SHAP and L1 in docs/selection.md. The dependence, interaction and
-    conditional tests do not read ``sample_weight``.
+    The two questions share five screens, run in order, each on what the others left
+    (docs/selection.md gives the details and the measured rates). Dense screen: small
+    stacked networks (hidden (32,), ``alpha=1.0``, 50 epochs) learn from the inputs and
+    one fixed set of at least 500 shadows; an input is relevant when its learning gradient
+    summed over the training, averaged over the networks, beats the shadows' bar (where the
+    largest of ten times as many shadows is expected: a noise input, exchangeable with the
+    shadows of its distribution, beats the largest of ``m`` with probability
+    ``1 / (m + 1)``). Path screen: one path network on the inputs and the shadows adds
+    those it keeps above every shadow (interactions, periodic effects). Dependence tests:
+    each input alone against 20 permutations of the target, at a false discovery rate of
+    1%. Interaction tests: the inputs not yet found, in pairs cut at their medians,
+    against pairs with one input shuffled, at 1%. Conditional tests: what each input adds
+    to the finds (normal scores residualized on them by least squares), against shadows,
+    at 1% (diabetes's ``sex``). ``"all-relevant"`` keeps the five screens' finds.
+    ``"minimal"`` trains the path network on them; each distinct set of inputs its path
+    goes through, and sets between its points, each less the inputs its other inputs
+    compute (a one-hot's last level, a constant), is refit without the penalty on 3 folds,
+    and the fewest inputs whose held-out loss exceeds the best set's by at most one
+    standard error of that excess (row by row) are kept. The tests do not read
+    ``sample_weight``.
 
-    The shadow rule: each input column is copied and its rows shuffled independently, which
-    keeps each copy's distribution and destroys its relation to the target. One network is
-    trained on ``[X, shadows]`` (per repeat). A variable is kept when its mean importance
-    exceeds the largest mean importance of the shadows. If the noise variables and the
-    shadows are exchangeable (both unrelated to the target), a noise variable beats all
-    ``d`` shadows with probability at most ``1 / (d + 1)``: the expected share of noise
-    variables kept is about ``1 / (d + 1)``, for instance 1% with 100 inputs.
+    The shadow rule: one network per repeat on ``[X, shadows]`` (each column copied, its
+    rows shuffled); a variable is kept when its mean importance exceeds the largest
+    shadow's. A noise variable beats all ``d`` shadows with probability at most
+    ``1 / (d + 1)``. ``shadow_rounds > 1`` first keeps, round by round, the variables above
+    the *median* shadow, so that the next network learns weak variables among fewer
+    distractions (docs/selection.md).
 
-    Informative variables that the network learns only weakly may fall below the line:
-    with many noise variables and few rows, the network memorizes with the noise (and the
-    shadows), and the learning gradient follows. ``shadow_rounds > 1`` prunes first: each
-    early round keeps the variables above the *median* shadow, which halves the noise in
-    expectation and never drops a variable that beats most shadows; the network of the
-    next round, with fewer distractions, learns the weak variables better. Each round is
-    one fit on fewer inputs than the last.
     Examples
     --------
     >>> from sklearn.datasets import load_wine
@@ -497,6 +480,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         return np.mean([support_mask(self, scores, shadow, estimator) for scores, shadow,
                         estimator in zip(self.importances_, shadows, self.estimators_)],
                        axis=0)
+
+    @property
+    def selection_report_(self):
+        """One row per input: what the selection decided, and on what grounds."""
+        check_is_fitted(self)
+        return selection_report(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -131,6 +131,11 @@ def test_select_answers_the_all_relevant_question_with_its_own_networks(table, t
     # Petal length and width carry the species; permuted copies carry nothing.
     assert {"petal_length", "petal_width"} <= set(kept)
     assert not any(column.startswith("noise") for column in kept)
+    # selection.csv: one row per input, kept as reduced.csv keeps it, with its grounds.
+    report = pd.read_csv(tmp_path / "sel" / "selection.csv", index_col="input")
+    assert set(report.loc[report["kept"], "column"]) == set(kept) - {"species"}
+    assert (report.loc[report["kept"], "found_by"].notna()).all()
+    assert {"dependence_p_value", "share", "share_std", "shadow_bar"} <= set(report.columns)
 
 
 def _assert_refused(result, message, *leftovers):

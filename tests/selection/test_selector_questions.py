@@ -212,3 +212,31 @@ def test_the_selector_reads_its_attributes_and_its_support_from_one_result():
     assert {"networks", "path screen", "dependence tests", "interaction tests",
             "conditional tests"} <= set(result.timings)
     assert all(seconds >= 0 for seconds in result.timings.values())
+
+
+@pytest.mark.parametrize("threshold", ["all-relevant", "minimal"])
+def test_the_selection_report_says_what_was_kept_and_on_what_grounds(threshold):
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    selector = LearningGradientSelector(threshold=threshold, random_state=0).fit(X, y)
+    report = selector.selection_report_
+    assert list(report.index) == list(X.columns)
+    np.testing.assert_array_equal(report["kept"], selector.get_support())
+    np.testing.assert_array_equal(report["share"], selector.importances_mean_)
+    np.testing.assert_array_equal(report["share_std"], selector.importances_std_)
+    assert (report["n_networks"] == len(selector.importances_)).all()
+    np.testing.assert_array_equal(report["dependence_p_value"],
+                                  selector.dependence_p_values_)
+    # Every relevant input names the screen that found it; no other does.
+    assert ((report["found_by"] != "") == selector.relevant_).all()
+    assert set(report["found_by"]) <= {"", "dense", "path", "dependence", "interaction",
+                                       "conditional"}
+    if threshold == "all-relevant":
+        assert (report["shadow_bar"] == selector.threshold_).all()
+        # A kept input below the bar was kept by a test: the report names it.
+        below = report["kept"] & (report["share"] < report["shadow_bar"])
+        assert (report.loc[below, "found_by"] != "dense").all()
+    else:
+        assert report["shadow_bar"].isna().all()
+        compared = report["in_sets_compared"]
+        assert (compared[~selector.relevant_] == 0).all()
+        assert (compared[report["kept"]] >= 1).all()
