@@ -55,8 +55,8 @@ def run(quick=False):
         f"{n_rows:,} rows of `make_classification` (10 informative columns, the rest noise, "
         "columns shuffled), seed 0: the time of one selection, and its ratio to a 500-tree "
         "random forest's fit measured in the same run (one core). Boruta runs at 1,000 "
-        "columns only (100 iterations of a forest there; at 3,000 columns it took 1,041 s "
-        "in round three's measurement, NOTES.md).\n\n"
+        "columns only (100 iterations of a forest there; at 3,000 columns it takes about "
+        "five times as long).\n\n"
         + table(["columns", "rule", "time (s)", "/ forest", "informative kept",
                  "noise kept"], rows)
     )

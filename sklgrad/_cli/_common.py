@@ -192,6 +192,17 @@ def print_ranking(names, importances, by_column=None, top=15):
             print(f"       {column:<30} {value:.4f}")
 
 
+def print_reliance(shares, reliance, metric, top=15):
+    """Each table column's learning share beside the held-out drop of the score when its
+    values are shuffled, in the order of the shares, and where the two disagree."""
+    print(f"Reliance (held-out {metric} lost when a column is shuffled, mean +- sd of 5):")
+    for column in sorted(shares, key=lambda c: -shares[c])[:top]:
+        row = reliance.loc[column]
+        note = f"  <- {row['note']}" if row["note"] else ""
+        print(f"       {column:<30} share {shares[column]:.4f}   drop "
+              f"{row['reliance']:+.4f} +- {row['reliance_std']:.4f}{note}")
+
+
 def whole_numbers_as_integers(frame):
     """A table whose columns of whole numbers (epochs, counts) print as integers."""
     frame = frame.copy()

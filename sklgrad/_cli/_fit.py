@@ -13,6 +13,7 @@ from ._common import (
     network_settings,
     out_folder,
     print_ranking,
+    print_reliance,
     print_written,
     task_of,
 )
@@ -129,10 +130,14 @@ def fit_command(args):
     names = list(table.get_feature_names_out())
     by_column = importance_table(model).to_dict()
     print_ranking(names, network.feature_importances_, by_column)
+    reliance = importance_table(model, X_test, y_test, reliance=True,
+                                random_state=args.seed).drop(columns="importance")
+    print_reliance(by_column, reliance, metric)
     summary = {"data": args.data, "target": args.target, "task": task,
                "settings": network_settings(args), "metric": metric, "test_score": float(score),
                "train_score": train_score, "memorizing": memorized,
                "below_baselines": below,
+               "reliance_by_column": reliance.to_dict("index"),
                "baseline_scores": baselines, "imputed_rows": imputed,
                "final_importances": dict(zip(names, network.feature_importances_.tolist())),
                "importance_by_column": by_column}

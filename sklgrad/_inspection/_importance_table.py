@@ -19,7 +19,8 @@ from .._utils._groups import group_labels, group_shares
 from ._plot._base import _is_sklgrad, check_names
 
 
-def importance_table(model, X=None, y=None, *, history=False, by_column=True, groups=None):
+def importance_table(model, X=None, y=None, *, history=False, by_column=True, groups=None,
+                     reliance=False, n_repeats=5, random_state=None):
     """Importances of a fitted model, with names, per column of the input table.
 
     Parameters
@@ -46,12 +47,25 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
         gradients credit each member of a correlated group about as if it were alone (on
         breast cancer, "mean radius" gets 0.050 beside its five size twins and 0.051
         without them), so a group's sum would count what it carries once per member.
+    reliance : bool, default=False
+        Beside each column's learning share, how much the fitted model relies on it: the
+        drop of its score on the held-out rows ``X, y`` when the column's values are
+        shuffled (scikit-learn's ``permutation_importance``, forward passes only), its
+        mean and standard deviation over ``n_repeats`` shuffles, and a ``note`` where the
+        two disagree (see :func:`reliance_notes`). Learning gradients measure what the
+        network was learning from; the drop measures what its predictions need.
+    n_repeats : int, default=5
+        Shuffles per column, with ``reliance=True``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffles, with ``reliance=True``.
 
     Returns
     -------
     importances : pandas.Series or pandas.DataFrame
         A Series indexed by column (summing to 1), or with ``history=True`` a DataFrame
-        indexed by epoch (from 1), one column per table column.
+        indexed by epoch (from 1), one column per table column, or with ``reliance=True``
+        a DataFrame indexed by column: ``importance``, ``reliance``, ``reliance_std`` and
+        ``note``.
 
     Examples
     --------
@@ -73,6 +87,11 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
     """
     import pandas as pd
 
+    if reliance and (X is None or y is None or history or not by_column
+                     or groups is not None):
+        raise ValueError("reliance=True measures the held-out score's drop per table "
+                         "column: pass held-out X and y, with history=False, "
+                         "by_column=True and groups=None.")
     steps = list(model.steps) if isinstance(model, Pipeline) else [("model", model)]
     position = max((i for i, (_, step) in enumerate(steps) if _is_sklgrad(step)), default=None)
     if position is None:
@@ -91,7 +110,44 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
     if history:
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
         return frame
-    return frame.iloc[0].rename("importance")
+    shares = frame.iloc[0].rename("importance")
+    if not reliance:
+        return shares
+    return _with_reliance(model, shares, X, y, n_repeats, random_state)
+
+
+def _with_reliance(model, shares, X, y, n_repeats, random_state):
+    """The learning shares beside the held-out score's drop when each column is shuffled."""
+    import pandas as pd
+    from sklearn.inspection import permutation_importance
+
+    drops = permutation_importance(model, X, y, n_repeats=n_repeats,
+                                   random_state=random_state)
+    # X's columns are the table's; without names they are in the order of the shares.
+    columns = list(X.columns) if hasattr(X, "columns") else list(shares.index)
+    table = pd.DataFrame({"reliance": drops.importances_mean,
+                          "reliance_std": drops.importances_std}, index=columns)
+    table.insert(0, "importance", shares.reindex(columns))
+    table["note"] = reliance_notes(table["importance"].to_numpy(),
+                                   table["reliance"].to_numpy(),
+                                   table["reliance_std"].to_numpy())
+    return table
+
+
+def reliance_notes(shares, drops, drops_std):
+    """Where the learning share and the held-out drop disagree strongly: a column with
+    twice a uniform share whose drop is within one standard deviation of 0 ("learned
+    from, not relied on": memorization, or a correlated twin that predicts as well), or a
+    column whose drop is more than two standard deviations above 0 and at least half the
+    largest while its share is under half a uniform one ("relied on, little learned
+    from": an indicator learned early, a single decisive split). "" elsewhere."""
+    uniform = 1.0 / max(len(shares), 1)
+    clear = drops > 2 * drops_std
+    notes = np.full(len(shares), "", dtype=object)
+    notes[(shares >= 2 * uniform) & (drops <= drops_std)] = "learned from, not relied on"
+    notes[clear & (drops >= 0.5 * drops.max()) & (shares < 0.5 * uniform)] = (
+        "relied on, little learned from")
+    return notes
 
 
 def _values(learner, prefix, X, y, history):

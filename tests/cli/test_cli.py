@@ -81,6 +81,12 @@ def test_fit_then_predict_on_a_table_with_text_columns(table, tmp_path):
     assert {"colour_blue", "colour_red"} <= set(summary["final_importances"])
     assert set(summary["baseline_scores"]) == {"constant", "linear"}
     assert summary["settings"]["epochs"] == 30 and summary["settings"]["hidden"] == [16]
+    # Reliance beside learning: the held-out drop per table column, printed and recorded.
+    assert "Reliance (held-out accuracy lost when a column is shuffled" in result.stdout
+    reliance = summary["reliance_by_column"]
+    assert set(reliance) == set(frame.columns) - {"species"}
+    assert all(set(row) == {"reliance", "reliance_std", "note"} for row in reliance.values())
+    assert max(reliance, key=lambda c: reliance[c]["reliance"]).startswith("petal")
 
     result = sklgrad("predict", out / "model.skops", path, "--out", tmp_path / "pred")
     assert result.returncode == 0, result.stderr

@@ -126,8 +126,8 @@ def _encoded_model(seed):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_many_level_uninformative_category_cannot_win_by_its_number_of_levels(seed):
-    # Summed, the 12 one-hot inputs of a noise category top the ranking (0.38 of the
-    # importance, measured); per column, each column gets the mean share of its inputs.
+    # Summed, the 12 one-hot inputs of a noise category would top the ranking; per
+    # column, each column gets the mean share of its inputs.
     X, y = _categorical_table(seed)
     model = _encoded_model(seed).fit(X, y)
     shares = importance_table(model)
@@ -177,3 +177,35 @@ def test_correlated_groups_report_importance_per_cluster():
     size = labels[list(X.columns).index("mean radius")]
     means = {name: per_column[labels == name].mean() for name in set(labels)}
     np.testing.assert_allclose(per_cluster[size], means[size] / sum(means.values()))
+
+
+def test_reliance_is_the_held_out_drop_beside_the_learning_share():
+    from sklearn.inspection import permutation_importance
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"signal": rng.randn(600), "noise": rng.randn(600),
+                      "weak": rng.randn(600)})
+    y = (X["signal"] + 0.3 * X["weak"] > 0).astype(int)
+    train, test = slice(0, 400), slice(400, None)
+    model = LearningGradientClassifier(hidden_layer_sizes=(8,), max_iter=30,
+                                       random_state=0).fit(X[train], y[train])
+    table = importance_table(model, X[test], y[test], reliance=True, random_state=0)
+    assert list(table.columns) == ["importance", "reliance", "reliance_std", "note"]
+    assert list(table.index) == ["signal", "noise", "weak"]
+    np.testing.assert_allclose(table["importance"],
+                               importance_table(model, X[test], y[test]))
+    drops = permutation_importance(model, X[test], y[test], n_repeats=5, random_state=0)
+    np.testing.assert_allclose(table["reliance"], drops.importances_mean)
+    assert table["reliance"].idxmax() == "signal" and table.loc["signal", "note"] == ""
+    with pytest.raises(ValueError, match="held-out X and y"):
+        importance_table(model, reliance=True)
+
+
+def test_reliance_notes_name_strong_disagreements_only():
+    from sklgrad._inspection._importance_table import reliance_notes
+
+    shares = np.array([0.5, 0.3, 0.02, 0.18])
+    drops = np.array([0.001, 0.2, 0.15, 0.05])
+    stds = np.array([0.01, 0.01, 0.01, 0.01])
+    assert list(reliance_notes(shares, drops, stds)) == [
+        "learned from, not relied on", "", "relied on, little learned from", ""]
