@@ -38,6 +38,7 @@ _EXPORTS = {
     "TensorBatchIterator": "._engine.data",
     "column_sources": "._inspection._importance_table",
     "correlated_groups": "._inspection._correlated",
+    "importance_spread": "._inspection._spread",
     "importance_table": "._inspection._importance_table",
     "load_model": "._persistence",
     "save_model": "._persistence",

@@ -192,6 +192,25 @@ def print_ranking(names, importances, by_column=None, top=15):
             print(f"       {column:<30} {value:.4f}")
 
 
+def print_spread(spread, n_rows, top=15):
+    """The ranking over several networks: each column's mean share, its interval, and
+    where two neighbouring ranks are told apart; or, from one network, that it is one
+    draw."""
+    n_networks = len(spread.attrs["shares"])
+    if n_networks == 1:
+        print(f"Ranking from one network trained on all {n_rows} rows: one draw, with no "
+              "interval (see --networks).")
+        return
+    print(f"Ranking over {n_networks} networks trained on all {n_rows} rows (mean share, "
+          "95% interval; '>' where the rank is told apart from the next):")
+    for rank, (column, row) in enumerate(spread.iloc[:top].iterrows(), start=1):
+        apart = " >" if row["distinct"] else ""
+        print(f"  {rank:>3}. {column:<30} {row['mean']:.4f}  [{row['low']:.4f}, "
+              f"{row['high']:.4f}]{apart}")
+    if len(spread) > top:
+        print(f"  ... and {len(spread) - top} more (all in summary.json)")
+
+
 def print_reliance(shares, reliance, metric, top=15):
     """Each table column's learning share beside the held-out drop of the score when its
     values are shuffled, in the order of the shares, and where the two disagree."""

@@ -14,6 +14,7 @@ from ._common import (
     out_folder,
     print_ranking,
     print_reliance,
+    print_spread,
     print_written,
     task_of,
 )
@@ -90,17 +91,17 @@ def fit_command(args):
             raise UsageError(f"no such file: {args.data}")
         return _fit_streamed(args, out)
     check_data(args.data, args.target, args.sep, args.drop)
+    import pandas as pd
     from sklearn.pipeline import Pipeline
 
     from .._inspection._importance_table import importance_table
+    from .._inspection._spread import importance_spread
     from .._neural_network._memorization import memorizing
     from ._experiment import write_outputs
 
     _, task, transformer, imputed, split = fit_table(args)
     X_train, X_test, y_train, y_test = split
     if args.compare:
-        import pandas as pd
-
         encoded = transformer.fit_transform(X_train)
         names = list(transformer.get_feature_names_out())
         return compare_settings(args, network_for(args, task), pd.DataFrame(encoded, columns=names),
@@ -130,6 +131,12 @@ def fit_command(args):
     names = list(table.get_feature_names_out())
     by_column = importance_table(model).to_dict()
     print_ranking(names, network.feature_importances_, by_column)
+    # The ranking describes the table: its networks train on every row, so that another
+    # seed (which also draws another split) ranks the same rows.
+    spread = importance_spread(model, pd.concat([X_train, X_test]),
+                               pd.concat([y_train, y_test]), n_networks=args.networks,
+                               random_state=args.seed)
+    print_spread(spread, len(X_train) + len(X_test))
     reliance = importance_table(model, X_test, y_test, reliance=True,
                                 random_state=args.seed).drop(columns="importance")
     print_reliance(by_column, reliance, metric)
@@ -138,6 +145,8 @@ def fit_command(args):
                "train_score": train_score, "memorizing": memorized,
                "below_baselines": below,
                "reliance_by_column": reliance.to_dict("index"),
+               "importance_spread": {"n_networks": args.networks,
+                                     "by_column": spread.to_dict("index")},
                "baseline_scores": baselines, "imputed_rows": imputed,
                "final_importances": dict(zip(names, network.feature_importances_.tolist())),
                "importance_by_column": by_column}

@@ -202,6 +202,10 @@ def build_parser():
     fit.add_argument("--out", default="sklgrad-fit", metavar="FOLDER",
                      help="output folder (default: sklgrad-fit)")
     _add_model_options(fit, epochs=200)
+    fit.add_argument("--networks", type=_COUNT, default=5,
+                     help="networks (seeds) the printed ranking is averaged over, with an "
+                          "interval, trained on every row of the table; the model file "
+                          "holds the network trained on the split (default: 5)")
     _add_compare_option(fit)
 
     predict = commands.add_parser(

@@ -384,3 +384,22 @@ def test_a_fit_with_progress_saves_a_model_without_it(table, tmp_path):
     assert "epoch 3/3" in result.stderr
     from sklgrad import load_model
     assert not hasattr(load_model(tmp_path / "model.skops")[-1], "_epoch_hook")
+
+
+def test_fit_ranks_over_several_networks_with_intervals(table, tmp_path):
+    path, frame = table
+    result = sklgrad("fit", path, "--target", "species", "--epochs", "10", "--hidden", "8",
+                     "--networks", "3", "--quiet", "--out", tmp_path / "fit")
+    assert result.returncode == 0, result.stderr
+    assert "Ranking over 3 networks trained on all 150 rows (mean share, 95% interval" in (
+        result.stdout)
+    summary = json.loads((tmp_path / "fit" / "summary.json").read_text())
+    spread = summary["importance_spread"]
+    assert spread["n_networks"] == 3
+    rows = spread["by_column"]
+    assert set(rows) == set(frame.columns) - {"species"}
+    assert all(row["low"] <= row["mean"] <= row["high"] for row in rows.values())
+    assert sum(row["mean"] for row in rows.values()) == pytest.approx(1.0)
+    one = sklgrad("fit", path, "--target", "species", "--epochs", "3", "--hidden", "4",
+                  "--networks", "1", "--quiet", "--out", tmp_path / "one")
+    assert "Ranking from one network trained on all 150 rows: one draw" in one.stdout

@@ -1,0 +1,88 @@
+"""The spread of a ranking: a fitted network's settings refit over several seeds.
+
+One network's ranking is one draw: two seeds of the same settings rank the columns
+differently. The networks, stacked, train in little more than one fit's time; the table
+gives each column's mean share over them, an interval, and which ranks they tell apart.
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .._neural_network._fit_many import fit_many
+from .._utils._groups import group_shares
+from ._importance_table import _names, _sources
+from ._plot._base import _is_sklgrad
+
+
+def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state=None):
+    """Each column's learning share over ``n_networks`` refits of a fitted network's
+    settings, each with its own seed.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted LearningGradientClassifier or LearningGradientRegressor, or a Pipeline
+        whose last step is one (its fitted steps before are applied to X as they are).
+    X, y : array-like
+        The rows to train the networks on (those the model was fitted on).
+    n_networks : int, default=5
+        Networks trained, stacked where the engine can.
+    by_column : bool, default=True
+        Per column of the table (the mean share of a column's encoded inputs,
+        renormalized), as :func:`importance_table` reports it; False: per network input.
+    random_state : int, RandomState instance or None, default=None
+        Draws the networks' seeds.
+
+    Returns
+    -------
+    spread : pandas.DataFrame
+        Indexed by column, sorted by ``mean`` (descending): ``mean`` and ``std`` of the
+        share over the networks, ``low`` and ``high`` (a 95% interval for the mean,
+        Student's t), and ``distinct``: whether the interval lies above the next column's
+        (the two ranks are told apart). ``attrs["shares"]`` holds every network's shares.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklgrad import LearningGradientClassifier, importance_spread
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> model = LearningGradientClassifier(max_iter=20, random_state=0).fit(X, y)
+    >>> spread = importance_spread(model, X, y, n_networks=3, random_state=0)
+    >>> list(spread.columns)
+    ['mean', 'std', 'low', 'high', 'distinct']
+    """
+    import pandas as pd
+    from scipy import stats
+
+    steps = list(model.steps) if isinstance(model, Pipeline) else [("model", model)]
+    network, prefix = steps[-1][1], [step for _, step in steps[:-1]]
+    if not _is_sklgrad(network) or not hasattr(network, "hidden_layer_sizes"):
+        raise TypeError("importance_spread needs a fitted LearningGradientClassifier or "
+                        "LearningGradientRegressor, or a Pipeline ending with one; got "
+                        f"{type(network).__name__}.")
+    check_is_fitted(network)
+    if not isinstance(n_networks, (int, np.integer)) or n_networks < 1:
+        raise ValueError(f"n_networks must be a positive integer; got {n_networks!r}.")
+    for step in prefix:
+        X = step.transform(X)
+    seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_networks)
+    clones = [clone(network).set_params(random_state=int(seed), verbose=0) for seed in seeds]
+    fitted, _ = fit_many(clones, [X] * n_networks, y)
+    shares = np.array([net.feature_importances_ for net in fitted])
+    names = _sources(network, prefix) if by_column else _names(network, prefix)
+    if by_column:
+        names, shares = group_shares(shares, names)
+    mean = shares.mean(axis=0)
+    # One network has no spread: its interval is unknown (NaN), never a plausible 0.
+    std = shares.std(axis=0, ddof=1) if n_networks > 1 else np.full(len(mean), np.nan)
+    half = stats.t.ppf(0.975, max(n_networks - 1, 1)) * std / np.sqrt(n_networks)
+    table = pd.DataFrame({"mean": mean, "std": std, "low": mean - half, "high": mean + half},
+                         index=pd.Index(names, name="column"))
+    table = table.sort_values("mean", ascending=False, kind="mergesort")
+    table["distinct"] = np.append(table["low"].to_numpy()[:-1] > table["high"].to_numpy()[1:],
+                                  False)
+    table.attrs["shares"] = pd.DataFrame(shares, columns=pd.Index(names))
+    return table
