@@ -181,7 +181,7 @@ def print_ranking(names, importances, by_column=None, top=15):
     import numpy as np
 
     order = np.argsort(-np.asarray(importances), kind="mergesort")
-    print("Ranked input variables (share of the learning gradient, last epoch):")
+    print("The model's network, one draw (share of the learning gradient, last epoch):")
     for rank, index in enumerate(order[:top], start=1):
         print(f"  {rank:>3}. {names[index]:<30} {importances[index]:.4f}")
     if len(order) > top:

@@ -150,7 +150,8 @@ def fit_command(args):
                "baseline_scores": baselines, "imputed_rows": imputed,
                "final_importances": dict(zip(names, network.feature_importances_.tolist())),
                "importance_by_column": by_column}
-    written = write_outputs(out, network.importance_history_, names, summary, model=model)
+    written = write_outputs(out, network.importance_history_, names, summary, model=model,
+                            ranking=spread)
     print_written(written, args.out)
     print(f"The model is a scikit-learn Pipeline: sklgrad.load_model('{args.out}/model.skops')")
     return 0
