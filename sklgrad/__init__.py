@@ -34,6 +34,7 @@ _EXPORTS = {
     "LearningGradientSelector": "._selection._selector",
     "LearningGradientSelectorCV": "._selection._selector_cv",
     "MemorizationWarning": "._neural_network._memorization",
+    "SelectionDisplay": "._inspection._plot._selection",
     "TRUSTED_TYPES": "._persistence",
     "TensorBatchIterator": "._engine.data",
     "column_sources": "._inspection._importance_table",

@@ -62,6 +62,7 @@ def select_command(args):
         import matplotlib.pyplot as plt
 
         from .._inspection._plot._ranking import ImportanceRankingDisplay
+        from .._inspection._plot._selection import SelectionDisplay
 
         frame[kept + [args.target]].to_csv(folder / "reduced.csv", index=False)
         with open(folder / "summary.json", "w") as handle:
@@ -77,6 +78,8 @@ def select_command(args):
         # The ranking with the kept inputs in color and the dropped ones in grey.
         display = ImportanceRankingDisplay.from_estimator(model, top_k=30)
         display.figure_.savefig(folder / "ranking.png", dpi=100, bbox_inches="tight")
+        boxes = SelectionDisplay.from_selector(model, top_k=30)
+        boxes.figure_.savefig(folder / "selection.png", dpi=100, bbox_inches="tight")
         plt.close("all")
 
     common.print_written(out.publish(write), args.out)

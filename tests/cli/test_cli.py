@@ -142,6 +142,7 @@ def test_select_answers_the_all_relevant_question_with_its_own_networks(table, t
     assert set(report.loc[report["kept"], "column"]) == set(kept) - {"species"}
     assert (report.loc[report["kept"], "found_by"].notna()).all()
     assert {"dependence_p_value", "share", "share_std", "shadow_bar"} <= set(report.columns)
+    assert (tmp_path / "sel" / "selection.png").stat().st_size > 0
 
 
 def _assert_refused(result, message, *leftovers):

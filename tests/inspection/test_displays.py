@@ -218,3 +218,24 @@ def test_a_grouped_selector_is_drawn_per_group_as_it_selects():
     display = ImportanceRankingDisplay.from_estimator(selector)
     assert sorted(display.feature_names) == ["a", "b", "c"]
     assert display.kept_.sum() == 2
+
+
+def test_the_selection_display_draws_each_inputs_networks_beside_the_shadows():
+    from sklearn.datasets import load_wine
+
+    from sklgrad import LearningGradientSelector, SelectionDisplay
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    selector = LearningGradientSelector(threshold="all-relevant", n_repeats=3,
+                                        random_state=0).fit(X, y)
+    display = SelectionDisplay.from_selector(selector, top_k=5)
+    assert display.labels_[:3] == ["shadow min", "shadow mean", "shadow max"]
+    shown = display.labels_[3:]
+    medians = np.median(selector.importances_, axis=0)
+    top = np.argsort(medians, kind="mergesort")[-5:]
+    assert shown == [X.columns[i] for i in top]
+    np.testing.assert_array_equal(display.kept_, selector.get_support()[top])
+    # One box per input, drawn from the three networks' shares.
+    assert len(display.ax_.patches) == 8
+    with pytest.raises(TypeError, match="LearningGradientSelector"):
+        SelectionDisplay.from_selector(LearningGradientClassifier())
