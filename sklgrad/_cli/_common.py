@@ -2,6 +2,7 @@
 network and its baselines, progress lines, the ranking printed."""
 
 import os
+import shlex
 import sys
 import time
 
@@ -75,6 +76,26 @@ def split_target(frame, target, drop_missing=False):
     return frame.drop(columns=[target]), y
 
 
+def check_finite(frame):
+    """Refuse infinite numbers, naming the columns and the first file lines that hold them
+    (line 1 is the header)."""
+    import numpy as np
+
+    bad = {}
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind in "fc":
+            rows = np.flatnonzero(np.isinf(values.to_numpy()))
+            if rows.size:
+                bad[column] = rows
+    if bad:
+        report = "; ".join(
+            f"{column!r} on line(s) {', '.join(str(row + 2) for row in rows[:5])}"
+            f"{f' and {rows.size - 5} more' if rows.size > 5 else ''}"
+            for column, rows in bad.items())
+        raise UsageError(f"infinite values: {report}; replace them, or drop the rows")
+
+
 def warn_leaks(X, y, task, seed):
     """Warn about inputs that look like a row index, and about a single input that
     predicts the target almost perfectly on held-out rows: both usually leak the answer."""
@@ -86,7 +107,8 @@ def warn_leaks(X, y, task, seed):
 
     for column in index_like_columns(X):
         print(f"warning: column {column!r} looks like a saved row index (unique increasing "
-              f"integers or pandas's unnamed index); drop it with --drop {column}",
+              f"integers or pandas's unnamed index); drop it with "
+              f"--drop {shlex.quote(column)}",
               file=sys.stderr)
     model = (DecisionTreeClassifier(max_depth=4, random_state=seed)
              if task == "classification" else DecisionTreeRegressor(max_depth=4,
@@ -107,7 +129,7 @@ def warn_leaks(X, y, task, seed):
             print(f"warning: column {column!r} alone predicts the target almost perfectly "
                   f"(held-out {'accuracy' if task == 'classification' else 'R^2'} "
                   f"{score:.3f}): check that it is not the answer in disguise; drop it with "
-                  f"--drop {column}", file=sys.stderr)
+                  f"--drop {shlex.quote(column)}", file=sys.stderr)
 
 
 def task_of(y, requested):
@@ -251,9 +273,11 @@ def fit_table(args):
     if task == "classification" and y.nunique() < 2:
         raise UsageError(f"target column {args.target!r} has a single class "
                          f"({y.iloc[0]!r}): nothing to classify")
-    warn_leaks(X, y, task, args.seed)
+    # The input is checked whole before anything is trained on it (the leak check too).
+    check_finite(X.assign(**{args.target: y}))
     transformer = table_transformer(X, impute=args.impute, max_categories=args.max_categories)
     imputed = check_missing(X, args.impute)
+    warn_leaks(X, y, task, args.seed)
     if imputed:
         print("Imputed (" + args.impute + " for numbers, most frequent for text): " +
               ", ".join(f"{column} {count} rows" for column, count in imputed.items()))
