@@ -25,7 +25,6 @@ from .._engine.capture import IMPORTANCE_KEY, MAGNITUDE_KEY
 from .._engine.data import CHUNK_ELEMENTS, dense_chunks
 from .._engine.fit import train_network
 from .._engine.inference import module_outputs
-from .._engine.math_numpy import score_outputs
 from .._engine.settings import FitData, TrainSettings, current_options
 from .._engine.state import (
     NetSnapshot,
@@ -38,12 +37,7 @@ from ._checks import PARAMETER_CONSTRAINTS, check_sample_weight, column_name, fi
 from ._chunked import as_chunks
 from ._constant import constant_columns, warn_constant, zero_constant_shares
 from ._fitted_state import plain_state, rebuilt_state
-from ._memorization import (
-    constant_score,
-    memorizing,
-    warn_below_constant,
-    warn_memorizing,
-)
+from ._memorization import record_trust
 from ._path import InputPenaltyPath
 from ._streaming import check_streamable, train_stream
 
@@ -314,29 +308,7 @@ class _LearningGradientEstimator(BaseEstimator):
                      converged=rule.converged, incremental=incremental,
                      constant=prepared.constant)
         if data.X_val is not None:
-            self._check_memorization(settings, data)
-
-    def _check_memorization(self, settings, data):
-        """With a validation split, the trust flags: the score on the training rows beside
-        the held-out one (a :class:`MemorizationWarning` when most of the gain is lost
-        there), and the held-out score beside a constant prediction's (a
-        :class:`BelowBaselineWarning` when it is lower)."""
-        split = data.targets.shape[1] - int(data.weighted)
-        weights = data.targets[:, split] if data.weighted else None
-        outputs = module_outputs(self.net_.module_, data.X,
-                                 dtype=next(self.net_.module_.parameters()).dtype)
-        self.train_score_ = float(score_outputs(settings.loss, outputs,
-                                                data.targets[:, :split], weights))
-        self.constant_score_ = constant_score(settings.loss, data.targets, data.y_val)
-        self.below_constant_ = bool(self.best_validation_score_ < self.constant_score_)
-        self.memorizing_ = memorizing(self.train_score_, self.best_validation_score_,
-                                      self.constant_score_)
-        if self.memorizing_:
-            warn_memorizing(type(self).__name__, self.train_score_,
-                            self.best_validation_score_, stacklevel=6)
-        if self.below_constant_:
-            warn_below_constant(type(self).__name__, self.best_validation_score_,
-                                self.constant_score_, stacklevel=6)
+            record_trust(self, settings, data)
 
     def _prepare(self, X, y, sample_weight, *, continuing, incremental, classes):
         """Validated, scaled inputs and encoded targets (sets the fitted preprocessing)."""

@@ -14,6 +14,7 @@ from .._engine.settings import current_options
 from .._engine.stacked import fit_stack, stackable
 from .._engine.state import net_from_record
 from ._classifier import LearningGradientClassifier
+from ._memorization import record_trust
 from ._regressor import LearningGradientRegressor
 
 
@@ -93,5 +94,5 @@ def _fit_stacked(estimators, X_list, y, sample_weight):
         est._finish(net, state, epochs_run=len(record["train_loss"]), converged=converged,
                     incremental=False, constant=prepared.constant)
         if data.X_val is not None:
-            est._check_memorization(own, data)
+            record_trust(est, own, data)
     return estimators

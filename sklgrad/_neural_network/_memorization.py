@@ -1,13 +1,18 @@
-"""Saying when importances describe a memorizing network.
+"""Trust flags: saying when importances describe a memorizing network, or one worse than a
+constant prediction.
 
 A network that fits its training rows far better than held-out rows has learned from what it
 memorized: its learning gradients then spread over whatever inputs let it memorize (noise
 inputs among them), and the importances describe that more than what carries to new rows.
+A network below a constant prediction on held-out rows describes a model nobody should use.
 """
 
 import warnings
 
 import numpy as np
+
+from .._engine.inference import module_outputs
+from .._engine.math_numpy import score_outputs
 
 # More than this share of what the network gained over a constant prediction on its
 # training rows is lost on held-out rows.
@@ -65,3 +70,25 @@ def warn_below_constant(name, held_out_score, constant_score, stacklevel):
         f"prediction's {constant_score:.3f}: its importances describe a model worse than "
         "predicting the most frequent class (or the mean), and cannot be trusted.",
         BelowBaselineWarning, stacklevel=stacklevel)
+
+
+def record_trust(estimator, settings, data):
+    """With a validation split, the trust flags on ``estimator``: the score on the training
+    rows beside the held-out one (a :class:`MemorizationWarning` when most of the gain is
+    lost there), and the held-out score beside a constant prediction's (a
+    :class:`BelowBaselineWarning` when it is lower)."""
+    module = estimator.net_.module_
+    split = data.targets.shape[1] - int(data.weighted)
+    weights = data.targets[:, split] if data.weighted else None
+    outputs = module_outputs(module, data.X, dtype=next(module.parameters()).dtype)
+    estimator.train_score_ = float(score_outputs(settings.loss, outputs,
+                                                 data.targets[:, :split], weights))
+    estimator.constant_score_ = constant_score(settings.loss, data.targets, data.y_val)
+    held_out, name = estimator.best_validation_score_, type(estimator).__name__
+    estimator.below_constant_ = bool(held_out < estimator.constant_score_)
+    estimator.memorizing_ = memorizing(estimator.train_score_, held_out,
+                                       estimator.constant_score_)
+    if estimator.memorizing_:
+        warn_memorizing(name, estimator.train_score_, held_out, stacklevel=6)
+    if estimator.below_constant_:
+        warn_below_constant(name, held_out, estimator.constant_score_, stacklevel=6)
