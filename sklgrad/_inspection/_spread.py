@@ -46,13 +46,14 @@ def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state
 
     Examples
     --------
-    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.datasets import load_wine
     >>> from sklgrad import LearningGradientClassifier, importance_spread
-    >>> X, y = load_iris(return_X_y=True, as_frame=True)
-    >>> model = LearningGradientClassifier(max_iter=20, random_state=0).fit(X, y)
-    >>> spread = importance_spread(model, X, y, n_networks=3, random_state=0)
-    >>> list(spread.columns)
-    ['mean', 'std', 'low', 'high', 'distinct']
+    >>> X, y = load_wine(return_X_y=True, as_frame=True)
+    >>> spread = importance_spread(
+    ...     LearningGradientClassifier(max_iter=20, random_state=0).fit(X, y), X, y,
+    ...     n_networks=3, random_state=0)
+    >>> list(spread.columns), len(spread)
+    (['mean', 'std', 'low', 'high', 'distinct'], 13)
     """
     import pandas as pd
     from scipy import stats
