@@ -1,8 +1,10 @@
 """``sklgrad fit``: train on a table (in memory or streamed), rank its columns, write the
 model and its figures; ``--compare`` beside it."""
 
+import io
 import os
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 
 from ._common import (
     UsageError,
@@ -109,37 +111,41 @@ def fit_command(args):
     model = Pipeline([("table", transformer), ("network", network_for(args, task))])
     model.fit(X_train, y_train)
     network, table = model.named_steps["network"], model.named_steps["table"]
-    score = model.score(X_test, y_test)
-    baselines = baseline_scores(task, transformer, X_train, y_train, X_test, y_test)
-    metric = "accuracy" if task == "classification" else "R^2"
-    print(f"{task}: test {metric} {score:.4f} ({len(y_test)} rows held out); baselines: "
-          f"constant {baselines['constant']:.4f}, linear {baselines['linear']:.4f}")
-    below = [name for name, value in baselines.items() if score < value]
-    if below:
-        print(f"warning: the network's held-out {metric} {score:.4f} is below the "
-              f"{' and '.join(below)} baseline{'s' if len(below) > 1 else ''}: its ranking "
-              "describes a model that predicts worse than "
-              f"{'a constant' if 'constant' in below else 'a linear model'}, and cannot be "
-              "trusted; try more --epochs, another --lr or --hidden", file=sys.stderr)
-    train_score = float(model.score(X_train, y_train))
-    memorized = memorizing(train_score, score, baselines["constant"])
-    if memorized:
-        print(f"warning: the network fits its training rows far better than held-out rows "
-              f"(training {metric} {train_score:.4f}, held-out {score:.4f}): its importances "
-              "describe what it memorized more than what carries to new rows; try fewer "
-              "--epochs, a smaller --hidden, or a larger --test-size", file=sys.stderr)
-    names = list(table.get_feature_names_out())
-    by_column = importance_table(model).to_dict()
-    print_ranking(names, network.feature_importances_, by_column)
-    # The ranking describes the table: its networks train on every row, so that another
-    # seed (which also draws another split) ranks the same rows.
-    spread = importance_spread(model, pd.concat([X_train, X_test]),
-                               pd.concat([y_train, y_test]), n_networks=args.networks,
-                               random_state=args.seed)
-    print_spread(spread, len(X_train) + len(X_test))
-    reliance = importance_table(model, X_test, y_test, reliance=True,
-                                random_state=args.seed).drop(columns="importance")
-    print_reliance(by_column, reliance, metric)
+    # What the run found is said once its files are written: a run whose output cannot be
+    # published says only why, and a closed standard output cannot lose the files.
+    said, warned = io.StringIO(), io.StringIO()
+    with redirect_stdout(said), redirect_stderr(warned):
+        score = model.score(X_test, y_test)
+        baselines = baseline_scores(task, transformer, X_train, y_train, X_test, y_test)
+        metric = "accuracy" if task == "classification" else "R^2"
+        print(f"{task}: test {metric} {score:.4f} ({len(y_test)} rows held out); baselines: "
+              f"constant {baselines['constant']:.4f}, linear {baselines['linear']:.4f}")
+        below = [name for name, value in baselines.items() if score < value]
+        if below:
+            print(f"warning: the network's held-out {metric} {score:.4f} is below the "
+                  f"{' and '.join(below)} baseline{'s' if len(below) > 1 else ''}: its ranking "
+                  "describes a model that predicts worse than "
+                  f"{'a constant' if 'constant' in below else 'a linear model'}, and cannot be "
+                  "trusted; try more --epochs, another --lr or --hidden", file=sys.stderr)
+        train_score = float(model.score(X_train, y_train))
+        memorized = memorizing(train_score, score, baselines["constant"])
+        if memorized:
+            print(f"warning: the network fits its training rows far better than held-out rows "
+                  f"(training {metric} {train_score:.4f}, held-out {score:.4f}): its importances "
+                  "describe what it memorized more than what carries to new rows; try fewer "
+                  "--epochs, a smaller --hidden, or a larger --test-size", file=sys.stderr)
+        names = list(table.get_feature_names_out())
+        by_column = importance_table(model).to_dict()
+        print_ranking(names, network.feature_importances_, by_column)
+        # The ranking describes the table: its networks train on every row, so that another
+        # seed (which also draws another split) ranks the same rows.
+        spread = importance_spread(model, pd.concat([X_train, X_test]),
+                                   pd.concat([y_train, y_test]), n_networks=args.networks,
+                                   random_state=args.seed)
+        print_spread(spread, len(X_train) + len(X_test))
+        reliance = importance_table(model, X_test, y_test, reliance=True,
+                                    random_state=args.seed).drop(columns="importance")
+        print_reliance(by_column, reliance, metric)
     summary = {"data": args.data, "target": args.target, "task": task,
                "settings": network_settings(args), "metric": metric, "test_score": float(score),
                "train_score": train_score, "memorizing": memorized,
@@ -152,6 +158,8 @@ def fit_command(args):
                "importance_by_column": by_column}
     written = write_outputs(out, network.importance_history_, names, summary, model=model,
                             ranking=spread)
+    sys.stderr.write(warned.getvalue())
+    sys.stdout.write(said.getvalue())
     print_written(written, args.out)
     print(f"The model is a scikit-learn Pipeline: sklgrad.load_model('{args.out}/model.skops')")
     return 0
