@@ -11,9 +11,9 @@ class UsageError(Exception):
     """Bad input from the user: reported as one line on stderr, exit status 2."""
 
 
-def check_data(path, target=None, sep=None, drop=()):
-    """The input file exists and has the target column (and those of --drop): checked from
-    its header alone, read as the loader reads it."""
+def check_data(path, target=None, sep=None, drop=(), ids=()):
+    """The input file exists and has the target column (and those of --drop and --id):
+    checked from its header alone, read as the loader reads it."""
     from ._table import table_columns
 
     if not os.path.isfile(path):
@@ -32,6 +32,11 @@ def check_data(path, target=None, sep=None, drop=()):
         if absent:
             raise UsageError(f"--drop column(s) {', '.join(map(repr, absent))} not in {path} "
                              f"(columns: {shown})")
+        for column in ids:
+            if column not in columns:
+                raise UsageError(f"--id column {column!r} is not in {path} (columns: {shown})")
+            if column == target or column in drop:
+                raise UsageError(f"--id column {column!r} is also the target or dropped")
 
 
 def out_folder(args, *inputs):
@@ -62,14 +67,17 @@ def read_csv_table(path, text_columns=(), sep=None):
     return frame
 
 
-def split_target(frame, target, drop_missing=False):
+def split_target(frame, target, record, drop_missing=False):
     y = frame[target]
     missing = int(y.isna().sum())
     if missing and not drop_missing:
         raise UsageError(f"target column {target!r} has {missing} missing values: pass "
                          "--drop-missing-target to train on the other rows")
     if missing:
-        print(f"Dropped {missing} of {len(frame)} rows whose target {target!r} is missing")
+        # Lines of the file: the header is line 1, the first row line 2.
+        record.drop_rows("missing target", [int(i) + 2 for i in y.index[y.isna()]],
+                         f"Dropped {missing} of {len(frame)} rows whose target {target!r} "
+                         "is missing")
         frame, y = frame[y.notna()], y[y.notna()]
         if frame.empty:
             raise UsageError(f"target column {target!r} has no value at all")
@@ -94,42 +102,6 @@ def check_finite(frame):
             f"{f' and {rows.size - 5} more' if rows.size > 5 else ''}"
             for column, rows in bad.items())
         raise UsageError(f"infinite values: {report}; replace them, or drop the rows")
-
-
-def warn_leaks(X, y, task, seed):
-    """Warn about inputs that look like a row index, and about a single input that
-    predicts the target almost perfectly on held-out rows: both usually leak the answer."""
-    import pandas as pd
-    from sklearn.model_selection import cross_val_score
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-
-    from ._table import index_like_columns
-
-    for column in index_like_columns(X):
-        print(f"warning: column {column!r} looks like a saved row index (unique increasing "
-              f"integers or pandas's unnamed index); drop it with "
-              f"--drop {shlex.quote(column)}",
-              file=sys.stderr)
-    model = (DecisionTreeClassifier(max_depth=4, random_state=seed)
-             if task == "classification" else DecisionTreeRegressor(max_depth=4,
-                                                                    random_state=seed))
-    counts = y.value_counts()
-    # A target that a constant already predicts: nothing to tell from a column.
-    if y.nunique() < 2 or (task == "classification" and (
-            counts.min() < 3 or counts.max() / len(y) > 0.95)):
-        return
-    for column in X.columns:
-        values = X[column]
-        if values.isna().any():
-            continue
-        codes = (values.to_numpy(dtype=float) if pd.api.types.is_numeric_dtype(values)
-                 else pd.factorize(values)[0].astype(float)).reshape(-1, 1)
-        score = cross_val_score(model, codes, y, cv=3).mean()
-        if score >= 0.99:
-            print(f"warning: column {column!r} alone predicts the target almost perfectly "
-                  f"(held-out {'accuracy' if task == 'classification' else 'R^2'} "
-                  f"{score:.3f}): check that it is not the answer in disguise; drop it with "
-                  f"--drop {shlex.quote(column)}", file=sys.stderr)
 
 
 def task_of(y, requested):
@@ -168,16 +140,21 @@ def network_for(args, task):
     from .. import LearningGradientClassifier, LearningGradientRegressor
 
     cls = LearningGradientClassifier if task == "classification" else LearningGradientRegressor
+    early = getattr(args, "early_stopping", False)
+    # Without early stopping the network trains the epochs asked for (tol=None): a run
+    # length the user sets, as the paper's; with it, scikit-learn's rule and tolerance.
     estimator = cls(hidden_layer_sizes=args.hidden, max_iter=args.epochs, solver=args.solver,
-                    learning_rate_init=args.lr, batch_size=args.batch_size, tol=None,
+                    learning_rate_init=args.lr, batch_size=args.batch_size,
+                    tol=1e-4 if early else None, early_stopping=early,
                     random_state=args.seed)
     if not args.quiet:
         estimator._epoch_hook = Progress(args.epochs)
     return estimator
 
 
-def baseline_scores(task, transformer, X_train, y_train, X_test, y_test):
-    """Held-out scores of a constant prediction and of a linear model on the same inputs."""
+def baseline_models(task, transformer, X_train, y_train, sample_weight=None):
+    """A constant prediction and a linear model on the same inputs, fitted (with the
+    network's row weights, so that balanced classes are compared with balanced classes)."""
     from sklearn.base import clone
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.linear_model import LogisticRegression, Ridge
@@ -189,8 +166,18 @@ def baseline_scores(task, transformer, X_train, y_train, X_test, y_test):
     else:
         constant, linear = DummyRegressor(), Ridge()
     linear = make_pipeline(clone(transformer), StandardScaler(), linear)
-    return {name: float(model.fit(X_train, y_train).score(X_test, y_test))
-            for name, model in (("constant", constant), ("linear", linear))}
+    weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+    return {"constant": constant.fit(X_train, y_train, **weights),
+            "linear": linear.fit(X_train, y_train,
+                                 **{f"{linear.steps[-1][0]}__{k}": v
+                                    for k, v in weights.items()})}
+
+
+def baseline_scores(task, transformer, X_train, y_train, X_test, y_test):
+    """Held-out scores (accuracy or R^2) of a constant prediction and of a linear model on
+    the same inputs."""
+    return {name: float(model.score(X_test, y_test)) for name, model in
+            baseline_models(task, transformer, X_train, y_train).items()}
 
 
 def network_settings(args):
@@ -258,30 +245,66 @@ def print_written(written, out):
     print(f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
 
 
-def fit_table(args):
-    """Read and split a table; return what fit and select train on, after checking it."""
+class Table:
+    """A table read for training: the frame as read, the task, the inputs' transformer,
+    the split, and what was found on the way (ID columns, leaks, imputed counts)."""
+
+    def __init__(self, **parts):
+        self.__dict__.update(parts)
+
+
+def fit_table(args, record, leaks_as_inputs=True):
+    """Read, check and split a table; return what fit and select train on as a
+    :class:`Table`. Columns named by --id, and columns that look like a saved row index,
+    are kept beside the rows and never used as inputs; a column that leaks the answer is
+    an input only when ``leaks_as_inputs``."""
     from sklearn.model_selection import train_test_split
 
-    from ._table import check_missing, table_transformer
+    from ._leaks import report_leaks
+    from ._table import check_missing, identifiers, table_transformer
 
     frame = read_csv_table(args.data, sep=args.sep)
     if args.drop:
         frame = frame.drop(columns=args.drop)
-    X, y = split_target(frame, args.target, args.drop_missing_target)
+    X, y = split_target(frame, args.target, record, args.drop_missing_target)
     frame = frame.loc[y.index]
     task = task_of(y, args.task)
     if task == "classification" and y.nunique() < 2:
         raise UsageError(f"target column {args.target!r} has a single class "
                          f"({y.iloc[0]!r}): nothing to classify")
+    ids = [args.id] if getattr(args, "id", None) else []
+    for column, looks in identifiers(X.drop(columns=ids), args.max_categories).items():
+        record.warn("index_column",
+                    f"column {column!r} looks like {looks}: kept beside the rows as an ID, "
+                    f"not used as an input (--drop {shlex.quote(column)} leaves it out)",
+                    columns=[column])
+        ids.append(column)
+    inputs = X.drop(columns=ids)
     # The input is checked whole before anything is trained on it (the leak check too).
-    check_finite(X.assign(**{args.target: y}))
-    transformer = table_transformer(X, impute=args.impute, max_categories=args.max_categories)
-    imputed = check_missing(X, args.impute)
-    warn_leaks(X, y, task, args.seed)
+    check_finite(inputs.assign(**{args.target: y}))
+    check_missing(inputs, args.impute)
+    if inputs.shape[1] == 0:
+        raise UsageError("the table has no input columns beside the target and the IDs")
+    # Built first: it refuses what it cannot encode, before the leak check reads it.
+    transformer = table_transformer(inputs, impute=args.impute,
+                                    max_categories=args.max_categories, ids=ids)
+    leaks = report_leaks(inputs, y, task, args.seed, record, keep=leaks_as_inputs)
+    if not leaks_as_inputs and leaks:
+        inputs = inputs.drop(columns=leaks)
+        if inputs.shape[1] == 0:
+            raise UsageError("every input column leaks the answer; pass --keep-leaks to "
+                             "select among them anyway")
+        transformer = table_transformer(inputs, impute=args.impute,
+                                        max_categories=args.max_categories, ids=ids)
+    imputed = check_missing(inputs, args.impute)
     if imputed:
-        print("Imputed (" + args.impute + " for numbers, most frequent for text): " +
-              ", ".join(f"{column} {count} rows" for column, count in imputed.items()))
+        record.warn("imputed", "missing values filled (" + args.impute + " for numbers, most "
+                    "frequent for text): " + ", ".join(f"{column} {count} rows"
+                                                       for column, count in imputed.items()),
+                    columns=list(imputed), counts=imputed)
     stratify = y if task == "classification" and y.value_counts().min() >= 2 else None
+    X = X[ids + list(inputs.columns)]
     split = train_test_split(X, y, test_size=args.test_size, random_state=args.seed,
                              stratify=stratify)
-    return frame, task, transformer, imputed, split
+    return Table(frame=frame, task=task, transformer=transformer, imputed=imputed,
+                 split=split, ids=ids, leaks=leaks, inputs=list(inputs.columns))

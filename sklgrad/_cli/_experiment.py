@@ -6,6 +6,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+#: Inputs drawn per panel of the per-epoch figure; the others are one band.
+EPOCH_TOP_K = 30  # the paper's 30 inputs all shown
 #: The paper's top 5 after training (its Figure 5), in order.
 PAPER_TOP5 = ["worst area", "worst texture", "worst radius", "mean perimeter", "mean texture"]
 
@@ -119,12 +121,13 @@ def format_replication(summary, top=10):
 
 
 def write_outputs(out, history, feature_names, summary, *, model=None, importances_std=None,
-                  tables=None, ranking=None):
+                  tables=None, ranking=None, figures=None):
     """Write a run's files into ``out`` (an :class:`~sklgrad._cli._outputs.OutputFolder`) all at
     once: the importance history (epochs x features) and its figures, ``summary.json``,
     further ``tables`` ({file name: DataFrame}) and, when given, ``model.skops``.
     ``ranking`` (a DataFrame with ``mean`` and ``std``, as :func:`importance_spread` gives)
-    is what ``ranking.png`` draws instead of the history's last epoch."""
+    is what ``ranking.png`` draws instead of the history's last epoch; ``figures`` ({file
+    name: a function of the path}) draws further figures."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -140,7 +143,10 @@ def write_outputs(out, history, feature_names, summary, *, model=None, importanc
         frame = pd.DataFrame(history, columns=names)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
         frame.to_csv(folder / "importance_history.csv")
-        paper = EpochImportanceDisplay.from_history(history, feature_names=names)
+        # At width, the per-epoch panels show the top inputs and the others as one band.
+        paper = EpochImportanceDisplay.from_history(
+            history, feature_names=names, top_k=EPOCH_TOP_K if len(names) > EPOCH_TOP_K
+            else None)
         paper.figure_.savefig(folder / "importance_by_epoch.png", dpi=100)
         lines = ImportanceHistoryDisplay.from_history(history, feature_names=names, top_k=8)
         lines.figure_.savefig(folder / "top_features_over_epochs.png", dpi=110)
@@ -153,6 +159,8 @@ def write_outputs(out, history, feature_names, summary, *, model=None, importanc
         bars.figure_.savefig(folder / "ranking.png", dpi=110)
         for name, table in (tables or {}).items():
             table.to_csv(folder / name, index=False)
+        for name, draw in (figures or {}).items():
+            draw(folder / name)
         plt.close("all")
         with open(folder / "summary.json", "w") as handle:
             json.dump(summary, handle, indent=2)

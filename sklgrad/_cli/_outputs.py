@@ -4,9 +4,12 @@ A run writes its files into a staging folder *inside* the output folder (so ever
 rename on one file system, whatever is mounted where), then moves the previous run's files
 aside and the new ones in. If any step fails, the moves are undone: the folder holds the
 previous run's files or the new run's, never a mix, and no stale file of an earlier run
-stays beside a newer one. Files that sklgrad did not write are left alone.
+stays beside a newer one. Files that sklgrad did not write are left alone: the record of a
+run names each file's size and hash, and a file that is no longer the one recorded (edited,
+replaced by a folder of the user's) stops the next run before anything is touched.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -45,6 +48,7 @@ class OutputFolder:
         if self.path.exists():
             if not self.path.is_dir():
                 raise OutputError(f"--out {self.path} exists and is not a folder")
+            self._check_previous()
             try:
                 fd, probe = tempfile.mkstemp(prefix=".sklgrad-probe-", dir=self.path)
             except OSError as error:
@@ -79,14 +83,39 @@ class OutputFolder:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _previous_files(self):
+    def _record(self):
         try:
-            listed = json.loads((self.path / MANIFEST).read_text())["files"]
+            record = json.loads((self.path / MANIFEST).read_text())
+            listed = record["files"]
         except (OSError, ValueError, KeyError, TypeError):
-            listed = []
-        return [name for name in listed if isinstance(name, str) and "/" not in name]
+            return [], {}
+        if not isinstance(listed, list):
+            return [], {}
+        kept = record.get("kept", {}) if isinstance(record, dict) else {}
+        return ([name for name in listed if isinstance(name, str) and "/" not in name],
+                kept if isinstance(kept, dict) else {})
+
+    def _previous_files(self):
+        return self._record()[0]
+
+    def _check_previous(self):
+        """Every file the last run's record names is still the one it wrote (a file, of
+        the recorded size and hash), or the run stops here naming it, touching nothing."""
+        names, kept = self._record()
+        for name in names:
+            path = self.path / name
+            if not os.path.lexists(path):
+                continue
+            recorded = kept.get(name)
+            changed = (not path.is_file() or path.is_symlink() or (
+                isinstance(recorded, dict) and _fingerprint(path) != recorded))
+            if changed:
+                raise OutputError(
+                    f"{path} is not the file sklgrad wrote there ({_what(path)}): sklgrad "
+                    "will not replace it; move it or choose another --out")
 
     def _switch(self, staging, names):
+        self._check_previous()
         previous = set(self._previous_files())
         # A file or folder of the user's with the name of one of this run's: never
         # replaced, whatever it holds (only what the last run's manifest lists is ours).
@@ -106,7 +135,8 @@ class OutputFolder:
                 os.replace(self.path / name, backup / name)
                 moved_out.append(name)
             with open(staging / MANIFEST, "w") as handle:
-                json.dump({"files": names}, handle)
+                json.dump({"files": names, "kept": {
+                    name: _fingerprint(staging / name) for name in names}}, handle)
             for name in [*names, MANIFEST]:
                 os.replace(staging / name, self.path / name)
                 moved_in.append(name)
@@ -118,3 +148,20 @@ class OutputFolder:
             raise
         finally:
             shutil.rmtree(backup, ignore_errors=True)
+
+
+def _fingerprint(path):
+    """What the record keeps of a file: its size and SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"size": os.path.getsize(path), "sha256": digest.hexdigest()}
+
+
+def _what(path):
+    if path.is_symlink():
+        return "now a link"
+    if path.is_dir():
+        return "now a folder"
+    return "changed since"

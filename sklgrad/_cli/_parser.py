@@ -127,6 +127,10 @@ def _add_table_arguments(parser):
     parser.add_argument("--drop-missing-target", action="store_true",
                         help="train on the rows whose target is there (default: refuse a "
                              "missing target)")
+    parser.add_argument("--id", metavar="COLUMN",
+                        help="a column that identifies the rows: never an input, kept beside "
+                             "them in what is written (a column that looks like a saved row "
+                             "index is treated so too)")
 
 
 def _add_model_options(parser, epochs):
@@ -148,6 +152,13 @@ def _add_model_options(parser, epochs):
                              "frequent); none refuses them (default)")
     parser.add_argument("--max-categories", type=_COUNT, default=50,
                         help="most distinct values a text column may have (default: 50)")
+    parser.add_argument("--class-weight", choices=["none", "balanced"], default="none",
+                        help="balanced: weigh each class's rows by the inverse of its "
+                             "frequency, so that a rare class counts (default: none)")
+    parser.add_argument("--early-stopping", action="store_true",
+                        help="hold out 10%% of the training rows and stop when their score "
+                             "stops improving, keeping the best epoch's weights (as the "
+                             "estimators' early_stopping=True)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     _add_threads_option(parser)
 
@@ -202,6 +213,9 @@ def build_parser():
     fit.add_argument("--out", default="sklgrad-fit", metavar="FOLDER",
                      help="output folder (default: sklgrad-fit)")
     _add_model_options(fit, epochs=200)
+    fit.add_argument("--target-transform", choices=["none", "log"], default="none",
+                     help="log: train on log(target) and predict exp of the network's output, "
+                          "for a skewed target that is always positive (default: none)")
     fit.add_argument("--networks", type=_COUNT, default=5,
                      help="networks (seeds) the printed ranking is averaged over, with an "
                           "interval, trained on every row of the table; the model file "
@@ -236,11 +250,18 @@ def build_parser():
     _add_table_arguments(select)
     select.add_argument("--out", default="sklgrad-select", metavar="FOLDER",
                         help="output folder (default: sklgrad-select)")
-    select.add_argument("--threshold", type=_threshold, default="shadow",
-                        help="shadow (default), all-relevant (every column that carries "
-                             "signal), minimal (the few columns that suffice), mean, median, "
-                             "1.5*mean, or a number; all-relevant and minimal train the "
-                             "selector's own networks (the network options are not used)")
+    select.add_argument("--threshold", type=_threshold, default="minimal",
+                        help="the question answered: minimal (default, as the library's "
+                             "selector: the few columns that suffice), all-relevant (every "
+                             "column that carries signal); or a rule on the shares of the "
+                             "network the options describe: shadow (above every shadow "
+                             "column), mean, median, 1.5*mean, or a number. The questions "
+                             "train the selector's own networks (the network options are "
+                             "not used)")
+    select.add_argument("--keep-leaks", action="store_true",
+                        help="select among the columns that alone predict the target nearly "
+                             "as well as the whole table (default: left out, with a "
+                             "warning)")
     select.add_argument("--max-features", type=_COUNT, default=None,
                         help="keep at most this many columns")
     select.add_argument("--repeats", type=_COUNT, default=1,

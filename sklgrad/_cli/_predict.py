@@ -8,7 +8,7 @@ from ._common import UsageError, check_data, out_folder, read_csv_table
 
 def predict_command(args):
     from .._persistence import load_model
-    from ._table import text_columns, unseen_categories
+    from ._table import id_columns, text_columns, unseen_categories
 
     if not os.path.isfile(args.model):
         raise UsageError(f"no such file: {args.model}")
@@ -24,7 +24,8 @@ def predict_command(args):
     import pandas as pd
 
     frame = read_csv_table(args.data, text_columns(table), sep=args.sep)
-    absent = [c for c in target if c not in frame.columns]
+    ids = [c for c in id_columns(table) if c in frame.columns]
+    absent = [c for c in target if c not in frame.columns and c not in id_columns(table)]
     if absent:
         raise UsageError(f"{args.data} lacks the column(s) the model was fitted on: "
                          f"{', '.join(absent)}")
@@ -41,15 +42,24 @@ def predict_command(args):
             raise UsageError(f"values not seen in training: {report}")
         print(f"warning: values not seen in training, encoded as no category: {report}",
               file=sys.stderr)
+    _check_missing(frame, table, args)
     frame = _good_rows(frame, table, args)
-    inputs = frame[list(target)]
+    inputs = frame[[c for c in target if c in frame.columns]]
     predictions = pd.DataFrame({"predicted": model.predict(inputs)}, index=frame.index)
     if args.proba:
         probabilities = model.predict_proba(inputs)
         for label, column in zip(network.classes_, probabilities.T):
             predictions[f"proba_{label}"] = column
-    if args.id is not None:
-        predictions.insert(0, args.id, frame[args.id].to_numpy())
+    # The rows keep their keys: the model's ID columns, and --id.
+    for column in reversed([*ids, *([args.id] if args.id not in (None, *ids) else [])]):
+        predictions.insert(0, column, frame[column].to_numpy())
+    if hasattr(network, "predict") and getattr(model, "target_range_", None):
+        low = model.target_range_[0]
+        below = predictions["predicted"] < low
+        if below.any():
+            print(f"warning: {int(below.sum())} of {len(below)} predictions are below "
+                  f"{low:g} (down to {predictions['predicted'].min():.4g}), where every "
+                  f"training target was at least {low:g}", file=sys.stderr)
     if out is None:
         predictions.to_csv(sys.stdout, index=False)
         return 0
@@ -88,3 +98,30 @@ def _good_rows(frame, table, args):
     if not keep.any():
         raise UsageError(f"no row of {args.data} can be predicted: {report}")
     return frame[keep]
+
+
+def _check_missing(frame, table, args):
+    """Empty or missing values in the model's columns: refused with --strict (naming each
+    column and its first lines), else filled as at fit time, saying with what (missing
+    numbers that the model does not fill are bad rows: see _good_rows)."""
+    from ._table import imputed_values, numeric_columns, text_columns
+
+    filled, texts = imputed_values(table), text_columns(table)
+    found = {}
+    for column in dict.fromkeys([*numeric_columns(table), *texts, *filled]):
+        if column in frame.columns and frame[column].isna().any():
+            found[column] = [int(i) + 2 for i in frame.index[frame[column].isna().to_numpy()]]
+
+    def where(columns):
+        return "; ".join(f"column {c!r}, line(s) {', '.join(map(str, found[c][:5]))}"
+                         f"{' ...' if len(found[c]) > 5 else ''}" for c in columns)
+
+    if found and args.strict:
+        raise UsageError(f"empty or missing values: {where(found)}")
+    notes = {c: (f"with {filled[c]!r}" if c in filled else
+                 "as no category (every one of its one-hot inputs 0)")
+             for c in found if c in filled or c in texts}
+    if notes:
+        print("warning: empty or missing values filled as at fit time: "
+              + "; ".join(f"{c!r} {len(found[c])} row(s) {how}" for c, how in notes.items())
+              + f" ({where(notes)}); --strict refuses them", file=sys.stderr)

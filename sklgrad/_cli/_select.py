@@ -2,10 +2,49 @@
 
 from . import _common as common
 
+#: What each question's rule is, said instead of a threshold number that would mean nothing.
+RULES = {
+    "minimal": "the fewest columns that a network refit on them alone predicts held-out "
+               "rows with as well as the best set compared (within one standard error); a "
+               "column is kept when that set holds it",
+    "all-relevant": "a column is kept when its share is above the shadows' bar ({bar:.4g}) "
+                    "or when a test finds it related to the target (its p-value is shown)",
+}
+
+
+def _column_scores(selector, groups):
+    """The numbers the selection compared, one per table column (the mean of a column's
+    encoded inputs), and the threshold on that scale."""
+    import numpy as np
+
+    from .._selection._thresholds import threshold_for
+    from .._utils._groups import group_labels, group_means
+
+    names, scores = group_means(selector.importances_mean_,
+                                group_labels(groups, len(groups)))
+    shadow = selector._shadow_mean()
+    threshold = threshold_for(selector, scores, shadow, selector.estimator_)
+    return dict(zip(map(str, names), np.asarray(scores, dtype=float).tolist())), threshold
+
+
+def _grounds(report, column):
+    """Why a column below the bar was kept: the screen that found it, with its p-value."""
+    rows = report[report["column"] == column]
+    found = next((value for value in rows["found_by"] if value), "")
+    p_values = rows[[c for c in rows.columns if c.endswith("_p_value")]].min(axis=None)
+    if found in ("dependence", "interaction", "conditional"):
+        p_value = rows[f"{found}_p_value"].min()
+        return f"kept by the {found} test, p={p_value:.2g}"
+    if found:
+        return f"kept by the {found} screen" + (
+            f" (smallest p={p_values:.2g})" if p_values == p_values else "")
+    return "kept"
+
 
 def select_command(args):
     out = common.out_folder(args, args.data)
-    common.check_data(args.data, args.target, args.sep, args.drop)
+    common.check_data(args.data, args.target, args.sep, args.drop,
+                      [args.id] if args.id else [])
     import json
 
     import numpy as np
@@ -14,11 +53,23 @@ def select_command(args):
     from sklearn.pipeline import Pipeline
 
     from .. import LearningGradientSelector
-    from .._inspection._importance_table import column_sources, importance_table
+    from .._inspection._importance_table import column_sources
+    from ._record import RunRecord
     from ._table import table_transformer
 
-    frame, task, transformer, imputed, split = common.fit_table(args)
-    X_train, X_test, y_train, y_test = split
+    record = RunRecord()
+    with record.holding():
+        table = common.fit_table(args, record, leaks_as_inputs=args.keep_leaks)
+    task, transformer = table.task, table.transformer
+    X_train, X_test, y_train, y_test = table.split
+    weights = None
+    if args.class_weight == "balanced":
+        if task != "classification":
+            raise common.UsageError("--class-weight applies to classes; this target is a "
+                                    "regression")
+        from sklearn.utils.class_weight import compute_sample_weight
+
+        weights = compute_sample_weight("balanced", y_train)
     # Selected per table column: a category's one-hot inputs are kept or dropped together,
     # on their mean importance.
     groups = column_sources(clone(transformer).fit(X_train))
@@ -29,34 +80,54 @@ def select_command(args):
         max_features=args.max_features,
         n_repeats=None if question and args.repeats == 1 else args.repeats,
         random_state=args.seed, verbose=int(not args.quiet), groups=groups)
-    model = Pipeline([("table", transformer), ("select", selector)]).fit(X_train, y_train)
+    model = Pipeline([("table", transformer), ("select", selector)]).fit(
+        X_train, y_train, **({} if weights is None else {"select__sample_weight": weights}))
     selector = model.named_steps["select"]
+    scores, threshold = _column_scores(selector, groups)
+    columns = table.inputs
     kept_sources = set(np.asarray(groups, dtype=object)[selector.get_support()])
-    columns = list(X_train.columns)
     kept = [column for column in columns if column in kept_sources]
     if not kept:
         raise common.UsageError("no column passes the threshold; lower it or use "
                                 "--max-features")
     dropped = [column for column in columns if column not in kept]
-    everything = common.baseline_scores(task, transformer, X_train, y_train, X_test,
-                                        y_test)["linear"]
-    fewer = common.baseline_scores(
-        task, table_transformer(X_train[kept], args.impute, args.max_categories),
-        X_train[kept], y_train, X_test[kept], y_test)["linear"]
-    threshold = selector.threshold_
-    print(f"Kept {len(kept)} of {len(columns)} columns (threshold {args.threshold}: "
-          f"{threshold:.4g}); held-out score of a linear model: {fewer:.4f} on the kept "
-          f"columns, {everything:.4f} on all")
-    importance = importance_table(model).to_dict()
-    order = sorted(importance, key=lambda c: -importance[c])
-    print("Kept:    " + ", ".join(f"{c} ({importance[c]:.3f})" for c in order if c in kept))
-    print("Dropped: " + (", ".join(f"{c} ({importance[c]:.3f})" for c in order
-                                  if c in dropped) or "none"))
+    report = selector.selection_report_
+    report.index = pd.Index(model.named_steps["table"].get_feature_names_out(), name="input")
+    report.insert(0, "column", groups)
+    with record.holding():
+        everything = common.baseline_scores(task, transformer, X_train, y_train, X_test,
+                                            y_test)["linear"]
+        fewer = common.baseline_scores(
+            task, table_transformer(X_train[kept], args.impute, args.max_categories),
+            X_train[kept], y_train, X_test[kept], y_test)["linear"]
+        rule = args.threshold if question else None
+        said = (RULES[rule].format(bar=threshold) if rule else
+                f"a column's share at or above {threshold:.4g}")
+        print(f"Question: {args.threshold} ({said})")
+        print(f"Kept {len(kept)} of {len(columns)} columns; held-out score of a linear "
+              f"model: {fewer:.4f} on the kept columns, {everything:.4f} on all")
+        order = sorted(columns, key=lambda c: -scores[c])
+        # Every kept column ranks above the threshold, or says what kept it.
+        kept_lines = [f"{c} ({scores[c]:.4g}"
+                      + ("" if rule == "minimal" or scores[c] >= threshold
+                         else f"; {_grounds(report, c)}") + ")"
+                      for c in order if c in kept]
+        print("Kept (share the selection compared):    " + ", ".join(kept_lines))
+        print("Dropped: " + (", ".join(f"{c} ({scores[c]:.4g})" for c in order
+                                      if c in dropped) or "none"))
+        if not question:
+            print(f"Threshold {args.threshold}: {threshold:.4g}, on the same scale")
+        if table.leaks:
+            print("Left out as leaks (--keep-leaks selects among them): "
+                  + ", ".join(table.leaks))
     summary = {"data": args.data, "target": args.target, "task": task,
-               "settings": common.network_settings(args), "threshold": float(threshold),
-               "kept": kept, "dropped": dropped, "imputed_rows": imputed,
-               "importance_by_column": importance,
-               "linear_score_kept": fewer, "linear_score_all": everything}
+               "settings": common.network_settings(args), "question": args.threshold,
+               "rule": said, "threshold": None if rule == "minimal" else float(threshold),
+               "kept": kept, "dropped": dropped, "leaks_left_out": table.leaks,
+               "id_columns": table.ids, "imputed_rows": table.imputed,
+               "importance_by_column": scores,
+               "linear_score_kept": fewer, "linear_score_all": everything,
+               **record.summary()}
 
     def write(folder):
         import matplotlib.pyplot as plt
@@ -64,16 +135,14 @@ def select_command(args):
         from .._inspection._plot._ranking import ImportanceRankingDisplay
         from .._inspection._plot._selection import SelectionDisplay
 
-        frame[kept + [args.target]].to_csv(folder / "reduced.csv", index=False)
+        # The rows keep their IDs, so that they can be joined back.
+        table.frame[table.ids + kept + [args.target]].to_csv(folder / "reduced.csv",
+                                                            index=False)
         with open(folder / "summary.json", "w") as handle:
             json.dump(summary, handle, indent=2)
-        pd.Series(importance, name="importance").rename_axis("column").to_csv(
+        pd.Series(scores, name="importance").rename_axis("column").to_csv(
             folder / "importance_by_column.csv")
         # Per encoded input: kept or not, and on what grounds (the table column beside it).
-        report = selector.selection_report_
-        report.index = pd.Index(model.named_steps["table"].get_feature_names_out(),
-                                name="input")
-        report.insert(0, "column", groups)
         report.to_csv(folder / "selection.csv")
         # The ranking with the kept inputs in color and the dropped ones in grey.
         display = ImportanceRankingDisplay.from_estimator(model, top_k=30)
@@ -82,5 +151,7 @@ def select_command(args):
         boxes.figure_.savefig(folder / "selection.png", dpi=100, bbox_inches="tight")
         plt.close("all")
 
-    common.print_written(out.publish(write), args.out)
+    written = out.publish(write)
+    record.emit()
+    common.print_written(written, args.out)
     return 0

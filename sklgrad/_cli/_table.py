@@ -12,7 +12,7 @@ import csv
 import re
 
 IMPUTE = ("none", "mean", "median")
-NUMERIC, TEXT, DATES = "numeric", "text", "dates"
+NUMERIC, TEXT, DATES, ID = "numeric", "text", "dates", "id"
 # A value that reads as a date: digits, then a date separator and more digits (so that a
 # category such as "May" or "A1" is never taken for one).
 _DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([ T]\d{1,2}:\d{2}.*)?\s*$")
@@ -91,6 +91,23 @@ def index_like_columns(frame):
     return found
 
 
+def identifiers(frame, max_categories):
+    """{column: what it looks like} for the columns that identify rows rather than describe
+    them: a saved row index (:func:`index_like_columns`), or text whose every value is
+    distinct (an order number, a name), too many to be categories."""
+    import pandas as pd
+
+    found = {column: "a saved row index (unique increasing integers or pandas's unnamed "
+                     "index)" for column in index_like_columns(frame)}
+    for column in frame.columns:
+        values = frame[column]
+        if (column not in found and not pd.api.types.is_numeric_dtype(values)
+                and not pd.api.types.is_bool_dtype(values) and len(values) > max_categories
+                and values.notna().all() and values.is_unique):
+            found[column] = "a row identifier (text, every value distinct)"
+    return found
+
+
 def bad_numeric_rows(frame, columns, allow_missing):
     """{column: (row numbers as in the file, their values)} for numeric columns whose
     values are not numbers (or are missing, unless ``allow_missing``)."""
@@ -123,7 +140,7 @@ def split_columns(frame):
     return numeric, [c for c in frame.columns if c not in numeric]
 
 
-def table_transformer(frame, impute="none", max_categories=50):
+def table_transformer(frame, impute="none", max_categories=50, ids=()):
     """A ColumnTransformer for ``frame``'s columns, after checking that it can encode them.
 
     Parameters
@@ -135,6 +152,9 @@ def table_transformer(frame, impute="none", max_categories=50):
         value; "none" refuses missing values, naming the columns.
     max_categories : int, default=50
         A text column with more distinct values cannot be one-hot encoded (it is refused).
+    ids : sequence of str, default=()
+        Columns that identify the rows (not in ``frame``): the transformer drops them, and
+        remembers them so that predictions are written beside them.
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
@@ -172,7 +192,15 @@ def table_transformer(frame, impute="none", max_categories=50):
     if text:
         steps.append((TEXT, onehot if impute == "none" else make_pipeline(
             SimpleImputer(strategy="most_frequent"), onehot), text))
+    if ids:
+        steps.append((ID, "drop", list(ids)))
     return ColumnTransformer(steps, verbose_feature_names_out=False)
+
+
+def id_columns(transformer):
+    """The columns a fitted table transformer keeps beside the rows as their IDs."""
+    return [c for name, _, columns in transformer.transformers_ if name == ID
+            for c in columns]
 
 
 def check_missing(frame, impute):
@@ -205,3 +233,17 @@ def unseen_categories(transformer, frame):
             if new.any():
                 unseen[column] = (int(new.sum()), sorted(values[new].unique().tolist()))
     return unseen
+
+
+def imputed_values(transformer):
+    """{column: the value a fitted table transformer fills a missing value with}."""
+    from sklearn.impute import SimpleImputer
+
+    values = {}
+    for _, step, columns in transformer.transformers_:
+        steps = step.steps if hasattr(step, "steps") else [(None, step)]
+        for _, part in steps:
+            if isinstance(part, SimpleImputer):
+                for column, value in zip(columns, part.statistics_):
+                    values[str(column)] = value.item() if hasattr(value, "item") else value
+    return values

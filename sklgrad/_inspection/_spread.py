@@ -17,7 +17,8 @@ from ._importance_table import _names, _sources
 from ._plot._base import _is_sklgrad
 
 
-def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state=None):
+def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state=None,
+                      sample_weight=None):
     """Each column's learning share over ``n_networks`` refits of a fitted network's
     settings, each with its own seed.
 
@@ -35,6 +36,8 @@ def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state
         renormalized), as :func:`importance_table` reports it; False: per network input.
     random_state : int, RandomState instance or None, default=None
         Draws the networks' seeds.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the rows, as the model was fitted with them (balanced classes, say).
 
     Returns
     -------
@@ -71,7 +74,8 @@ def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state
         X = step.transform(X)
     seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_networks)
     clones = [clone(network).set_params(random_state=int(seed), verbose=0) for seed in seeds]
-    fitted, _ = fit_many(clones, [X] * n_networks, y)
+    fitted, _ = fit_many(clones, [X] * n_networks, y,
+                         **({} if sample_weight is None else {"sample_weight": sample_weight}))
     shares = np.array([net.feature_importances_ for net in fitted])
     names = _sources(network, prefix) if by_column else _names(network, prefix)
     if by_column:

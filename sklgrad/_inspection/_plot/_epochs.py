@@ -29,6 +29,9 @@ class EpochImportanceDisplay:
     bars_ : list of BarContainer
         One per shown epoch; bar heights are that epoch's importances in the order of
         ``features_``.
+    rest_bars_ : list of BarContainer
+        With ``top_k``, one per shown epoch: the mean share of the features not shown
+        (empty when every feature is shown).
     epochs_ : list of int
         The epochs shown (1-based).
     features_ : ndarray of int
@@ -60,7 +63,8 @@ class EpochImportanceDisplay:
         ncols : int, default=None
             Panels per row; about the square root of the number of panels when None.
         top_k : int, default=None
-            Features shown in each panel (by final importance); all when None.
+            Features shown in each panel (by final importance); all when None. The others
+            are folded into one last bar: their mean share, with their range as a line.
         color : str, default="tab:blue"
             Bar color.
         title : str, default=None
@@ -93,14 +97,27 @@ class EpochImportanceDisplay:
                                     layout="constrained")
         axes = axes.ravel()
         positions = np.arange(len(shown))
-        self.bars_ = []
+        rest = order[len(shown):]
+        self.bars_, self.rest_bars_ = [], []
         for ax, epoch in zip(axes, epochs):
             self.bars_.append(ax.barh(positions, history[epoch - 1, shown], color=color))
+            if len(rest):
+                # The others as one band: their mean, and a line over their range.
+                others = history[epoch - 1, rest]
+                mean = others.mean()
+                self.rest_bars_.append(ax.barh(
+                    [len(shown)], [mean], color="lightgrey",
+                    xerr=[[mean - others.min()], [others.max() - mean]],
+                    error_kw={"ecolor": "grey", "capsize": 2}))
             ax.set_title(f"epoch {epoch}", fontsize="medium")
             ax.grid(axis="x", alpha=0.3)
         for ax in axes[len(epochs):]:
             ax.set_visible(False)
-        axes[0].set_yticks(positions, [str(n) for n in names[shown]])
+        labels = [str(n) for n in names[shown]]
+        if len(rest):
+            positions = np.append(positions, len(shown))
+            labels.append(f"other {len(rest)} (mean, range)")
+        axes[0].set_yticks(positions, labels)
         axes[0].invert_yaxis()
         for ax in axes:
             ax.tick_params(axis="y", labelsize="x-small")

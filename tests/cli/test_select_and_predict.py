@@ -1,0 +1,210 @@
+"""``sklgrad select`` on one scale and answering the library's question; ``sklgrad predict``
+filling nothing silently and keeping the rows' keys; outputs that only replace what sklgrad
+wrote; results printed after the files are written."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklgrad._cli import main
+
+QUICK = ("--epochs", "5", "--hidden", "4", "--networks", "1", "--quiet")
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+
+
+def run(capsys, *args):
+    status = main([str(a) for a in args])
+    said = capsys.readouterr()
+    return status, said.out, said.err
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """Orders: an ID, two informative columns, a category (with a rare level), noise."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({
+        "order": [f"A{i:04d}" for i in rng.permutation(n)],
+        "amount": rng.gamma(2.0, 20.0, n), "visits": rng.poisson(3, n).astype(float),
+        "channel": rng.choice(["web", "store", "phone"], n),
+        "noise": rng.normal(size=n)})
+    logit = 0.04 * (frame["amount"] - 40) + 0.6 * (frame["visits"] - 3)
+    frame["returned"] = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    path = tmp_path_factory.mktemp("shop") / "shop.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_select_prints_the_numbers_it_selects_on_and_a_threshold_between_them(
+        shop, tmp_path, capsys):
+    path, _ = shop
+    status, out, err = run(capsys, "select", path, "--target", "returned", "--id", "order",
+                           "--threshold", "mean", "--epochs", "30", "--hidden", "8",
+                           "--quiet", "--out", tmp_path / "s")
+    assert status == 0, err
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    scores, threshold = summary["importance_by_column"], summary["threshold"]
+    assert set(scores) == {"amount", "visits", "channel", "noise"}  # the ID is no input
+    assert all(scores[c] >= threshold for c in summary["kept"])
+    assert all(scores[c] < threshold for c in summary["dropped"])
+    assert f"Threshold mean: {threshold:.4g}, on the same scale" in out
+    for column in summary["kept"]:
+        assert f"{column} ({scores[column]:.4g})" in out
+    # The rows keep their key, and it is no input.
+    reduced = pd.read_csv(tmp_path / "s" / "reduced.csv")
+    assert list(reduced.columns) == ["order", *summary["kept"], "returned"]
+
+
+def test_select_answers_minimal_by_default_and_says_its_rule(shop, tmp_path, capsys):
+    path, _ = shop
+    status, out, err = run(capsys, "select", path, "--target", "returned", "--id", "order",
+                           "--quiet", "--out", tmp_path / "s")
+    assert status == 0, err
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary["question"] == "minimal" and summary["threshold"] is None
+    assert out.startswith("Question: minimal (the fewest columns")
+    assert "4.941e-324" not in out and "e-324" not in json.dumps(summary)
+    assert set(summary["kept"]) <= {"amount", "visits", "channel", "noise"}
+
+
+def test_predict_refuses_or_fills_an_empty_category_and_says_with_what(shop, tmp_path,
+                                                                       capsys):
+    path, frame = shop
+    with_gap = frame.copy()
+    with_gap.loc[[4, 9], "channel"] = np.nan
+    with_gap.to_csv(tmp_path / "gap.csv", index=False)
+    status, _, err = run(capsys, "fit", tmp_path / "gap.csv", "--target", "returned",
+                         "--impute", "median", *QUICK, "--out", tmp_path / "m")
+    assert status == 0, err
+    summary = json.loads((tmp_path / "m" / "summary.json").read_text())
+    filled = summary["imputed_values"]
+    assert filled["channel"] in ("web", "store", "phone")
+    assert filled["amount"] == pytest.approx(frame["amount"].median(), rel=0.05)
+    new = frame.drop(columns="returned").head(6).copy()
+    new.loc[2, "channel"] = ""  # an empty text value
+    new.to_csv(tmp_path / "new.csv", index=False)
+    model = tmp_path / "m" / "model.skops"
+    status, _, err = run(capsys, "predict", model, tmp_path / "new.csv", "--strict")
+    assert status == 2 and "empty or missing values: column 'channel', line(s) 4" in err
+    status, out, err = run(capsys, "predict", model, tmp_path / "new.csv")
+    assert status == 0, err
+    assert (f"filled as at fit time: 'channel' 1 row(s) with {filled['channel']!r}"
+            in err)
+    # The ID found at fit time (unique text) is no input; predictions keep it.
+    predictions = pd.read_csv(pd.io.common.StringIO(out))
+    assert list(predictions["order"]) == list(new["order"])
+
+
+def test_predict_without_imputation_says_an_empty_category_is_no_category(shop, tmp_path,
+                                                                          capsys):
+    path, frame = shop
+    assert run(capsys, "fit", path, "--target", "returned", "--id", "order", *QUICK,
+               "--out", tmp_path / "m")[0] == 0
+    new = frame.drop(columns="returned").head(4).copy()
+    new.loc[1, "channel"] = np.nan
+    new.to_csv(tmp_path / "new.csv", index=False)
+    status, out, err = run(capsys, "predict", tmp_path / "m" / "model.skops",
+                           tmp_path / "new.csv", "--skip-bad-rows")
+    assert status == 0, err
+    assert "'channel' 1 row(s) as no category" in err
+    assert pd.read_csv(pd.io.common.StringIO(out))["order"].tolist() == new["order"].tolist()
+
+
+def test_predict_warns_when_a_never_negative_target_is_predicted_below_zero(tmp_path,
+                                                                           capsys):
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.normal(size=200)})
+    frame["price"] = np.abs(3 * frame["a"] + rng.normal(size=200))
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    assert run(capsys, "fit", tmp_path / "p.csv", "--target", "price", *QUICK,
+               "--out", tmp_path / "m")[0] == 0
+    pd.DataFrame({"a": [-40.0, 0.0, 40.0]}).to_csv(tmp_path / "far.csv", index=False)
+    status, out, err = run(capsys, "predict", tmp_path / "m" / "model.skops",
+                           tmp_path / "far.csv")
+    assert status == 0, err
+    predicted = pd.read_csv(pd.io.common.StringIO(out))["predicted"]
+    if (predicted < 0).any():
+        assert f"{int((predicted < 0).sum())} of 3 predictions are below 0" in err
+    else:  # nothing below: nothing said
+        assert "below 0" not in err
+
+
+def test_a_previous_output_the_user_changed_is_never_replaced(shop, tmp_path, capsys):
+    path, _ = shop
+    out = tmp_path / "out"
+    args = ("fit", path, "--target", "returned", "--id", "order", *QUICK, "--out", out)
+    assert run(capsys, *args)[0] == 0
+    # The user puts a folder of notes where the ranking was.
+    (out / "ranking.png").unlink()
+    (out / "ranking.png").mkdir()
+    (out / "ranking.png" / "notes.txt").write_text("mine")
+    before = sorted(p.name for p in out.iterdir())
+    status, _, err = run(capsys, *args)
+    assert status == 2 and "ranking.png is not the file sklgrad wrote there" in err
+    assert (out / "ranking.png" / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == before
+    # An edited file is not sklgrad's either.
+    (out / "ranking.png" / "notes.txt").unlink()
+    (out / "ranking.png").rmdir()
+    (out / "summary.json").write_text("{}")
+    status, _, err = run(capsys, *args)
+    assert status == 2 and "summary.json is not the file sklgrad wrote there" in err
+    assert (out / "summary.json").read_text() == "{}"
+
+
+def test_a_closed_standard_output_loses_neither_the_run_nor_its_files(shop, tmp_path):
+    path, _ = shop
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line (`... | head -0`)
+    result = subprocess.run(
+        [sys.executable, "-m", "sklgrad", "fit", str(path), "--target", "returned",
+         "--id", "order", *QUICK, "--out", str(tmp_path / "o")],
+        stdout=write, stderr=subprocess.PIPE, text=True, env=ENV, timeout=600)
+    os.close(write)
+    assert result.returncode in (0, 141), result.stderr
+    assert "Traceback" not in result.stderr
+    for name in ("model.skops", "summary.json", "ranking.png"):
+        assert (tmp_path / "o" / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("nan", "Missing values in column(s) amount"),
+    ("text", "Column amount is not numeric and has"),
+])
+def test_bad_input_is_one_line_before_the_leak_check(shop, tmp_path, capsys, monkeypatch,
+                                                     bad, message):
+    from sklgrad._cli import _leaks
+
+    path, frame = shop
+    frame = frame.copy()
+    if bad == "nan":
+        frame.loc[3, "amount"] = np.nan
+    else:
+        frame["amount"] = frame["amount"].round(2).astype(str)
+        frame.loc[[3, 8], "amount"] = "unknown"  # a typed-in gap: the column is text
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    checked = []
+    monkeypatch.setattr(_leaks, "single_column_leaks", lambda *a: checked.append(1) or {})
+    status, _, err = run(capsys, "fit", tmp_path / "bad.csv", "--target", "returned",
+                         "--id", "order", *QUICK, "--out", tmp_path / "o")
+    assert status == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not checked and not (tmp_path / "o").exists()
+
+
+def test_the_per_epoch_figure_shows_the_top_inputs_and_the_rest_as_a_band():
+    from sklgrad import EpochImportanceDisplay
+
+    history = np.random.default_rng(0).dirichlet(np.ones(86), size=6)
+    display = EpochImportanceDisplay.from_history(history, top_k=30)
+    assert len(display.bars_[0]) == 30 and len(display.rest_bars_) == len(display.epochs_)
+    rest = np.argsort(-history[-1], kind="mergesort")[30:]
+    last = display.epochs_[-1] - 1
+    assert display.rest_bars_[-1][0].get_width() == pytest.approx(history[last, rest].mean())
+    labels = [t.get_text() for t in display.axes_[0].get_yticklabels()]
+    assert labels[-1] == "other 56 (mean, range)"
+    assert display.figure_.get_size_inches()[1] < 25  # 86 bars a panel were 34 inches
