@@ -121,13 +121,14 @@ def format_replication(summary, top=10):
 
 
 def write_outputs(out, history, feature_names, summary, *, model=None, importances_std=None,
-                  tables=None, ranking=None, figures=None):
+                  tables=None, ranking=None, figures=None, card=False):
     """Write a run's files into ``out`` (an :class:`~sklgrad._cli._outputs.OutputFolder`) all at
     once: the importance history (epochs x features) and its figures, ``summary.json``,
     further ``tables`` ({file name: DataFrame}) and, when given, ``model.skops``.
     ``ranking`` (a DataFrame with ``mean`` and ``std``, as :func:`importance_spread` gives)
     is what ``ranking.png`` draws instead of the history's last epoch; ``figures`` ({file
-    name: a function of the path}) draws further figures."""
+    name: a function of the path}) draws further figures; ``card`` writes the model card
+    (``README.md``) from ``summary``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -137,6 +138,7 @@ def write_outputs(out, history, feature_names, summary, *, model=None, importanc
     from .._inspection._plot._history import ImportanceHistoryDisplay
     from .._inspection._plot._ranking import ImportanceRankingDisplay
     from .._persistence import save_model
+    from ._forward import add_forward_plan
 
     def write(folder):
         names = [str(n) for n in feature_names]
@@ -166,5 +168,11 @@ def write_outputs(out, history, feature_names, summary, *, model=None, importanc
             json.dump(summary, handle, indent=2)
         if model is not None:
             save_model(model, folder / "model.skops")
+            # The forward pass as plain data, for a predict that needs no torch.
+            add_forward_plan(folder / "model.skops", model)
+            if card:
+                from ._card import CARD, write_model_card
+
+                write_model_card(folder / CARD, model, summary)
 
     return out.publish(write)

@@ -237,6 +237,7 @@ def fit_command(args):
         print_reliance(by_column, reliance, metric)
     summary = {"data": args.data, "target": args.target, "task": task,
                "settings": network_settings(args), "metric": metric, "test_score": score,
+               "n_rows": {"train": len(y_train), "test": len(y_test)},
                "held_out_scores": scores, "train_score": train_score,
                "memorizing": memorized, "judged_on": judged,
                "below_baselines": below.get(judged, []),
@@ -256,7 +257,7 @@ def fit_command(args):
     figures = {} if checked is None else {
         "reliability.png": lambda path: reliability_figure(checked, path)}
     written = write_outputs(out, network.importance_history_, names, summary, model=model,
-                            ranking=spread, figures=figures)
+                            ranking=spread, figures=figures, card=True)
     record.emit()
     print_written(written, args.out)
     print(f"The model is a scikit-learn Pipeline: sklgrad.load_model('{args.out}/model.skops')")

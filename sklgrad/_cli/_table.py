@@ -15,7 +15,9 @@ IMPUTE = ("none", "mean", "median")
 NUMERIC, TEXT, DATES, ID = "numeric", "text", "dates", "id"
 # A value that reads as a date: digits, then a date separator and more digits (so that a
 # category such as "May" or "A1" is never taken for one).
-_DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([ T]\d{1,2}:\d{2}.*)?\s*$")
+# With dots, three parts (31.12.2024): two would be a decimal number (40.12).
+_DATE_LIKE = re.compile(r"^\s*(\d{1,4}[-/]\d{1,2}([-/]\d{1,4})?|\d{1,2}\.\d{1,2}\.\d{2,4})"
+                        r"([ T]\d{1,2}:\d{2}.*)?\s*$")
 # The share of a text column's values that must read as dates for it to be one.
 _DATES_SHARE = 0.95
 

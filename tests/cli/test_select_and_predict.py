@@ -208,3 +208,72 @@ def test_the_per_epoch_figure_shows_the_top_inputs_and_the_rest_as_a_band():
     labels = [t.get_text() for t in display.axes_[0].get_yticklabels()]
     assert labels[-1] == "other 56 (mean, range)"
     assert display.figure_.get_size_inches()[1] < 25  # 86 bars a panel were 34 inches
+
+
+def _without_plan(model, path):
+    """A copy of a model file without its forward plan: predict takes the full path."""
+    import zipfile
+
+    from sklgrad._cli._forward import MEMBER
+
+    with zipfile.ZipFile(model) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            if item.filename != MEMBER:
+                target.writestr(item, source.read(item.filename))
+    return path
+
+
+@pytest.mark.parametrize("target, extra", [
+    ("returned", ("--proba",)),  # two classes, a category, an ID
+    ("channel", ("--proba",)),  # three classes
+    ("amount", ()),  # a regression
+    ("log_amount", ()),  # a regression trained on the log scale
+])
+def test_predict_without_torch_gives_the_full_paths_predictions(shop, tmp_path, capsys,
+                                                                target, extra):
+    path, frame = shop
+    transform = ()
+    if target == "log_amount":
+        target, transform = "amount", ("--target-transform", "log")
+    assert run(capsys, "fit", path, "--target", target, "--id", "order", *transform,
+               "--epochs", "20", "--hidden", "8,4", "--networks", "1", "--quiet",
+               "--out", tmp_path / "m")[0] == 0
+    new = frame.drop(columns=target).sample(40, random_state=1)
+    new.to_csv(tmp_path / "new.csv", index=False)
+    model = tmp_path / "m" / "model.skops"
+    full = _without_plan(model, tmp_path / "full.skops")
+    status, fast_out, err = run(capsys, "predict", model, tmp_path / "new.csv", *extra)
+    assert status == 0, err
+    status, full_out, err = run(capsys, "predict", full, tmp_path / "new.csv", *extra)
+    assert status == 0, err
+    fast, slow = (pd.read_csv(pd.io.common.StringIO(text)) for text in (fast_out, full_out))
+    assert list(fast.columns) == list(slow.columns) and fast.columns[0] == "order"
+    assert fast["order"].tolist() == new["order"].tolist()
+    numbers = [c for c in fast.columns if c.startswith("proba_")] or ["predicted"]
+    np.testing.assert_allclose(fast[numbers], slow[numbers], rtol=1e-12, atol=1e-12)
+    if numbers != ["predicted"]:
+        assert (fast["predicted"] == slow["predicted"]).all()  # the same classes
+
+
+def test_predict_on_a_clean_file_imports_neither_torch_nor_scikit_learn(shop, tmp_path,
+                                                                        capsys):
+    path, frame = shop
+    assert run(capsys, "fit", path, "--target", "returned", *QUICK,
+               "--out", tmp_path / "m")[0] == 0
+    frame.drop(columns="returned").head(5).to_csv(tmp_path / "new.csv", index=False)
+    probe = ("import sys; from sklgrad._cli import main; status = main(['predict', "
+             f"{str(tmp_path / 'm' / 'model.skops')!r}, {str(tmp_path / 'new.csv')!r}]); "
+             "heavy = [m for m in ('torch', 'sklearn', 'pandas', 'skorch', 'scipy') "
+             "if m in sys.modules]; print('heavy:', heavy, file=sys.stderr); "
+             "sys.exit(status)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env=ENV, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "heavy: []" in result.stderr
+    assert len(result.stdout.strip().splitlines()) == 6
+    # A file the fast path cannot read exactly (an unseen category) takes the full path.
+    unseen = frame.drop(columns="returned").head(5).assign(channel="fax")
+    unseen.to_csv(tmp_path / "fax.csv", index=False)
+    status, out, err = run(capsys, "predict", tmp_path / "m" / "model.skops",
+                           tmp_path / "fax.csv")
+    assert status == 0 and "values not seen in training" in err
