@@ -43,6 +43,8 @@ SECTIONS = {
     "scaling": ("bench_scaling", "Scale-out and large data"),
     "stream": ("bench_stream", "Data larger than memory: streamed fits"),
     "cli": ("bench_cli", "Command-line answers"),
+    "predict": ("bench_predict", "sklgrad predict: NumPy from the model file against "
+                "loading it with skops"),
     "ranking": ("bench_ranking", "How far a printed ranking can be trusted: one network "
                 "against several"),
 }

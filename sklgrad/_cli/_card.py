@@ -34,25 +34,25 @@ def write_model_card(path, model, summary, figures=("ranking.png",)):
                if summary["dropped_rows"] else "") + "."),
     })
     settings = summary["settings"]
-    card.add_table(**{"Training data/Settings": _table(
+    card.add_table(**{"Settings": _table(
         [(key, str(value)) for key, value in settings.items()
-         if key not in ("command", "data", "target", "out", "compare")],
+         if key not in ("command", "data", "target", "out", "compare", "quiet", "threads")],
         ("setting", "value"))})
     scores = summary["held_out_scores"]
-    card.add_table(**{"Evaluation/Held-out scores": _table(
+    card.add_table(**{"Held-out scores": _table(
         [(measure, f"{row['network']:.4f}", f"{row['constant']:.4f}", f"{row['linear']:.4f}")
          for measure, row in scores.items()],
         ("measure", "network", "constant baseline", "linear baseline"))})
     warnings = summary["warnings"]
-    card.add(**{"Evaluation/Warnings": "\n".join(
+    card.add(**{"Warnings": "\n".join(
         f"- **{w['kind']}**: {w['message']}" for w in warnings) if warnings else
         "The run raised no warning."})
     ranking = summary["importance_spread"]["by_column"]
     n_networks = summary["importance_spread"]["n_networks"]
-    card.add_table(**{"Learning-gradient ranking/Table": _table(
+    card.add_table(**{"Ranking": _table(
         [(column, f"{row['mean']:.4f}", "" if row["std"] != row["std"] else
           f"{row['std']:.4f}") for column, row in list(ranking.items())[:20]],
         ("column", f"mean share over {n_networks} networks", "sd"))})
     for figure in figures:
-        card.add_plot(**{f"Learning-gradient ranking/{figure}": figure})
+        card.add_plot(**{f"Figure: {figure}": figure})
     card.save(path)

@@ -3,6 +3,7 @@ measured fairly, leaks judged against the baselines, IDs kept out of the inputs,
 that never go negative, every warning and dropped row in summary.json."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,14 @@ def test_a_rare_class_is_measured_beside_its_baselines_and_said_when_below(rare,
     # The ID is no input, and the model keeps it beside the predictions.
     assert "customer" not in summary["final_importances"]
     assert summary["id_columns"] == ["customer"]
+    # The model card beside the model: data, settings, scores with baselines, warnings,
+    # the ranking and its figure.
+    card = (tmp_path / "o" / "README.md").read_text()
+    assert "rare.csv`, target `bought`; 450 rows trained on, 150 held out" in card
+    assert "| balanced accuracy |" in card and "constant baseline" in card
+    assert recorded[0]["message"] in card
+    assert "# Figure: ranking.png" in card and "](ranking.png)" in card
+    assert re.search(r"\|\s+class_weight\s+\|\s+none\s+\|", card)
 
 
 def test_balanced_class_weights_reach_the_rare_class(rare, tmp_path, capsys):
@@ -164,8 +173,9 @@ def test_a_never_negative_target_warns_when_predictions_leave_it_and_log_keeps_t
     assert any(w["kind"] == "prediction_out_of_range" for w in summary["warnings"])
     assert "predictions on the held-out rows are below 0" in err
     status, _, err = run(capsys, "fit", tmp_path / "s.csv", "--target", "salary",
-                         "--target-transform", "log", "--epochs", "40", "--lr", "0.01", "--hidden", "16",
-                         "--networks", "1", "--quiet", "--out", tmp_path / "log")
+                         "--target-transform", "log", "--epochs", "40", "--lr", "0.01",
+                         "--hidden", "16", "--networks", "1", "--quiet",
+                         "--out", tmp_path / "log")
     assert status == 0, err
     assert "below 0" not in err
     from sklgrad import load_model
