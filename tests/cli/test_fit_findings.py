@@ -8,16 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
-from sklgrad._cli import main
-
-QUICK = ("--epochs", "5", "--hidden", "4", "--networks", "1", "--quiet")
-
-
-def run(capsys, *args):
-    status = main([str(a) for a in args])
-    said = capsys.readouterr()
-    return status, said.out, said.err
+from _inprocess import QUICK, run
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +76,13 @@ def test_balanced_class_weights_reach_the_rare_class(rare, tmp_path, capsys):
     status, _, err = run(capsys, "fit", path, "--target", "x1", "--class-weight", "balanced",
                          *QUICK, "--out", tmp_path / "r")
     assert status == 2 and "--class-weight applies to classes" in err
+    # select weighs the classes too: the rare class's column is what it keeps first.
+    status, _, err = run(capsys, "select", path, "--target", "bought", "--id", "customer",
+                         "--class-weight", "balanced", "--threshold", "mean", "--epochs",
+                         "30", "--hidden", "8", "--quiet", "--out", tmp_path / "s")
+    assert status == 0, err
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary["settings"]["class_weight"] == "balanced" and "x0" in summary["kept"]
 
 
 def _leaky(rng, n=400):

@@ -10,17 +10,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from _inprocess import QUICK, run
 
-from sklgrad._cli import main
-
-QUICK = ("--epochs", "5", "--hidden", "4", "--networks", "1", "--quiet")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-
-
-def run(capsys, *args):
-    status = main([str(a) for a in args])
-    said = capsys.readouterr()
-    return status, said.out, said.err
 
 
 @pytest.fixture(scope="module")
@@ -107,12 +99,15 @@ def test_predict_without_imputation_says_an_empty_category_is_no_category(shop, 
                "--out", tmp_path / "m")[0] == 0
     new = frame.drop(columns="returned").head(4).copy()
     new.loc[1, "channel"] = np.nan
+    new["visits"] = new["visits"].astype(object)
+    new.loc[2, "visits"] = "three?"  # a bad row, skipped: the others keep their keys
     new.to_csv(tmp_path / "new.csv", index=False)
     status, out, err = run(capsys, "predict", tmp_path / "m" / "model.skops",
                            tmp_path / "new.csv", "--skip-bad-rows")
     assert status == 0, err
-    assert "'channel' 1 row(s) as no category" in err
-    assert pd.read_csv(pd.io.common.StringIO(out))["order"].tolist() == new["order"].tolist()
+    assert "'channel' 1 row(s) as no category" in err and "skipped 1 row(s)" in err
+    kept = pd.read_csv(pd.io.common.StringIO(out))["order"].tolist()
+    assert kept == new["order"].drop(index=2).tolist()
 
 
 def test_predict_warns_when_a_never_negative_target_is_predicted_below_zero(tmp_path,
@@ -277,3 +272,16 @@ def test_predict_on_a_clean_file_imports_neither_torch_nor_scikit_learn(shop, tm
     status, out, err = run(capsys, "predict", tmp_path / "m" / "model.skops",
                            tmp_path / "fax.csv")
     assert status == 0 and "values not seen in training" in err
+
+
+def test_a_wide_tables_per_epoch_figure_stays_readable(tmp_path, capsys):
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    wide = pd.DataFrame(rng.normal(size=(200, 86)), columns=[f"c{i}" for i in range(86)])
+    wide["y"] = (wide["c0"] > 0).map({True: "a", False: "b"})
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    assert run(capsys, "fit", tmp_path / "wide.csv", "--target", "y", *QUICK,
+               "--out", tmp_path / "o")[0] == 0
+    with Image.open(tmp_path / "o" / "importance_by_epoch.png") as image:
+        assert image.size[1] < 1500  # 86 bars a panel drew 3,416 px
