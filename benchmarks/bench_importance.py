@@ -148,7 +148,7 @@ def ground_truth(quick):
                 ["classification-50", "classification-200", "classification-1000",
                  "friedman1", "interaction"])
     seeds = range(1 if quick else 5)
-    n_samples = 400 if quick else 2000
+    n_samples = 300 if quick else 2000
     lines, figures = [], {}
     for name in datasets:
         records = {}
@@ -255,8 +255,8 @@ def selection_quality(importances):
 
 
 def cost(quick):
-    widths = [10, 100] if quick else [10, 100, 1000, 10000]
-    n_rows, n_eval, budget = (400, 100, 20.0) if quick else (2000, 500, 120.0)
+    widths = [10, 50] if quick else [10, 100, 1000, 10000]
+    n_rows, n_eval, budget = (300, 100, 5.0) if quick else (2000, 500, 120.0)
     rows, projected = [], {}
     params = dict(hidden_layer_sizes=(32,), batch_size=64, max_iter=10, tol=None,
                   random_state=0)

@@ -190,16 +190,16 @@ def _defaults(seeds):
 
 def run(quick=False):
     X_paper, y_paper = load_breast_cancer(return_X_y=True)
-    sizes = (2_000, 5_000) if quick else (20_000, 50_000)
+    sizes = (1_000, 2_000) if quick else (20_000, 50_000)
     X_mid, y_mid = make_classification(n_samples=sizes[0], n_features=100, n_informative=10,
                                        random_state=0)
     X_big, y_big = make_classification(n_samples=sizes[1], n_features=100, n_informative=10,
                                        random_state=0)
     workloads = [
         ("paper: 569 x 30, 30-3-1, batch 32, 40 epochs", X_paper, y_paper, (3,), 32, 40,
-         3 if quick else 11),
+         2 if quick else 11),
         (f"{sizes[0]:,} x 100, hidden (64,), batch 200, 3 epochs", X_mid, y_mid, (64,), 200,
-         3, 3 if quick else 11),
+         3, 2 if quick else 11),
         (f"{sizes[1]:,} x 100, hidden (256, 128), batch 256, {1 if quick else 2} epochs",
          X_big, y_big, (256, 128), 256, 1 if quick else 2, 2 if quick else 5),
     ]
@@ -221,14 +221,14 @@ def run(quick=False):
             f"capture's extra product is {share:.1%} of a training step's arithmetic "
             "without it."
         )
-    counts = (1, 5, 10) if quick else (1, 5, 10, 20)
+    counts = (1, 5) if quick else (1, 5, 10, 20)
     header = ["n_repeats", "stacked seconds", "sequential seconds", "stacked / one fit",
               "sequential / stacked", "products (s)", "gathers (s)",
               "sequential / (products + gathers)"]
     paper_params = _settings((3,), 32, 40) | {"tol": None}
     mid_params = _settings((64,), 200, 3) | {"tol": None}
     repeat_rows = {
-        "paper workload": _repeats(X_paper, y_paper, paper_params, counts, 2 if quick else 5),
+        "paper workload": _repeats(X_paper, y_paper, paper_params, counts, 1 if quick else 5),
         f"{sizes[0]:,} x 100, hidden (64,)": _repeats(X_mid, y_mid, mid_params, counts,
                                                       1 if quick else 3),
     }
@@ -243,12 +243,12 @@ def run(quick=False):
         "be faster than their sum, and 'sequential / (products + gathers)' bounds what "
         "stacking can gain)\n\n" + "\n\n".join(
             f"{name}:\n\n" + table(header, rows) for name, rows in repeat_rows.items()))
-    default_rows = _defaults(range(2) if quick else range(3))
+    default_rows = _defaults(range(1) if quick else range(3))
     figures["defaults"] = default_rows
     sections.append(
         "**Default parameters next to scikit-learn's** (`MLPClassifier(random_state=s)` and "
         "`LearningGradientClassifier(random_state=s)`, nothing else set; standardized "
-        f"inputs; {2 if quick else 3} seeds: median and range). Both stop by scikit-learn's "
+        f"inputs; {1 if quick else 3} seeds: median and range). Both stop by scikit-learn's "
         "rule (`tol=1e-4`, `n_iter_no_change=10`, at most 200 epochs); they start from "
         "different random draws of the same initialization.\n\n"
         + table(["data", "epochs, scikit-learn", "epochs, sklgrad", "seconds, scikit-learn",

@@ -133,11 +133,26 @@ def _plan(model):
     return plan
 
 
+def _digest(archive):
+    """SHA-256 of the model file's own members (names and contents): the plan is read only
+    beside the very model it was made from, so that an edited or damaged model file goes
+    to the full path, which checks it and refuses it."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(archive.namelist()):
+        if name != MEMBER:
+            digest.update(name.encode() + b"\0")
+            digest.update(archive.read(name))
+    return digest.hexdigest()
+
+
 def add_forward_plan(path, model):
     """Store the forward plan inside the model file at ``path`` (when it can be served)."""
     plan = forward_plan(model)
     if plan is not None:
         with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            plan["model_digest"] = _digest(archive)
             archive.writestr(MEMBER, json.dumps(plan))
 
 
@@ -145,18 +160,20 @@ def add_forward_plan(path, model):
 
 
 def read_plan(path):
-    """The forward plan stored in a model file, or None."""
+    """The forward plan stored in a model file, or None (no plan, another version, or a
+    model file that is no longer the one the plan was made from)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            if MEMBER not in archive.namelist():
-                return None
-            info = archive.getinfo(MEMBER)
-            if info.file_size > 256 * 2**20:
-                return None
+            names = archive.namelist()
+            sizes = sum(info.file_size for info in archive.infolist())
+            if MEMBER not in names or sizes > 256 * 2**20:
+                return None  # large models: the full path's bounded checks
             plan = json.loads(archive.read(MEMBER))
-    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError):
+            if not isinstance(plan, dict) or plan.get("model_digest") != _digest(archive):
+                return None
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError):
         return None
-    return plan if isinstance(plan, dict) and plan.get("version") == VERSION else None
+    return plan if plan.get("version") == VERSION else None
 
 
 def _read_rows(path, sep):

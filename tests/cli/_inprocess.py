@@ -12,3 +12,29 @@ def run(capsys, *args):
     status = main([str(a) for a in args])
     said = capsys.readouterr()
     return status, said.out, said.err
+
+
+def sklgrad(*args, cwd=None):
+    """``sklgrad ARGS`` run in this process, answered as ``subprocess.run`` answers: a
+    CompletedProcess with the exit status and what was printed (argparse's exits
+    included). What needs a process of its own (signals, threads, a closed pipe, a fresh
+    interpreter) runs as one in the tests that check it."""
+    import contextlib
+    import io
+    import os
+    import subprocess
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main([str(a) for a in args])
+            except SystemExit as exit_:
+                status = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(["sklgrad", *map(str, args)], status, out.getvalue(),
+                                       err.getvalue())

@@ -1,4 +1,5 @@
-"""The command line, run as a user runs it: as a subprocess."""
+"""The command line, run as a user runs it: its entry point with the arguments a shell
+would pass (in this process; a subprocess where a process of its own is the point)."""
 
 import io
 import json
@@ -12,14 +13,10 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+from _inprocess import sklgrad
 from sklearn.datasets import load_breast_cancer, load_iris
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-
-
-def sklgrad(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "sklgrad", *map(str, args)],
-                          capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from _inprocess import sklgrad
 from sklearn.datasets import load_iris
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 QUICK = ("--epochs", "3", "--quiet", "--hidden", "4")
-
-
-def sklgrad(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "sklgrad", *map(str, args)],
-                          capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
 
 
 @pytest.fixture(scope="module")

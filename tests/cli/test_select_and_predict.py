@@ -272,6 +272,19 @@ def test_predict_on_a_clean_file_imports_neither_torch_nor_scikit_learn(shop, tm
     status, out, err = run(capsys, "predict", tmp_path / "m" / "model.skops",
                            tmp_path / "fax.csv")
     assert status == 0 and "values not seen in training" in err
+    # A model file edited after it was written (its weights, not the plan) is not the
+    # one the plan was made from: the full path checks it (and here refuses it).
+    import zipfile
+
+    from sklgrad._cli._forward import read_plan
+
+    model = tmp_path / "m" / "model.skops"
+    edited = tmp_path / "edited.skops"
+    with zipfile.ZipFile(model) as source, zipfile.ZipFile(edited, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, data + b" " if item.filename == "schema.json" else data)
+    assert read_plan(model) is not None and read_plan(edited) is None
 
 
 def test_a_wide_tables_per_epoch_figure_stays_readable(tmp_path, capsys):
