@@ -121,12 +121,13 @@ def format_replication(summary, top=10):
 
 
 def write_outputs(out, history, feature_names, summary, *, model=None, importances_std=None,
-                  tables=None, ranking=None, figures=None, card=False):
+                  tables=None, ranking=None, figures=None, card=False, reliance=None):
     """Write a run's files into ``out`` (an :class:`~sklgrad._cli._outputs.OutputFolder`) all at
     once: the importance history (epochs x features) and its figures, ``summary.json``,
     further ``tables`` ({file name: DataFrame}) and, when given, ``model.skops``.
     ``ranking`` (a DataFrame with ``mean`` and ``std``, as :func:`importance_spread` gives)
-    is what ``ranking.png`` draws instead of the history's last epoch; ``figures`` ({file
+    is what ``ranking.png`` draws instead of the history's last epoch (with ``reliance``,
+    a table of ``importance_table(..., reliance=True)``, beside it); ``figures`` ({file
     name: a function of the path}) draws further figures; ``card`` writes the model card
     (``README.md``) from ``summary``."""
     import matplotlib
@@ -154,10 +155,8 @@ def write_outputs(out, history, feature_names, summary, *, model=None, importanc
         lines.figure_.savefig(folder / "top_features_over_epochs.png", dpi=110)
         bars = (ImportanceRankingDisplay.from_importances(
             history[-1], feature_names=names, importances_std=importances_std)
-            if ranking is None else ImportanceRankingDisplay.from_importances(
-                ranking["mean"].to_numpy(), feature_names=[str(c) for c in ranking.index],
-                importances_std=ranking["std"].to_numpy(),
-                title=f"Mean share over {len(ranking.attrs['shares'])} networks (bars: sd)"))
+            if ranking is None else ImportanceRankingDisplay.from_spread(
+                ranking, reliance=reliance))
         bars.figure_.savefig(folder / "ranking.png", dpi=110)
         for name, table in (tables or {}).items():
             table.to_csv(folder / name, index=False)

@@ -257,7 +257,7 @@ def fit_command(args):
     figures = {} if checked is None else {
         "reliability.png": lambda path: reliability_figure(checked, path)}
     written = write_outputs(out, network.importance_history_, names, summary, model=model,
-                            ranking=spread, figures=figures, card=True)
+                            ranking=spread, figures=figures, card=True, reliance=reliance)
     record.emit()
     print_written(written, args.out)
     print(f"The model is a scikit-learn Pipeline: sklgrad.load_model('{args.out}/model.skops')")

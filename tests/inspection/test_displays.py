@@ -239,3 +239,58 @@ def test_the_selection_display_draws_each_inputs_networks_beside_the_shadows():
     assert len(display.ax_.patches) == 8
     with pytest.raises(TypeError, match="LearningGradientSelector"):
         SelectionDisplay.from_selector(LearningGradientClassifier())
+
+
+def test_a_grouped_selectors_threshold_is_drawn_on_the_scale_of_its_groups():
+    import pandas as pd
+
+    from sklgrad import (
+        ImportanceRankingDisplay,
+        LearningGradientClassifier,
+        LearningGradientSelector,
+    )
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.standard_normal((200, 6)),
+                     columns=["a1", "a2", "a3", "a4", "b", "c"])
+    y = (X["b"] + 0.5 * X["c"] > 0).astype(int)
+    selector = LearningGradientSelector(
+        LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=20, tol=None,
+                                   random_state=0),
+        groups=["a", "a", "a", "a", "b", "c"], threshold="mean").fit(X, y)
+    display = ImportanceRankingDisplay.from_estimator(selector)
+    widths = np.array([bar.get_width() for bar in display.bars_])
+    line = display.threshold_line_.get_xdata()[0]
+    # The mean of the three groups' means, not of the six inputs' shares.
+    assert line == pytest.approx(widths.mean())
+    assert (widths[display.kept_] >= line).all() and (widths[~display.kept_] < line).all()
+
+
+def test_a_ranking_over_networks_shows_its_intervals_what_it_tells_apart_and_reliance():
+    import pandas as pd
+    from sklearn.datasets import load_wine
+
+    from sklgrad import (
+        ImportanceRankingDisplay,
+        LearningGradientClassifier,
+        importance_spread,
+        importance_table,
+    )
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    clf = LearningGradientClassifier(max_iter=30, random_state=0).fit(X, y)
+    spread = importance_spread(clf, X, y, n_networks=4, random_state=0)
+    reliance = importance_table(clf, X, y, reliance=True, random_state=0)
+    display = ImportanceRankingDisplay.from_spread(spread, reliance=reliance, top_k=8)
+    assert [t.get_text() for t in display.ax_.get_yticklabels()] == list(spread.index[:8])
+    assert len(display.separators_) == int(spread["distinct"].iloc[:7].sum())
+    assert "over 4 networks" in display.ax_.get_title()
+    drawn = [bar.get_width() for bar in display.reliance_ax_.patches]
+    np.testing.assert_allclose(drawn, reliance.loc[spread.index[:8], "reliance"])
+    one = importance_spread(clf, X, y, n_networks=1, random_state=0)
+    single = ImportanceRankingDisplay.from_spread(one)
+    assert "one draw" in single.ax_.get_title() and single.reliance_ax_ is None
+    with pytest.raises(ValueError, match="reliance has no row"):
+        ImportanceRankingDisplay.from_spread(spread, reliance=pd.DataFrame(
+            {"reliance": [0.0], "reliance_std": [0.0]}, index=["nope"]))
+    plt.close("all")

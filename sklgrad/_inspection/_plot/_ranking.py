@@ -155,7 +155,7 @@ class ImportanceRankingDisplay:
         display : ImportanceRankingDisplay
         """
         from ..._selection._selector import LearningGradientSelector
-        from ..._selection._thresholds import group_labels_of, rule_in_force
+        from ..._selection._thresholds import group_labels_of, rule_in_force, threshold_for
 
         model, names = find_learning_model(estimator)
         if isinstance(model, LearningGradientSelector):
@@ -166,11 +166,15 @@ class ImportanceRankingDisplay:
                      "all-relevant": "the shadows' bar"}.get(rule)
             importances, support = model.importances_mean_, model.get_support()
             if model.groups is not None:
-                # Selected per group, on its inputs' mean: drawn per group, as selected.
+                # Selected per group, on its inputs' mean: drawn per group, as selected,
+                # with the threshold on that scale (a mean of the group means, say).
                 labels = group_labels_of(model, len(importances))
                 names, importances = group_means(importances, labels)
                 std = None
                 support = np.array([support[labels == name].any() for name in names])
+                if threshold is not None:
+                    threshold = threshold_for(model, importances, model._shadow_mean(),
+                                              model.estimator_)
             display = cls(importances, feature_names=names, importances_std=std,
                           threshold=threshold, support=support,
                           threshold_label=(f"{label} {threshold:.3g}" if label else None))
@@ -178,6 +182,71 @@ class ImportanceRankingDisplay:
             display = cls(model.feature_importances_, feature_names=names)
         return note_memorization(display.plot(top_k=top_k, ax=ax, **kwargs), model,
                                  kwargs.get("title"))
+
+    @classmethod
+    def from_spread(cls, spread, *, reliance=None, top_k=20, ax=None, title=None):
+        """Plot a ranking over several networks (:func:`importance_spread`'s table): each
+        column's mean share with its 95% interval, a dotted line under a rank told apart
+        from the next, and with ``reliance`` a second panel beside it, the held-out score
+        lost when the column is shuffled (mean and standard deviation), row for row.
+
+        Parameters
+        ----------
+        spread : DataFrame
+            :func:`importance_spread`'s result (``mean``, ``low``, ``high``, ``distinct``;
+            its networks' shares in ``attrs["shares"]``).
+        reliance : DataFrame, default=None
+            ``importance_table(..., reliance=True)``'s result (``reliance``,
+            ``reliance_std``), indexed by the same columns.
+        top_k : int or None, default=20
+            Columns shown; None shows all.
+        ax : matplotlib Axes, default=None
+            Axes of the shares; a new figure when None (with ``reliance``: a new figure
+            of two panels whatever ``ax`` is).
+        title : str, default=None
+            The shares' title; by default it says over how many networks (and, for one,
+            that the ranking is one draw).
+
+        Returns
+        -------
+        display : ImportanceRankingDisplay
+            With ``separators_`` (the dotted lines) and ``reliance_ax_`` (or None).
+        """
+        import matplotlib.pyplot as plt
+
+        n_networks = len(spread.attrs.get("shares", [None, None]))
+        mean = spread["mean"].to_numpy(dtype=float)
+        half = (spread["high"] - spread["mean"]).to_numpy(dtype=float)
+        shown = len(spread) if top_k is None else min(top_k, len(spread))
+        reliance_ax = None
+        if reliance is not None:
+            missing = [c for c in spread.index[:shown] if c not in reliance.index]
+            if missing:
+                raise ValueError(f"reliance has no row for {missing[:3]}.")
+            figure, (ax, reliance_ax) = plt.subplots(
+                1, 2, sharey=True, figsize=(10, max(2.5, 0.3 * shown + 1)),
+                gridspec_kw={"width_ratios": (3, 2)}, layout="constrained")
+        if title is None:
+            title = (f"Mean share over {n_networks} networks (bars: 95% interval)"
+                     if n_networks > 1 else "One network: one draw, no interval")
+        display = cls(mean, feature_names=[str(c) for c in spread.index],
+                      importances_std=np.where(np.isfinite(half), half, 0.0)
+                      if n_networks > 1 else None).plot(top_k=top_k, ax=ax, title=title)
+        # The spread is sorted by its mean, as the bars: rank i is the table's row i.
+        display.separators_ = [
+            display.ax_.axhline(rank + 0.5, color="0.4", linestyle=":", linewidth=1)
+            for rank, apart in enumerate(spread["distinct"].to_numpy()[:shown - 1])
+            if apart]
+        display.reliance_ax_ = reliance_ax
+        if reliance_ax is not None:
+            rows = reliance.loc[spread.index[:shown]]
+            reliance_ax.barh(np.arange(shown), rows["reliance"], color="tab:orange",
+                             xerr=rows["reliance_std"], error_kw=dict(ecolor="0.3", capsize=2))
+            reliance_ax.axvline(0, color="0.5", linewidth=0.8)
+            reliance_ax.set_xlabel("held-out score lost when shuffled")
+            reliance_ax.set_title("Reliance (mean and sd of 5 shuffles)")
+            reliance_ax.grid(axis="x", alpha=0.3)
+        return display
 
     @classmethod
     def from_importances(cls, importances, *, feature_names=None, importances_std=None,
