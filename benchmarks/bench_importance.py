@@ -73,12 +73,19 @@ def _captum_importance(method, clf, X, y, task):
     return attributions.detach().abs().mean(dim=0).numpy()
 
 
+#: The peers' settings; --quick (a smoke test of the code, not a measurement) shrinks them.
+PEERS = {"forest_trees": 200, "lassonet": dict(path_multiplier=1.05, n_iters=(100, 10),
+                                               patience=(10, 3))}
+QUICK_PEERS = {"forest_trees": 20, "lassonet": dict(path_multiplier=1.5, n_iters=(10, 2),
+                                                    patience=(2, 1))}
+
+
 def _lassonet_importance(X, y, task, seed):
     from lassonet import LassoNetClassifier, LassoNetRegressor
 
     cls = LassoNetClassifier if task == "classification" else LassoNetRegressor
     model = cls(hidden_dims=(32,), verbose=0, random_state=seed, torch_seed=seed,
-                path_multiplier=1.05, n_iters=(100, 10), patience=(10, 3))
+                **PEERS["lassonet"])
     X = StandardScaler().fit_transform(X)
     model.path(X, y if task == "classification" else (y - y.mean()) / y.std(),
                return_state_dicts=False)
@@ -97,8 +104,8 @@ def post_hoc_methods(include_lassonet):
 
     def forest(clf, Xt, yt, Xe, ye, task, seed):
         cls = RandomForestClassifier if task == "classification" else RandomForestRegressor
-        return cls(n_estimators=200, random_state=seed, n_jobs=1).fit(Xt, yt) \
-            .feature_importances_
+        return cls(n_estimators=PEERS["forest_trees"], random_state=seed, n_jobs=1).fit(
+            Xt, yt).feature_importances_
 
     methods = {
         "permutation (5 repeats)": permutation(5),
@@ -154,7 +161,8 @@ def ground_truth(quick):
         records = {}
         for seed in seeds:
             X, y, informative, task = make_dataset(name, seed, n_samples)
-            include_lassonet = X.shape[1] <= 200
+            # --quick: the slowest peer once per section (a smoke test of its code).
+            include_lassonet = X.shape[1] <= 200 and (not quick or name == datasets[0])
             for method, importance in all_importances(X, y, task, seed,
                                                       include_lassonet).items():
                 assert importance.shape == (X.shape[1],), (method, importance.shape)
@@ -224,7 +232,7 @@ def agreement_and_stability(quick):
     ), per_seed[0]
 
 
-def selection_quality(importances):
+def selection_quality(importances, quick=False):
     X, y = load_breast_cancer(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
                                                         random_state=0)
@@ -240,12 +248,13 @@ def selection_quality(importances):
     everything = np.arange(X.shape[1])
     rows = [("all 30 features", "", *accuracies(everything))]
     rng = np.random.RandomState(0)
-    for k in (5, 10):
+    draws = 2 if quick else 10
+    for k in (5,) if quick else (5, 10):
         for name, importance in importances.items():
             rows.append((name, k, *accuracies(np.argsort(-importance, kind="mergesort")[:k])))
         random_scores = np.array([accuracies(rng.choice(30, k, replace=False))
-                                  for _ in range(10)])
-        rows.append(("random k (mean of 10 draws)", k, *random_scores.mean(axis=0)))
+                                  for _ in range(draws)])
+        rows.append((f"random k (mean of {draws} draws)", k, *random_scores.mean(axis=0)))
     return (
         "Breast cancer: keep the top k columns by each method (importances from the seed-0 "
         "network above, computed on the training split), refit on those columns only, test "
@@ -271,7 +280,8 @@ def cost(quick):
             clf = LearningGradientClassifier(**params).fit(X_train, y_train)
         rows.append((width, "sklgrad (capture during fit)", times["on"] - times["off"],
                      times["on"], memory.added_mib))
-        for name, method in post_hoc_methods(width <= 200).items():
+        for name, method in post_hoc_methods(
+                width <= 200 and (not quick or width == widths[0])).items():
             if projected.get(name, 0) > budget:
                 rows.append((width, name, "skipped", f"projected > {budget:.0f} s", ""))
                 continue
@@ -295,9 +305,11 @@ def cost(quick):
 
 
 def run(quick=False):
+    if quick:
+        PEERS.update(QUICK_PEERS)
     found, figures = ground_truth(quick)
     agreement, seed0 = agreement_and_stability(quick)
-    selection = selection_quality(seed0)
+    selection = selection_quality(seed0, quick)
     costs, cost_rows = cost(quick)
     body = "\n\n".join([
         "### Finding what matters (ground truth)\n\nThe network is the library's default "
