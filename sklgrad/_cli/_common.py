@@ -5,6 +5,7 @@ import os
 import shlex
 import sys
 import time
+from dataclasses import dataclass
 
 
 class UsageError(Exception):
@@ -245,12 +246,18 @@ def print_written(written, out):
     print(f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
 
 
+@dataclass
 class Table:
-    """A table read for training: the frame as read, the task, the inputs' transformer,
-    the split, and what was found on the way (ID columns, leaks, imputed counts)."""
+    """A table read for training, and what was found on the way."""
 
-    def __init__(self, **parts):
-        self.__dict__.update(parts)
+    frame: object  # the rows as read (the target's missing rows dropped), every column
+    task: str  # "classification" or "regression"
+    transformer: object  # the inputs' ColumnTransformer (unfitted)
+    imputed: dict  # {column: rows filled}
+    split: tuple  # X_train, X_test, y_train, y_test (X: IDs, then inputs)
+    ids: list  # columns kept beside the rows, never inputs
+    leaks: list  # columns flagged as leaking the answer
+    inputs: list  # the input columns
 
 
 def fit_table(args, record, leaks_as_inputs=True):
