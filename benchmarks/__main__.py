@@ -43,6 +43,8 @@ SECTIONS = {
     "scaling": ("bench_scaling", "Scale-out and large data"),
     "stream": ("bench_stream", "Data larger than memory: streamed fits"),
     "cli": ("bench_cli", "Command-line answers"),
+    "pipeline-memory": ("bench_pipeline_memory", "A grid search after the selector: one "
+                        "selection per fold with Pipeline(memory=)"),
     "predict": ("bench_predict", "sklgrad predict: NumPy from the model file against "
                 "loading it with skops"),
     "ranking": ("bench_ranking", "How far a printed ranking can be trusted: one network "

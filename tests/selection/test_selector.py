@@ -294,3 +294,36 @@ def test_the_default_selector_reads_a_float_target_as_a_regression(threshold, ro
         # "all-relevant" is answered by the relevance screen's networks.
         assert (selector.estimator_.input_penalty == "path") == (threshold != "all-relevant")
         assert 0 < selector.get_support().sum() <= X.shape[1]
+
+
+def test_a_cached_pipeline_fits_the_selection_once_per_fold(tmp_path, monkeypatch):
+    # A grid over the model after the selector: with Pipeline(memory=) joblib's cache
+    # returns the fold's fitted selector for every setting of the model.
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from sklgrad._selection import _selector
+
+    X, y = load_breast_cancer(return_X_y=True)
+    fits, fit = [], _selector.LearningGradientSelector.fit
+
+    def counted(self, X, y=None, **fit_params):
+        fits.append(1)
+        return fit(self, X, y, **fit_params)
+
+    monkeypatch.setattr(_selector.LearningGradientSelector, "fit", counted)
+    selector = LearningGradientSelector(
+        LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=5, tol=None,
+                                   random_state=0), threshold="mean")
+    grid = {"model__C": [0.1, 1.0, 10.0]}
+    scores = {}
+    for memory in (None, str(tmp_path)):
+        fits.clear()
+        pipe = Pipeline([("select", selector), ("model", LogisticRegression(max_iter=5000))],
+                        memory=memory)
+        search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+        scores[memory is None] = (len(fits), search.best_params_, search.best_score_)
+    assert scores[True][0] == 3 * 3 + 1  # every fold and setting, then the refit
+    assert scores[False][0] == 3 + 1  # every fold once, then the refit
+    assert scores[True][1:] == scores[False][1:]
