@@ -202,7 +202,8 @@ def test_the_per_epoch_figure_shows_the_top_inputs_and_the_rest_as_a_band():
     assert display.rest_bars_[-1][0].get_width() == pytest.approx(history[last, rest].mean())
     labels = [t.get_text() for t in display.axes_[0].get_yticklabels()]
     assert labels[-1] == "other 56 (mean, range)"
-    assert display.figure_.get_size_inches()[1] < 25  # 86 bars a panel were 34 inches
+    # One bar per input would make 86 bars a panel, 34 inches tall.
+    assert display.figure_.get_size_inches()[1] < 25
 
 
 def _without_plan(model, path):
@@ -272,8 +273,8 @@ def test_predict_on_a_clean_file_imports_neither_torch_nor_scikit_learn(shop, tm
     status, out, err = run(capsys, "predict", tmp_path / "m" / "model.skops",
                            tmp_path / "fax.csv")
     assert status == 0 and "values not seen in training" in err
-    # A model file edited after it was written (its weights, not the plan) is not the
-    # one the plan was made from: the full path checks it (and here refuses it).
+    # A model file edited after it was written (its schema, not the plan) is not the one
+    # the plan was made from: the fast path must not read it, so the full path checks it.
     import zipfile
 
     from sklgrad._cli._forward import read_plan
@@ -297,4 +298,4 @@ def test_a_wide_tables_per_epoch_figure_stays_readable(tmp_path, capsys):
     assert run(capsys, "fit", tmp_path / "wide.csv", "--target", "y", *QUICK,
                "--out", tmp_path / "o")[0] == 0
     with Image.open(tmp_path / "o" / "importance_by_epoch.png") as image:
-        assert image.size[1] < 1500  # 86 bars a panel drew 3,416 px
+        assert image.size[1] < 1500  # 86 bars a panel would be 3,416 px tall
