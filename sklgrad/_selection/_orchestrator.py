@@ -12,7 +12,9 @@ The two questions run the screens in order, each on what the others left:
 5. the conditional tests (``_conditional``): what each input adds to the others' finds.
 
 "all-relevant" answers with the five; "minimal" trains the path network on the relevant
-inputs and keeps those alive at the point chosen by held-out refits (``_minimal``).
+inputs and keeps those alive at the point chosen by held-out refits (``_minimal``). Either
+answer is then ranked by networks trained on its columns beside their shadows
+(``_ranking``): those are the importances the selector returns.
 """
 
 import math
@@ -31,6 +33,7 @@ from ._dependence import dependence_screen
 from ._interactions import interaction_screen
 from ._minimal import held_out_choice
 from ._path_screen import path_screen
+from ._ranking import ranking_inputs, ranking_network, spread_over_inputs
 from ._result import SelectionResult
 from ._statistics import SCREEN_DTYPE, shadow_columns, side_by_side
 from ._thresholds import ALL_RELEVANT, MINIMAL, importances_of
@@ -73,10 +76,12 @@ def _timed(selector, timings, step, describe):
         print(f"[{type(selector).__name__}] {describe(seconds)}", flush=True)
 
 
-def fit_repeats(selector, estimator, X, y, seeds, shadow_rng, timings, **fit_params):
+def fit_repeats(selector, estimator, X, y, seeds, shadow_rng, timings, step="networks",
+                **fit_params):
     """One fitted clone of ``estimator`` per seed (each on X and its own shadows when
-    ``shadow_rng`` is given). sklgrad networks that differ only in their seed train as one
-    stacked model: each ends as its separate fit would, at a fraction of the time."""
+    ``shadow_rng`` is given), timed as ``step``. sklgrad networks that differ only in
+    their seed train as one stacked model: each ends as its separate fit would, at a
+    fraction of the time."""
     estimators, inputs = [], []
     for number, seed in enumerate(seeds, start=1):
         clone_ = clone(estimator)
@@ -96,7 +101,7 @@ def fit_repeats(selector, estimator, X, y, seeds, shadow_rng, timings, **fit_par
                 f"{' (stacked)' if outcome['stacked'] else ''}: {seconds:.2f} s, "
                 f"{seconds / len(seeds):.2f} s per network")
 
-    with _timed(selector, timings, "networks", describe):
+    with _timed(selector, timings, step, describe):
         fitted, outcome["stacked"] = fit_many(estimators, inputs, y, **fit_params)
     return fitted
 
@@ -159,7 +164,8 @@ def _whole_training(selector, estimator):
 
 def run_question(selector, rule, X, y, default_network, **fit_params):
     """The two questions' screens, then for "minimal" the path network on the relevant
-    inputs and minimal's choice. ``default_network`` is the path network for ``y``."""
+    inputs and minimal's choice, then the ranking of the answer's columns.
+    ``default_network`` is the path network for ``y``."""
     n_rows, n_features = X.shape
     rng = check_random_state(selector.random_state)
     seeds = repeat_seeds(selector, rule, n_rows * n_features)
@@ -174,9 +180,7 @@ def run_question(selector, rule, X, y, default_network, **fit_params):
     both = side_by_side([X, shadows], dtype=SCREEN_DTYPE if own else None)
     estimators = fit_repeats(selector, screen, both, y, seeds, None, timings, **fit_params)
     scores = np.array([_whole_training(selector, estimator) for estimator in estimators])
-    if scores.shape[1] != both.shape[1]:
-        raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
-                         f"{n_features} variables and {copies * n_features} shadows.")
+    _check_width(scores, both.shape[1], n_features)
     real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
     dense = relevant_inputs(real, shadow_scores)
     with _timed(selector, timings, "path screen",
@@ -193,8 +197,11 @@ def run_question(selector, rule, X, y, default_network, **fit_params):
     with _timed(selector, timings, "conditional tests",
                 lambda s: f"conditional tests: {by_conditional.sum()} more inputs kept"):
         by_conditional, conditional_p_values = conditional_screen(X, y, found, rng)
+    relevant = found | by_conditional
     result = SelectionResult(
-        estimators, real, shadow_scores, relevant=found | by_conditional,
+        estimators, np.zeros((len(estimators), n_features)), relevant=relevant,
+        selected=relevant, screen_importances=real,
+        screen_shadow_importances=shadow_scores,
         relevant_by_path=by_path & ~dense, path_screen=screen_network,
         relevant_by_dependence=by_dependence & ~dense & ~by_path,
         dependence_p_values=dependence_p_values,
@@ -203,14 +210,40 @@ def run_question(selector, rule, X, y, default_network, **fit_params):
         timings=timings)
     if rule == MINIMAL:
         _choose_minimal(selector, result, X, y, default_network, seeds[0], **fit_params)
+    _rank(selector, rule, result, X, y, ranking_network(y, n_rows) if own else screen,
+          seeds, rng, **fit_params)
     return result
 
 
+def _check_width(scores, n_inputs, n_features):
+    if scores.shape[1] != n_inputs:
+        raise ValueError(f"The estimator reports {scores.shape[1]} importances for "
+                         f"{n_features} variables and {n_inputs - n_features} shadows.")
+
+
+def _rank(selector, rule, result, X, y, network, seeds, rng, **fit_params):
+    """The importances of the answer: networks trained on its columns beside their
+    shadows (``_ranking``). With no column selected, every importance stays 0 beside the
+    dense screen's networks and, for "all-relevant", its shadows' bar."""
+    selected = result.selected
+    if not selected.any():
+        if rule == ALL_RELEVANT:
+            result.shadow_importances = result.screen_shadow_importances
+        return
+    inputs = ranking_inputs(X, selected, rng)
+    estimators = fit_repeats(selector, network, inputs, y, seeds, None, result.timings,
+                             step="ranking networks", **fit_params)
+    scores = np.array([_whole_training(selector, estimator) for estimator in estimators])
+    _check_width(scores, inputs.shape[1], int(selected.sum()))
+    result.estimators = estimators
+    result.importances, result.shadow_importances = spread_over_inputs(scores, selected)
+
+
 def _choose_minimal(selector, result, X, y, default_network, seed, **fit_params):
-    """Train the path network on the relevant inputs and keep those alive at the point
-    chosen by held-out refits; the result's importances become that point's."""
+    """Train the path network on the relevant inputs and keep those the point chosen by
+    held-out refits learned from (its last epoch's learning gradients above 0)."""
     columns = np.flatnonzero(result.relevant)
-    result.importances, result.shadow_importances = np.zeros((1, X.shape[1])), None
+    result.selected = np.zeros(X.shape[1], dtype=bool)
     if columns.size == 0:
         return
     path = clone(default_network)
@@ -227,12 +260,12 @@ def _choose_minimal(selector, result, X, y, default_network, seed, **fit_params)
     point = path.path_[result.minimal_choice]
     if selector.importance_getter == "auto":
         # The learning gradients of the chosen point's last epoch.
-        scores = path.importance_history_[point["last_epoch"]].copy()
+        scores = path.importance_history_[point["last_epoch"]]
     else:
         scores = np.asarray(importances_of(path, selector.importance_getter,
-                                           selector.norm_order), dtype=float).copy()
-    dropped = np.ones(columns.size, dtype=bool)
-    dropped[inputs] = False
-    scores[dropped] = 0.0
-    result.importances[0, columns] = scores
-    result.estimators = [path]
+                                           selector.norm_order), dtype=float)
+    learned = np.zeros(columns.size, dtype=bool)
+    learned[inputs] = True
+    learned &= scores > 0  # an input whose weights reach only inactive units: not used
+    result.selected[columns[learned]] = True
+    result.path_network = path

@@ -40,10 +40,12 @@ def _sets_holding(selector, n_features):
 def selection_report(selector):
     """A DataFrame with one row per input (indexed by name): ``kept``; ``found_by`` (the
     first of the question's screens that found it); the tests' p-values; the learning
-    share the selection reads (``share``, its mean over the networks, and ``share_std``)
-    with the number of networks; ``shadow_bar`` (the bar the share was compared with, for
-    the rules with shadows); and for "minimal", in how many of the sets it compared the
-    input was (``in_sets_compared``)."""
+    share the selector returns (``share``, its mean over the networks, and ``share_std``)
+    with the number of networks; ``shadow_bar`` (the largest shadow's share beside the
+    ranking networks', or the bar a rule compared with); for the questions, the dense
+    screen's share of every input (``screen_share``, the number the screen compared with
+    its own bar); and for "minimal", in how many of the sets it compared the input was
+    (``in_sets_compared``)."""
     import pandas as pd
 
     n_features = selector.n_features_in_
@@ -59,8 +61,16 @@ def selection_report(selector):
     report["share"] = selector.importances_mean_
     report["share_std"] = selector.importances_std_
     report["n_networks"] = len(selector.importances_)
-    bar = selector.threshold_ if rule in (SHADOW, ALL_RELEVANT) else np.nan
+    if rule in (SHADOW, ALL_RELEVANT):
+        bar = selector.threshold_
+    elif selector.shadow_importances_ is not None:  # minimal's ranking: the largest shadow
+        bar = float(selector._shadow_mean().max())
+    else:
+        bar = np.nan
     report["shadow_bar"] = np.full(n_features, bar, dtype=float)
+    screen = getattr(selector, "screen_importances_", None)
+    if screen is not None:
+        report["screen_share"] = np.asarray(screen, dtype=float).mean(axis=0)
     if rule == MINIMAL:
         counts = _sets_holding(selector, n_features)
         if counts is not None:

@@ -12,7 +12,7 @@ QUESTION_ATTRIBUTES = (
     "relevant_by_dependence_", "dependence_p_values_",
     "relevant_by_interaction_", "interaction_p_values_",
     "relevant_by_conditional_", "conditional_p_values_",
-    "minimal_choice_", "minimal_candidates_")
+    "minimal_choice_", "minimal_candidates_", "path_network_", "screen_importances_")
 
 
 @dataclasses.dataclass
@@ -23,13 +23,21 @@ class SelectionResult:
     ``shadow_importances`` the shadows' beside them, for the rules that train shadows.
     The masks and p-values are the questions' ("all-relevant", "minimal"); each mask
     ``relevant_by_<screen>`` holds the inputs that screen found beyond the screens run
-    before it. ``timings`` maps each step to its seconds.
+    before it. For the questions, ``selected`` is the answer, ``estimators`` and
+    ``importances`` are the ranking networks' (trained on the answer's columns and their
+    shadows), ``screen_importances`` and ``screen_shadow_importances`` the dense screen's
+    (every input), and ``path_network`` minimal's path network. ``timings`` maps each step
+    to its seconds.
     """
 
     estimators: list
     importances: np.ndarray
     shadow_importances: np.ndarray = None
     relevant: np.ndarray = None
+    selected: np.ndarray = None
+    screen_importances: np.ndarray = None
+    screen_shadow_importances: np.ndarray = None
+    path_network: object = None
     relevant_by_path: np.ndarray = None
     path_screen: object = None
     relevant_by_dependence: np.ndarray = None

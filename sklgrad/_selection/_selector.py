@@ -132,20 +132,31 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     ----------
     estimator_ : estimator
         The first fitted estimator (the one trained with the first seed). With
-        ``threshold="shadow"`` it was trained on the (surviving) inputs and their shadows.
+        ``threshold="shadow"`` it was trained on the (surviving) inputs and their shadows;
+        with ``"all-relevant"`` or ``"minimal"`` it is the first ranking network (trained
+        on the selected inputs and their shadows, see Notes).
     estimators_ : list of estimators
-        All ``n_repeats`` fitted estimators (of the last round with ``threshold="shadow"``).
+        All ``n_repeats`` fitted estimators (of the last round with ``threshold="shadow"``;
+        the ranking networks with the two questions).
     importances_ : ndarray of shape (n_repeats, n_features_in_)
         Importances of each repeat. With ``threshold="shadow"`` they are shares among the
         real and the shadow variables of the last round together, and 0 for variables
-        eliminated in an earlier round.
+        eliminated in an earlier round. With ``"all-relevant"`` or ``"minimal"``, the
+        ranking networks' shares among the selected inputs and their shadows together,
+        and 0 for the inputs not selected.
     importances_mean_ : ndarray of shape (n_features_in_,)
-        Mean importance over the repeats; the selection is made on it.
+        Mean importance over the repeats; the selection is made on it, except with the
+        two questions, whose answer is the screens' (it only ranks the answer).
     importances_std_ : ndarray of shape (n_features_in_,)
         Standard deviation of the importance over the repeats.
     shadow_importances_ : ndarray of shape (n_repeats, n_shadows) or None
         Importances of the shadow variables (shuffled copies of the inputs) of the last
-        round, when fitted with ``threshold="shadow"`` or ``"all-relevant"``.
+        round, when fitted with ``threshold="shadow"``; with the two questions, those of
+        the ranking networks' shadows (copies of the selected inputs).
+    screen_importances_ : ndarray of shape (n_repeats, n_features_in_) or None
+        With ``"all-relevant"`` or ``"minimal"``: the dense screen's shares of every
+        input (its networks learn from all of them and from at least 500 shadows), the
+        numbers it compared with its shadows' bar.
     relevant_ : ndarray of shape (n_features_in_,) of bool or None
         With ``"all-relevant"`` or ``"minimal"``: the all-relevant answer (for
         ``"minimal"``, the columns its path network was trained on).
@@ -168,9 +179,11 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         The conditional tests' p-values against the variables' shadows (0 for the
         variables the other tests found, which are the conditioning set).
     minimal_choice_ : int or None
-        With ``"minimal"``: the index in ``estimator_.path_`` of the point whose
-        learning gradients are the importances: the point whose inputs are kept, or the
-        wider point that a set between two points was cut from (see Notes).
+        With ``"minimal"``: the index in ``path_network_.path_`` of the point chosen: the
+        point whose inputs are kept (those its last epoch learned from), or the wider
+        point that a set between two points was cut from (see Notes).
+    path_network_ : estimator or None
+        With ``"minimal"``: the path network trained on the relevant inputs.
     minimal_candidates_ : list of dict or None
         With ``"minimal"``: the sets of inputs compared (``point``, ``inputs``, indices
         among the relevant variables, ``inputs_alive``, ``computed``, ``held_out_loss``,
@@ -193,9 +206,10 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     selection_report_ : pandas.DataFrame
         One row per input: ``kept``, ``found_by`` (the first of the question's screens
         that found it), the dependence, interaction and conditional tests' p-values,
-        ``share`` and ``share_std`` (the learning share the selection reads, mean and
-        standard deviation over ``n_networks``), ``shadow_bar`` (for "shadow" and
-        "all-relevant"), and for "minimal" ``in_sets_compared``.
+        ``share`` and ``share_std`` (``importances_mean_`` and ``importances_std_`` over
+        ``n_networks``), ``shadow_bar`` (the largest shadow's share beside the ranking
+        networks', or the bar of "shadow"), for the questions ``screen_share`` (the
+        dense screen's), and for "minimal" ``in_sets_compared``.
     selection_frequency_ : ndarray of shape (n_features_in_,)
         Share of the repeats whose own importances would select each variable under the
         current ``threshold`` and ``max_features``.
@@ -233,7 +247,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     compute (a one-hot's last level, a constant), is refit without the penalty on 3 folds,
     and the fewest inputs whose held-out loss exceeds the best set's by at most one
     standard error of that excess (row by row) are kept. The tests do not read
-    ``sample_weight``.
+    ``sample_weight``. Either answer is then ranked: networks trained on its inputs beside
+    one shadow of each (at least 5; hidden (32,), ``alpha=0.01``, about 3,000 steps at a
+    learning rate of 0.01), stacked, give ``importances_`` with a spread over the
+    networks and, in the largest shadow's share, a bar for what noise is learned as. A
+    network among every input and hundreds of shadows learns the noise too: its numbers
+    (``screen_importances_``) find columns, and rank them poorly.
 
     The shadow rule: one network per repeat on ``[X, shadows]`` (each column copied, its
     rows shuffled); a variable is kept when its mean importance exceeds the largest
@@ -455,11 +474,15 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             scores = importances_of(self.estimator, self.importance_getter, self.norm_order)
             return support_mask(self, scores, None, self.estimator)
         check_is_fitted(self)
-        # "all-relevant" keeps the other screens' finds beside the dense networks'.
-        admitted = (self.selection_result_.found_beside_the_dense_screen
-                    if self._rule() == ALL_RELEVANT else None)
+        result, rule = self.selection_result_, self._rule()
+        # A question's answer is the screens' (and minimal's refits'), not a comparison of
+        # the ranking's numbers; a selector saved before the ranking kept the other
+        # screens' finds beside the dense networks' for "all-relevant".
+        selected = result.selected if rule in (MINIMAL, ALL_RELEVANT) else None
+        admitted = (result.found_beside_the_dense_screen
+                    if rule == ALL_RELEVANT and selected is None else None)
         return support_mask(self, self.importances_mean_, self._shadow_mean(),
-                            self.estimator_, admitted)
+                            self.estimator_, admitted, selected)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "importances_mean_")

@@ -118,11 +118,17 @@ def max_features_now(selector):
 def threshold_for(selector, scores, shadow_scores, estimator):
     rule = rule_in_force(selector)
     if rule in (SHADOW, ALL_RELEVANT):
-        if shadow_scores is None:
+        # The ranking networks of a "minimal" fit have shadows too, but not the screens'
+        # answer that "all-relevant" keeps.
+        fitted_rule = getattr(selector, "_fitted_rule", rule)
+        if shadow_scores is None or (rule == ALL_RELEVANT and fitted_rule == MINIMAL):
             raise ValueError(f"threshold={rule!r} needs shadow variables: fit the "
                              f"selector with threshold={rule!r} (set_params alone "
                              "cannot).")
-        bar = np.max(shadow_scores) if rule == SHADOW else shadow_bar(shadow_scores)
+        # The ranking networks' bar is the largest shadow's (Boruta's): the ranking
+        # selects nothing, it says which kept columns were learned from as noise is.
+        bar = (np.max(shadow_scores) if rule == SHADOW or ranked(selector)
+               else shadow_bar(shadow_scores))
         # Strictly more than the bar: np.nextafter turns '>' into '>='.
         return float(np.nextafter(bar, np.inf))
     if rule == MINIMAL:
@@ -135,18 +141,29 @@ def threshold_for(selector, scores, shadow_scores, estimator):
     return threshold_value(selector.threshold, scores, estimator)
 
 
-def support_mask(selector, scores, shadow_scores, estimator, admitted=None):
-    """Inputs (or groups) at or above the threshold, or ``admitted`` (the path
-    screen's finds, for "all-relevant"), then the ``max_features`` most important."""
+def ranked(selector):
+    """Whether a question's importances come from networks trained on its answer's
+    columns (``_ranking``): False for a selector fitted by an earlier version, whose
+    importances are the dense screen's."""
+    result = getattr(selector, "selection_result_", None)
+    return getattr(result, "selected", None) is not None
+
+
+def support_mask(selector, scores, shadow_scores, estimator, admitted=None,
+                 selected=None):
+    """Inputs (or groups) at or above the threshold, or ``admitted`` (for "all-relevant"
+    fitted by an earlier version: the other screens' finds), or exactly ``selected`` (a
+    question's answer), then the ``max_features`` most important."""
     labels = None if selector.groups is None else group_labels_of(selector, len(scores))
     if labels is not None:
         # Selected per group, on the mean importance of its inputs: a category's
         # number of levels neither helps nor hurts it.
         names, scores = group_means(scores, labels)
-        if admitted is not None:
-            admitted = np.array([admitted[labels == name].any() for name in names])
+        admitted, selected = ((None if mask is None else
+                               np.array([mask[labels == name].any() for name in names]))
+                              for mask in (admitted, selected))
     threshold = threshold_for(selector, scores, shadow_scores, estimator)
-    passing = scores >= threshold
+    passing = scores >= threshold if selected is None else selected.copy()
     if admitted is not None:
         passing |= admitted
     max_features = max_features_now(selector)

@@ -290,9 +290,12 @@ def test_the_default_selector_reads_a_float_target_as_a_regression(threshold, ro
     for target in (y, np.round(y / 25) * 25):
         selector = LearningGradientSelector(threshold=threshold, random_state=0).fit(X, target)
         assert isinstance(selector.estimator_, LearningGradientRegressor)
-        # The path network answers "minimal" (the default) and trains beside shadows;
-        # "all-relevant" is answered by the relevance screen's networks.
-        assert (selector.estimator_.input_penalty == "path") == (threshold != "all-relevant")
+        # The path network answers "minimal" (the default) and trains beside shadows
+        # with "shadow"; "all-relevant" trains none.
+        network = (selector.path_network_ if threshold in (None, "minimal")
+                   else selector.estimator_)
+        assert isinstance(network, LearningGradientRegressor)
+        assert (network.input_penalty == "path") == (threshold != "all-relevant")
         assert 0 < selector.get_support().sum() <= X.shape[1]
 
 

@@ -41,8 +41,11 @@ def test_all_relevant_keeps_the_real_columns_of_a_small_table_and_no_noise(seed)
     assert (kept & real).sum() >= 11
     assert (kept & ~real).sum() <= 1
     np.testing.assert_array_equal(kept, selector.relevant_)
-    assert len(selector.estimators_) == 8  # the screen's networks, stacked
-    assert selector.threshold_ > selector.shadow_importances_.mean(axis=0).max()
+    assert len(selector.estimators_) == 8  # the ranking's networks, stacked
+    assert selector.screen_importances_.shape == (8, X.shape[1])
+    # The ranking's bar: the largest of its shadows' mean shares.
+    assert selector.threshold_ == pytest.approx(
+        selector.shadow_importances_.mean(axis=0).max())
 
 
 def test_minimal_is_the_default_and_keeps_a_subset_of_the_relevant_columns():
@@ -50,7 +53,7 @@ def test_minimal_is_the_default_and_keeps_a_subset_of_the_relevant_columns():
     X, real = _with_permuted_copies(X, 60, 0)
     selector = LearningGradientSelector(random_state=0).fit(X, y)
     kept = selector.get_support()
-    assert selector.estimator_.input_penalty == "path"
+    assert selector.path_network_.input_penalty == "path"
     assert kept.any() and not (kept & ~selector.relevant_).any()
     # The screens keep noise at a false discovery rate, not never: here one pair of noise
     # columns beats the interaction tests' shadows (p = 8e-5 each, about 1 in 200 tables).
@@ -94,11 +97,18 @@ def test_a_given_estimator_answers_all_relevant_on_its_whole_training():
                                          batch_size=32, tol=None)
     selector = LearningGradientSelector(network, threshold="all-relevant", n_repeats=4,
                                         random_state=0).fit(X, y)
-    assert len(selector.estimators_) == 4
+    # The screen: the given network on 13 inputs beside 500 shadows at least, four times.
+    assert selector.screen_importances_.shape == (4, 13)
+    # The ranking: clones of the given network on the selected inputs beside one shadow
+    # of each; the importances are their shares over the whole training, 0 elsewhere.
+    kept = selector.get_support()
+    assert len(selector.estimators_) == 4 and kept.sum() >= 5
     history = selector.estimators_[0].importance_history_.sum(axis=0)
-    # The shadows come after the inputs: 13 inputs, 500 shadows at least.
-    assert history.shape[0] == 13 * (1 + int(np.ceil(500 / 13)))
-    np.testing.assert_allclose(selector.importances_[0], (history / history.sum())[:13])
+    assert history.shape[0] == 2 * kept.sum()
+    assert selector.estimators_[0].hidden_layer_sizes == (16,)
+    np.testing.assert_allclose(selector.importances_[0][kept],
+                               (history / history.sum())[:kept.sum()])
+    assert (selector.importances_[:, ~kept] == 0).all()
 
 
 def test_after_screening_the_sparsest_point_within_one_standard_error_is_kept():
@@ -159,23 +169,38 @@ def test_a_selector_answering_a_question_saves_and_loads(tmp_path):
     np.testing.assert_allclose(loaded.transform(X), selector.transform(X))
 
 
-def test_the_dense_screen_reads_the_columns_and_their_shadows():
+def test_the_dense_screen_reads_the_columns_and_their_shadows(monkeypatch):
     # y = x0**2: no trend in x0. The dense screen's networks see the columns and their
-    # shadows (whole-training shares); the dependence tests see the even effect.
+    # shadows (whole-training shares); the dependence tests see the even effect; the
+    # ranking networks see the selected columns and one shadow of each (5 at least).
+    from sklgrad._selection import _orchestrator
     from sklgrad._selection._dense import whole_training_importances
 
+    trained = []
+
+    def recording(estimators, inputs, y, **fit_params):
+        fitted, stacked = fit_many(estimators, inputs, y, **fit_params)
+        trained.append(fitted)
+        return fitted, stacked
+
+    fit_many = _orchestrator.fit_many
+    monkeypatch.setattr(_orchestrator, "fit_many", recording)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 20))
     y = X[:, 0] ** 2 + 0.1 * rng.normal(size=300)
     selector = LearningGradientSelector(threshold="all-relevant", random_state=0).fit(X, y)
-    n_inputs = 20 * (1 + int(np.ceil(500 / 20)))
-    network = selector.estimators_[0]
-    assert network.n_features_in_ == n_inputs
-    shares = whole_training_importances(network)
-    np.testing.assert_allclose(selector.importances_[0], shares[:20])
-    np.testing.assert_allclose(selector.shadow_importances_[0], shares[20:])
+    screen, ranking = trained
+    assert screen[0].n_features_in_ == 20 * (1 + int(np.ceil(500 / 20)))
+    shares = whole_training_importances(screen[0])
+    np.testing.assert_allclose(selector.screen_importances_[0], shares[:20])
     assert selector.dependence_p_values_.argmin() == 0
-    assert selector.get_support()[0] and selector.get_support().sum() <= 2
+    kept = selector.get_support()
+    assert kept[0] and kept.sum() <= 2
+    assert ranking[0] is selector.estimator_
+    assert ranking[0].n_features_in_ == kept.sum() * int(1 + np.ceil(5 / kept.sum()))
+    shares = whole_training_importances(ranking[0])
+    np.testing.assert_allclose(selector.importances_[0][kept], shares[:kept.sum()])
+    np.testing.assert_allclose(selector.shadow_importances_[0], shares[kept.sum():])
 
 
 def test_the_shadows_bar_is_where_ten_times_the_shadows_would_reach():
@@ -210,7 +235,7 @@ def test_the_selector_reads_its_attributes_and_its_support_from_one_result():
     # The support is the all-relevant answer the screens gave, not a second computation.
     np.testing.assert_array_equal(selector.get_support(), selector.relevant_)
     assert {"networks", "path screen", "dependence tests", "interaction tests",
-            "conditional tests"} <= set(result.timings)
+            "conditional tests", "ranking networks"} <= set(result.timings)
     assert all(seconds >= 0 for seconds in result.timings.values())
 
 
@@ -226,17 +251,25 @@ def test_the_selection_report_says_what_was_kept_and_on_what_grounds(threshold):
     assert (report["n_networks"] == len(selector.importances_)).all()
     np.testing.assert_array_equal(report["dependence_p_value"],
                                   selector.dependence_p_values_)
+    # Every kept input ranks above every dropped one: the ranking networks learned
+    # from the kept inputs alone (the screen's shares are beside them).
+    kept = report["kept"]
+    if (~kept).any():
+        assert report.loc[kept, "share"].min() > report.loc[~kept, "share"].max()
+    assert report["screen_share"].notna().all()
     # Every relevant input names the screen that found it; no other does.
     assert ((report["found_by"] != "") == selector.relevant_).all()
     assert set(report["found_by"]) <= {"", "dense", "path", "dependence", "interaction",
                                        "conditional"}
     if threshold == "all-relevant":
         assert (report["shadow_bar"] == selector.threshold_).all()
-        # A kept input below the bar was kept by a test: the report names it.
+        # A kept input below the ranking's bar names the screen that kept it (and the
+        # tests' p-values beside it).
         below = report["kept"] & (report["share"] < report["shadow_bar"])
-        assert (report.loc[below, "found_by"] != "dense").all()
+        assert (report.loc[below, "found_by"] != "").all()
     else:
-        assert report["shadow_bar"].isna().all()
+        # The ranking's largest shadow: each kept column was learned from more than that.
+        assert (report["shadow_bar"] == selector.shadow_importances_.mean(axis=0).max()).all()
         compared = report["in_sets_compared"]
         assert (compared[~selector.relevant_] == 0).all()
         assert (compared[report["kept"]] >= 1).all()
