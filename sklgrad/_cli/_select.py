@@ -7,9 +7,13 @@ RULES = {
     "minimal": "the fewest columns that a network refit on them alone predicts held-out "
                "rows with as well as the best set compared (within one standard error); a "
                "column is kept when that set holds it",
-    "all-relevant": "a column is kept when its share is above the shadows' bar ({bar:.4g}) "
-                    "or when a test finds it related to the target (its p-value is shown)",
+    "all-relevant": "a column is kept when a screen finds it related to the target: the "
+                    "screen's networks learn from it more than from noise, or a test finds "
+                    "it (its p-value is shown)",
 }
+#: What the printed shares are, for the two questions.
+RANKED = ("the shares are those of {n} networks trained on the kept columns beside a "
+          "shuffled copy of each, whose largest share is {bar:.4g}")
 
 
 def _column_scores(selector, groups):
@@ -27,8 +31,11 @@ def _column_scores(selector, groups):
     return dict(zip(map(str, names), np.asarray(scores, dtype=float).tolist())), threshold
 
 
-def _grounds(report, column):
-    """Why a column below the bar was kept: the screen that found it, with its p-value."""
+def _grounds(report, column, rule):
+    """Why a column below the bar was kept: the screen that found it, with its p-value
+    (and for "minimal", the held-out refits that chose it)."""
+    if rule == "minimal":
+        return "chosen on held-out rows; " + _grounds(report, column, None)
     rows = report[report["column"] == column]
     found = next((value for value in rows["found_by"] if value), "")
     p_values = rows[[c for c in rows.columns if c.endswith("_p_value")]].min(axis=None)
@@ -101,18 +108,22 @@ def select_command(args):
             task, table_transformer(X_train[kept], args.impute, args.max_categories),
             X_train[kept], y_train, X_test[kept], y_test)["linear"]
         rule = args.threshold if question else None
-        said = (RULES[rule].format(bar=threshold) if rule else
-                f"a column's share at or above {threshold:.4g}")
+        said = RULES[rule] if rule else f"a column's share at or above {threshold:.4g}"
+        if rule:
+            # The bar of the ranking networks' shadows: what noise is learned as.
+            threshold = float(selector._shadow_mean().max())
+            said += "; " + RANKED.format(n=len(selector.estimators_), bar=threshold)
         print(f"Question: {args.threshold} ({said})")
         print(f"Kept {len(kept)} of {len(columns)} columns; held-out score of a linear "
               f"model: {fewer:.4f} on the kept columns, {everything:.4f} on all")
         order = sorted(columns, key=lambda c: -scores[c])
-        # Every kept column ranks above the threshold, or says what kept it.
-        kept_lines = [f"{c} ({scores[c]:.4g}"
-                      + ("" if rule == "minimal" or scores[c] >= threshold
-                         else f"; {_grounds(report, c)}") + ")"
-                      for c in order if c in kept]
-        print("Kept (share the selection compared):    " + ", ".join(kept_lines))
+        # Every kept column ranks above the threshold (for a question, the ranking's
+        # largest shadow), or says what kept it.
+        kept_lines = [f"{c} ({scores[c]:.4g}" + ("" if scores[c] >= threshold
+                                                 else f"; {_grounds(report, c, rule)}")
+                      + ")" for c in order if c in kept]
+        print(f"Kept ({'share' if rule else 'share the selection compared'}): "
+              + ", ".join(kept_lines))
         print("Dropped: " + (", ".join(f"{c} ({scores[c]:.4g})" for c in order
                                       if c in dropped) or "none"))
         if not question:
@@ -122,7 +133,8 @@ def select_command(args):
                   + ", ".join(table.leaks))
     summary = {"data": args.data, "target": args.target, "task": task,
                "settings": common.network_settings(args), "question": args.threshold,
-               "rule": said, "threshold": None if rule == "minimal" else float(threshold),
+               "rule": said, "threshold": None if rule else float(threshold),
+               "shadow_bar": float(threshold) if rule else None,
                "kept": kept, "dropped": dropped, "leaks_left_out": table.leaks,
                "id_columns": table.ids, "imputed_rows": table.imputed,
                "importance_by_column": scores,

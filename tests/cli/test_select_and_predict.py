@@ -64,6 +64,37 @@ def test_select_answers_minimal_by_default_and_says_its_rule(shop, tmp_path, cap
     assert set(summary["kept"]) <= {"amount", "visits", "channel", "noise"}
 
 
+@pytest.mark.parametrize("question", ["all-relevant", "minimal"])
+def test_a_questions_shares_rank_its_columns_above_the_dropped_and_say_their_bar(
+        shop, tmp_path, capsys, question):
+    # The shares printed beside a question's answer are those of networks trained on the
+    # kept columns beside shuffled copies: every kept column above every dropped one (0),
+    # the copies' largest share printed as the bar, and a kept column below it says what
+    # kept it.
+    path, _ = shop
+    status, out, err = run(capsys, "select", path, "--target", "returned", "--id", "order",
+                           "--threshold", question, "--quiet", "--out", tmp_path / "s")
+    assert status == 0, err
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    scores, bar = summary["importance_by_column"], summary["shadow_bar"]
+    assert summary["threshold"] is None and 0 < bar < 1
+    assert {"amount", "visits"} <= set(summary["kept"])
+    assert min(scores[c] for c in summary["kept"]) > max(
+        [scores[c] for c in summary["dropped"]], default=-1)
+    assert all(scores[c] == 0 for c in summary["dropped"])
+    assert f"whose largest share is {bar:.4g}" in out
+    kept_line = next(line for line in out.splitlines() if line.startswith("Kept (share)"))
+    for column in summary["kept"]:
+        if scores[column] >= bar:
+            assert f"{column} ({scores[column]:.4g})" in kept_line
+        else:
+            grounds = "chosen on held-out rows; kept by the" if question == "minimal" \
+                else "kept by the"
+            assert f"{column} ({scores[column]:.4g}; {grounds}" in kept_line
+    report = pd.read_csv(tmp_path / "s" / "selection.csv")
+    assert {"share", "share_std", "shadow_bar", "screen_share"} <= set(report.columns)
+
+
 def test_predict_refuses_or_fills_an_empty_category_and_says_with_what(shop, tmp_path,
                                                                        capsys):
     path, frame = shop

@@ -162,8 +162,11 @@ class ImportanceRankingDisplay:
             std = model.importances_std_ if len(model.importances_) > 1 else None
             rule = rule_in_force(model)
             threshold = None if rule == "minimal" else model.threshold_  # minimal: above 0
-            label = {"shadow": "largest shadow importance",
-                     "all-relevant": "the shadows' bar"}.get(rule)
+            label = {"shadow": "largest shadow importance"}.get(rule)
+            if rule in ("minimal", "all-relevant") and model.shadow_importances_ is not None:
+                # The ranking networks' largest shadow: what noise is learned as.
+                threshold = float(model._shadow_mean().max())
+                label = "the shadows' bar: largest shadow share"
             importances, support = model.importances_mean_, model.get_support()
             if model.groups is not None:
                 # Selected per group, on its inputs' mean: drawn per group, as selected,
@@ -172,7 +175,7 @@ class ImportanceRankingDisplay:
                 names, importances = group_means(importances, labels)
                 std = None
                 support = np.array([support[labels == name].any() for name in names])
-                if threshold is not None:
+                if threshold is not None and rule not in ("minimal", "all-relevant"):
                     threshold = threshold_for(model, importances, model._shadow_mean(),
                                               model.estimator_)
             display = cls(importances, feature_names=names, importances_std=std,
