@@ -49,6 +49,8 @@ SECTIONS = {
                 "loading it with skops"),
     "ranking": ("bench_ranking", "How far a printed ranking can be trusted: one network "
                 "against several"),
+    "minimal-held-out": ("bench_minimal_held_out", "Minimal's columns on held-out rows, "
+                         "at three tolerances"),
     "nonlinear": ("bench_nonlinear", "Nonlinear signals among noise: the numbers beside a "
                   "selection and its sets"),
 }

@@ -39,6 +39,9 @@ _RATE = _number(float, low=0, low_open=True)
 _FRACTION = _number(float, low=0, high=1, low_open=True, high_open=True)
 
 
+_NON_NEGATIVE = _number(float, low=0)
+
+
 def _hidden(text):
     try:
         sizes = tuple(int(part) for part in text.split(",") if part.strip())
@@ -266,5 +269,9 @@ def build_parser():
                         help="keep at most this many columns")
     select.add_argument("--repeats", type=_COUNT, default=1,
                         help="networks averaged, with different seeds (default: 1)")
+    select.add_argument("--tolerance", type=_NON_NEGATIVE, default=1.0,
+                        help="minimal: standard errors of held-out loss the columns kept "
+                             "may lose against the best set compared (default: 1, the "
+                             "one-standard-error rule; 0 keeps the best set)")
     _add_model_options(select, epochs=100)
     return parser

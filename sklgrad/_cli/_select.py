@@ -5,7 +5,8 @@ from . import _common as common
 #: What each question's rule is, said instead of a threshold number that would mean nothing.
 RULES = {
     "minimal": "the fewest columns that a network refit on them alone predicts held-out "
-               "rows with as well as the best set compared (within one standard error); a "
+               "rows with as well as the best set compared (within {tolerance:g} standard "
+               "error(s) of the difference); a "
                "column is kept when that set holds it",
     "all-relevant": "a column is kept when a screen finds it related to the target: the "
                     "screen's networks learn from it more than from noise, or a test finds "
@@ -86,7 +87,8 @@ def select_command(args):
         None if question else common.network_for(args, task), threshold=args.threshold,
         max_features=args.max_features,
         n_repeats=None if question and args.repeats == 1 else args.repeats,
-        random_state=args.seed, verbose=int(not args.quiet), groups=groups)
+        random_state=args.seed, verbose=int(not args.quiet), groups=groups,
+        minimal_tolerance=args.tolerance)
     model = Pipeline([("table", transformer), ("select", selector)]).fit(
         X_train, y_train, **({} if weights is None else {"select__sample_weight": weights}))
     selector = model.named_steps["select"]
@@ -108,7 +110,8 @@ def select_command(args):
             task, table_transformer(X_train[kept], args.impute, args.max_categories),
             X_train[kept], y_train, X_test[kept], y_test)["linear"]
         rule = args.threshold if question else None
-        said = RULES[rule] if rule else f"a column's share at or above {threshold:.4g}"
+        said = (RULES[rule].format(tolerance=args.tolerance) if rule
+                else f"a column's share at or above {threshold:.4g}")
         if rule:
             # The bar of the ranking networks' shadows: what noise is learned as.
             threshold = float(selector._shadow_mean().max())

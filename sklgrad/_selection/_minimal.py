@@ -251,10 +251,11 @@ def _standard_error(values):
     return float(values.std() / math.sqrt(values.size))
 
 
-def _fewest_within_one_standard_error(candidates, row_losses):
+def _fewest_within_tolerance(candidates, row_losses, tolerance=1.0):
     """The candidate with the fewest inputs whose held-out loss exceeds the best
-    candidate's by at most one standard error of that excess (the lower loss among
-    equally narrow ones); ``row_losses`` holds each candidate's loss on each held-out row.
+    candidate's by at most ``tolerance`` standard errors of that excess (the lower loss
+    among equally narrow ones); ``row_losses`` holds each candidate's loss on each
+    held-out row. ``tolerance=0`` keeps the best candidate (or one as good, narrower).
 
     The excess is the mean over rows of the difference of two candidates' losses on the
     same row, and its standard error is that of the differences: the rows that every set
@@ -267,15 +268,15 @@ def _fewest_within_one_standard_error(candidates, row_losses):
     for candidate, difference in zip(candidates, differences):
         candidate["excess"] = float(difference.mean())
         candidate["excess_se"] = _standard_error(difference)
-    within = [c for c in candidates if c["excess"] <= c["excess_se"]]
+    within = [c for c in candidates if c["excess"] <= tolerance * c["excess_se"]]
     return min(within, key=lambda c: (c["inputs_alive"], c["held_out_loss"]))
 
 
-def held_out_choice(network, X, y, seed, **fit_params):
+def held_out_choice(network, X, y, seed, tolerance=1.0, **fit_params):
     """Choose the set of inputs of a fitted path network (``input_penalty="path"``,
     fitted on ``X``) with the fewest inputs that, refit without a penalty, predicts
-    held-out rows as well as the best candidate, within one standard error of the excess
-    (:func:`_fewest_within_one_standard_error`).
+    held-out rows as well as the best candidate, within ``tolerance`` standard errors of
+    the excess (:func:`_fewest_within_tolerance`).
 
     The candidates are the sets of :func:`candidate_points`; then the sets between the
     one chosen and the next narrower one, and between the best and the one chosen where
@@ -337,7 +338,7 @@ def held_out_choice(network, X, y, seed, **fit_params):
 
     candidates = compared(found)
     points = [point for _, point, _ in found]
-    chosen = _fewest_within_one_standard_error(candidates, row_losses)
+    chosen = _fewest_within_tolerance(candidates, row_losses, tolerance)
     at = candidates.index(chosen)
     # The fewest inputs that predict as well as the best may lie between the point chosen
     # and the next narrower one; where the best point is wider than the one chosen, a set
@@ -356,5 +357,5 @@ def held_out_choice(network, X, y, seed, **fit_params):
     found = minimal(between, sources)
     if found:
         candidates += compared(found)
-        chosen = _fewest_within_one_standard_error(candidates, row_losses)
+        chosen = _fewest_within_tolerance(candidates, row_losses, tolerance)
     return chosen["point"], chosen["inputs"], candidates

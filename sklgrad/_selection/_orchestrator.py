@@ -256,7 +256,7 @@ def _choose_minimal(selector, result, X, y, default_network, seed, **fit_params)
             f"{len(result.minimal_candidates)} sets of the path refit and compared on "
             f"held-out rows: {s:.2f} s")):
         result.minimal_choice, inputs, result.minimal_candidates = held_out_choice(
-            path, X[:, columns], y, seed, **fit_params)
+            path, X[:, columns], y, seed, selector.minimal_tolerance, **fit_params)
     point = path.path_[result.minimal_choice]
     if selector.importance_getter == "auto":
         # The learning gradients of the chosen point's last epoch.

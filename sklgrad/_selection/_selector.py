@@ -127,6 +127,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         SelectFromModel. For a ColumnTransformer's outputs,
         ``sklgrad.column_sources(transformer)`` gives the labels; for correlated inputs,
         ``sklgrad.correlated_groups(X)``.
+    minimal_tolerance : float, default=1.0
+        With ``threshold="minimal"``: how many standard errors of its excess over the best
+        set's held-out loss the set kept may lose (the one-standard-error rule at 1.0).
+        Smaller keeps more columns and loses less on held-out rows (0: the best set
+        compared, or one as good and narrower); larger keeps fewer. docs/selection.md
+        measures what each trades.
 
     Attributes
     ----------
@@ -285,7 +291,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     def __init__(self, estimator=None, *, threshold=None, prefit=False, norm_order=1,
                  max_features=None, importance_getter="auto", n_repeats=None,
-                 shadow_rounds=1, random_state=None, verbose=0, groups=None):
+                 shadow_rounds=1, random_state=None, verbose=0, groups=None,
+                 minimal_tolerance=1.0):
         self.estimator = estimator
         self.threshold = threshold
         self.prefit = prefit
@@ -297,6 +304,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         self.random_state = random_state
         self.verbose = verbose
         self.groups = groups
+        self.minimal_tolerance = minimal_tolerance
 
     def _default_estimator(self, y):
         if self.estimator is not None:
@@ -358,6 +366,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         if self.n_repeats is not None:
             check_scalar(self.n_repeats, "n_repeats", numbers.Integral, min_val=1)
         check_scalar(self.shadow_rounds, "shadow_rounds", numbers.Integral, min_val=1)
+        check_scalar(self.minimal_tolerance, "minimal_tolerance", numbers.Real, min_val=0)
         X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
                                   ensure_2d=True, accept_sparse=("csr", "csc"))
         rule = self._rule()

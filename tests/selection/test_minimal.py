@@ -15,7 +15,7 @@ from sklgrad import (
 from sklgrad._selection._minimal import (
     REFINED_SETS,
     _between,
-    _fewest_within_one_standard_error,
+    _fewest_within_tolerance,
     _folds,
     _only,
     _row_losses,
@@ -178,7 +178,7 @@ def test_the_fewest_inputs_within_one_standard_error_of_the_excess_are_kept():
     losses = np.array(list(rows.values()))
     assert candidates[1]["held_out_loss"] <= (candidates[0]["held_out_loss"]
                                               + candidates[0]["held_out_loss_se"])
-    chosen = _fewest_within_one_standard_error(candidates, losses)
+    chosen = _fewest_within_tolerance(candidates, losses)
     assert chosen["inputs_alive"] == 10
     excess = {c["inputs_alive"]: (c["excess"], c["excess_se"]) for c in candidates}
     assert excess[12] == (0.0, 0.0)
@@ -317,3 +317,28 @@ def test_minimal_on_sparse_inputs_with_sample_weight():
     kept = selector.get_support()
     assert 0 < kept.sum() <= selector.relevant_.sum()
     assert selector.minimal_choice_ is not None
+
+
+def test_the_tolerance_trades_columns_for_held_out_loss():
+    # Diabetes beside 40 permuted copies: at 2 standard errors minimal keeps 3 columns, at
+    # 1 five, at 0 the best set compared (its excess over the best is 0).
+    X, y = load_diabetes(return_X_y=True)
+    rng = np.random.default_rng(0)
+    X = np.hstack([X, np.column_stack([rng.permutation(X[:, i % 10]) for i in range(40)])])
+    kept, chosen = [], []
+    for tolerance in (2.0, 1.0, 0.0):
+        selector = LearningGradientSelector(random_state=0,
+                                            minimal_tolerance=tolerance).fit(X, y)
+        kept.append(selector.get_support())
+        relevant = np.flatnonzero(selector.relevant_)
+        chosen += [c for c in selector.minimal_candidates_
+                   if set(relevant[c["inputs"]]) == set(np.flatnonzero(kept[-1]))]
+        # Within the tolerance, and no narrower set was.
+        assert chosen[-1]["excess"] <= tolerance * chosen[-1]["excess_se"]
+        assert all(c["excess"] > tolerance * c["excess_se"]
+                   for c in selector.minimal_candidates_
+                   if len(c["inputs"]) < kept[-1].sum())
+    assert kept[0].sum() < kept[1].sum() < kept[2].sum()
+    assert chosen[2]["excess"] == 0.0
+    with pytest.raises(ValueError, match="minimal_tolerance == -1, must be >= 0"):
+        LearningGradientSelector(minimal_tolerance=-1).fit(X, y)
