@@ -20,7 +20,7 @@ from ._plot._base import _is_sklgrad, check_names
 
 
 def importance_table(model, X=None, y=None, *, history=False, by_column=True, groups=None,
-                     reliance=False, n_repeats=5, random_state=None):
+                     reliance=False, n_repeats=5, random_state=None, spread=False):
     """Importances of a fitted model, with names, per column of the input table.
 
     Parameters
@@ -58,6 +58,12 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
         Shuffles per column, with ``reliance=True``.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffles, with ``reliance=True``.
+    spread : bool, default=False
+        For a selector, whose importances come from several networks: each column's share
+        over them, with an interval and the ranks told apart (as
+        :func:`importance_spread` gives for a fitted network's settings refit over
+        seeds). An estimator holds one network, whose ranking is one draw: for it, use
+        :func:`importance_spread`.
 
     Returns
     -------
@@ -65,7 +71,10 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
         A Series indexed by column (summing to 1), or with ``history=True`` a DataFrame
         indexed by epoch (from 1), one column per table column, or with ``reliance=True``
         a DataFrame indexed by column: ``importance``, ``reliance``, ``reliance_std`` and
-        ``note``.
+        ``note``, or with ``spread=True`` a DataFrame sorted by ``mean``: ``mean``,
+        ``std``, ``low``, ``high`` (a 95% interval) and ``distinct`` (the interval lies
+        above the next column's). A Series from one network says so in its
+        ``attrs["networks"]`` (1: one draw).
 
     Examples
     --------
@@ -99,6 +108,17 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
                         f"Pipeline holding one; got {type(model).__name__}.")
     learner, prefix = steps[position][1], [step for _, step in steps[:position]]
     check_is_fitted(learner)
+    from .._selection._selector import LearningGradientSelector
+
+    is_selector = isinstance(learner, LearningGradientSelector)
+    if spread:
+        if not is_selector or X is not None or history or reliance:
+            raise ValueError("spread=True reads a selector's networks, as they were trained: "
+                             "pass a fitted LearningGradientSelector (or a Pipeline holding "
+                             "one) without X, history or reliance. An estimator's one "
+                             "network is one draw: importance_spread refits its settings "
+                             "over seeds.")
+        return _selector_spread(learner, prefix, by_column, groups)
     values = _values(learner, prefix, X, y, history)
     sources = _sources(learner, prefix) if by_column else _names(learner, prefix)
     values = np.atleast_2d(values)
@@ -111,9 +131,23 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
         return frame
     shares = frame.iloc[0].rename("importance")
+    shares.attrs["networks"] = len(learner.importances_) if is_selector and X is None else 1
     if not reliance:
         return shares
     return _with_reliance(model, shares, X, y, n_repeats, random_state)
+
+
+def _selector_spread(selector, prefix, by_column, groups):
+    """A selector's networks' shares per column, with their spread (:func:`spread_table`)."""
+    from ._spread import spread_table
+
+    shares = np.asarray(selector.importances_, dtype=float)
+    names = _sources(selector, prefix) if by_column else _names(selector, prefix)
+    if by_column:
+        names, shares = group_shares(shares, names)
+    if groups is not None:
+        names, shares = group_shares(shares, group_labels(groups, len(names)))
+    return spread_table(shares, names)
 
 
 def _with_reliance(model, shares, X, y, n_repeats, random_state):

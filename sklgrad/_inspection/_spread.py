@@ -80,6 +80,16 @@ def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state
     names = _sources(network, prefix) if by_column else _names(network, prefix)
     if by_column:
         names, shares = group_shares(shares, names)
+    return spread_table(shares, names)
+
+
+def spread_table(shares, names):
+    """The table of :func:`importance_spread` from each network's shares (one row per
+    network): mean, std, a 95% interval and whether a rank is told apart from the next."""
+    import pandas as pd
+    from scipy import stats
+
+    n_networks = len(shares)
     mean = shares.mean(axis=0)
     # One network has no spread: its interval is unknown (NaN), never a plausible 0.
     std = shares.std(axis=0, ddof=1) if n_networks > 1 else np.full(len(mean), np.nan)

@@ -1,6 +1,7 @@
 """importance_spread: a fitted network's settings refit over seeds, the ranking's interval."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.compose import make_column_transformer
 from sklearn.datasets import load_iris
@@ -56,3 +57,28 @@ def test_bad_inputs_are_refused():
     model = LearningGradientClassifier(**SMALL, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="n_networks"):
         importance_spread(model, X, y, n_networks=0)
+
+
+def test_a_selectors_table_spreads_its_networks_and_one_network_says_it_is_one_draw():
+    # A selector trains several networks: importance_table gives their spread per column,
+    # as importance_spread does for refits; an estimator's one network is marked one draw.
+    from sklearn.datasets import load_wine
+
+    from sklgrad import LearningGradientSelector, importance_table
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    selector = LearningGradientSelector(threshold="all-relevant", random_state=0).fit(X, y)
+    spread = importance_table(selector, spread=True)
+    assert list(spread.columns) == ["mean", "std", "low", "high", "distinct"]
+    assert set(spread.index) == set(X.columns)
+    assert spread["mean"].is_monotonic_decreasing
+    shares = selector.importances_ / selector.importances_.sum(axis=1, keepdims=True)
+    expected = pd.Series(shares.mean(axis=0), index=X.columns)
+    np.testing.assert_allclose(spread["mean"], expected[spread.index])
+    assert (spread["low"] <= spread["mean"]).all() and (spread["mean"] <= spread["high"]).all()
+    assert spread["distinct"].any() and not spread["distinct"].iloc[-1]
+    assert importance_table(selector).attrs["networks"] == len(selector.importances_)
+    network = LearningGradientClassifier(max_iter=5, random_state=0).fit(X, y)
+    assert importance_table(network).attrs["networks"] == 1
+    with pytest.raises(ValueError, match="one draw: importance_spread"):
+        importance_table(network, spread=True)
