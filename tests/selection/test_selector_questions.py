@@ -268,8 +268,13 @@ def test_the_selection_report_says_what_was_kept_and_on_what_grounds(threshold):
         below = report["kept"] & (report["share"] < report["shadow_bar"])
         assert (report.loc[below, "found_by"] != "").all()
     else:
-        # The ranking's largest shadow: each kept column was learned from more than that.
+        # The ranking's largest shadow, drawn as the ranking figure's bar.
         assert (report["shadow_bar"] == selector.shadow_importances_.mean(axis=0).max()).all()
+        display = ImportanceRankingDisplay.from_estimator(selector)
+        assert display.threshold_line_.get_xdata()[0] == pytest.approx(
+            report["shadow_bar"].iloc[0])
+        assert "largest shadow share" in display.threshold_line_.get_label()
+        plt.close("all")
         compared = report["in_sets_compared"]
         assert (compared[~selector.relevant_] == 0).all()
         assert (compared[report["kept"]] >= 1).all()
