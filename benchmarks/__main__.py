@@ -51,6 +51,9 @@ SECTIONS = {
                 "against several"),
     "minimal-held-out": ("bench_minimal_held_out", "Minimal's columns on held-out rows, "
                          "at three tolerances"),
+    "selection-profile": ("bench_selection_profile", "Where a default selection's time "
+                          "goes, beside gradient boosting with permutation importance and "
+                          "Boruta"),
     "nonlinear": ("bench_nonlinear", "Nonlinear signals among noise: the numbers beside a "
                   "selection and its sets"),
 }

@@ -57,8 +57,8 @@ def _one_fold(X, y, X_out, y_out, seed, seconds, quick):
 
     scores, sets = {}, {}
     for question in ("all-relevant", "minimal"):
-        selector = _timed(seconds, question, lambda: LearningGradientSelector(
-            threshold=question, random_state=seed).fit(X, y))
+        selector = _timed(seconds, question, lambda question=question: (
+            LearningGradientSelector(threshold=question, random_state=seed).fit(X, y)))
         scores[f"{question}'s numbers"] = selector.importances_mean_
         sets[question] = selector.get_support()
     if X.shape[1] <= PATH_WIDTHS + 6:

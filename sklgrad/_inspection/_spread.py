@@ -58,8 +58,6 @@ def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state
     >>> list(spread.columns), len(spread)
     (['mean', 'std', 'low', 'high', 'distinct'], 13)
     """
-    import pandas as pd
-    from scipy import stats
 
     steps = list(model.steps) if isinstance(model, Pipeline) else [("model", model)]
     network, prefix = steps[-1][1], [step for _, step in steps[:-1]]
