@@ -139,7 +139,7 @@ def importance_table(model, X=None, y=None, *, history=False, by_column=True, gr
 
 def _selector_spread(selector, prefix, by_column, groups):
     """A selector's networks' shares per column, with their spread (:func:`spread_table`)."""
-    from ._spread import spread_table
+    from ._spread_table import spread_table
 
     shares = np.asarray(selector.importances_, dtype=float)
     names = _sources(selector, prefix) if by_column else _names(selector, prefix)

@@ -15,6 +15,7 @@ from .._neural_network._fit_many import fit_many
 from .._utils._groups import group_shares
 from ._importance_table import _names, _sources
 from ._plot._base import _is_sklgrad
+from ._spread_table import spread_table
 
 
 def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state=None,
@@ -79,23 +80,3 @@ def importance_spread(model, X, y, *, n_networks=5, by_column=True, random_state
     if by_column:
         names, shares = group_shares(shares, names)
     return spread_table(shares, names)
-
-
-def spread_table(shares, names):
-    """The table of :func:`importance_spread` from each network's shares (one row per
-    network): mean, std, a 95% interval and whether a rank is told apart from the next."""
-    import pandas as pd
-    from scipy import stats
-
-    n_networks = len(shares)
-    mean = shares.mean(axis=0)
-    # One network has no spread: its interval is unknown (NaN), never a plausible 0.
-    std = shares.std(axis=0, ddof=1) if n_networks > 1 else np.full(len(mean), np.nan)
-    half = stats.t.ppf(0.975, max(n_networks - 1, 1)) * std / np.sqrt(n_networks)
-    table = pd.DataFrame({"mean": mean, "std": std, "low": mean - half, "high": mean + half},
-                         index=pd.Index(names, name="column"))
-    table = table.sort_values("mean", ascending=False, kind="mergesort")
-    table["distinct"] = np.append(table["low"].to_numpy()[:-1] > table["high"].to_numpy()[1:],
-                                  False)
-    table.attrs["shares"] = pd.DataFrame(shares, columns=pd.Index(names))
-    return table

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from copy import deepcopy
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
@@ -36,7 +37,7 @@ from ._path_screen import path_screen
 from ._ranking import ranking_inputs, ranking_network, spread_over_inputs
 from ._result import SelectionResult
 from ._statistics import SCREEN_DTYPE, shadow_columns, side_by_side
-from ._thresholds import ALL_RELEVANT, MINIMAL, importances_of
+from ._thresholds import ALL_RELEVANT, MINIMAL, SHADOW, importances_of
 
 # Networks in the dense screen of the two questions when n_repeats is None.
 SCREEN_REPEATS = 8
@@ -109,6 +110,35 @@ def fit_repeats(selector, estimator, X, y, seeds, shadow_rng, timings, step="net
 def _scores(selector, estimators):
     return np.array([importances_of(estimator, selector.importance_getter,
                                     selector.norm_order) for estimator in estimators])
+
+
+def plain(X):
+    """X as an array, or as the sparse matrix it is."""
+    return X if sp.issparse(X) else np.asarray(X)
+
+
+def run_rule(selector, rule, X, X_checked, y, **fit_params):
+    """The selection ``rule`` asks for (the selector's named rule, or None for a
+    threshold on the estimator's importances), as one :class:`SelectionResult`. ``X`` is
+    what the user gave, ``X_checked`` it validated."""
+    if selector.prefit:
+        if n_repeats_for(selector, rule) != 1 or rule is not None:
+            raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
+                             "must be 1 and threshold cannot be 'shadow', 'minimal' or "
+                             "'all-relevant'.")
+        selector._check_prefit_estimator()
+        return run_prefit(selector)
+    if y is None:
+        raise ValueError(f"{type(selector).__name__} requires y to be passed, but the "
+                         "target y is None.")
+    estimator = selector._default_estimator(y)
+    if rule == SHADOW:
+        return run_shadow_rounds(selector, estimator, plain(X_checked), y, **fit_params)
+    if rule in (MINIMAL, ALL_RELEVANT):
+        return run_question(selector, rule, plain(X_checked), y, estimator, **fit_params)
+    # The estimator gets X as the user gave it (a DataFrame keeps its names).
+    return run_repeats(selector, estimator, X if hasattr(X, "columns") else X_checked, y,
+                       **fit_params)
 
 
 def run_prefit(selector):

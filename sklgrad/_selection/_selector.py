@@ -5,7 +5,6 @@ import warnings
 from copy import deepcopy
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_selection import SelectorMixin
@@ -23,13 +22,7 @@ from .._neural_network._constant import (
 )
 from .._utils._restore import restored_on_failure
 from .._utils._routing import requesting_sample_weight, route
-from ._orchestrator import (
-    n_repeats_for,
-    run_prefit,
-    run_question,
-    run_repeats,
-    run_shadow_rounds,
-)
+from ._orchestrator import plain, run_rule
 from ._path_screen import path_network
 from ._report import selection_report
 from ._result import QUESTION_ATTRIBUTES, SelectionResult
@@ -37,17 +30,12 @@ from ._thresholds import (
     ALL_RELEVANT,
     FITTED_RULES,
     MINIMAL,
-    SHADOW,
     importances_of,
     resolve_max_features,
     rule_in_force,
     support_mask,
     threshold_for,
 )
-
-
-def _plain(X):
-    return X if sp.issparse(X) else np.asarray(X)
 
 
 def _estimator_has(attr):
@@ -370,26 +358,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
                                   ensure_2d=True, accept_sparse=("csr", "csc"))
         rule = self._rule()
-        if self.prefit:
-            if n_repeats_for(self, rule) != 1 or rule is not None:
-                raise ValueError("prefit=True uses the given estimator as it is: n_repeats "
-                                 "must be 1 and threshold cannot be 'shadow', 'minimal' or "
-                                 "'all-relevant'.")
-            self._check_prefit_estimator()
-            result = run_prefit(self)
-        elif y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
-                             "target y is None.")
-        elif rule == SHADOW:
-            result = run_shadow_rounds(self, self._default_estimator(y), _plain(X_checked),
-                                       y, **fit_params)
-        elif rule in (MINIMAL, ALL_RELEVANT):
-            result = run_question(self, rule, _plain(X_checked), y,
-                                  self._default_estimator(y), **fit_params)
-        else:
-            # The estimator gets X as the user gave it (a DataFrame keeps its names).
-            result = run_repeats(self, self._default_estimator(y),
-                                 X if hasattr(X, "columns") else X_checked, y, **fit_params)
+        result = run_rule(self, rule, X, X_checked, y, **fit_params)
         if rule not in FITTED_RULES and result.importances.shape[1] != self.n_features_in_:
             raise ValueError(f"The estimator reports {result.importances.shape[1]} "
                              f"importances for {self.n_features_in_} input variables.")
@@ -398,7 +367,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         # The inputs constant in the training rows, where the selection read learning
         # gradients (which give them a share of 0).
         if not self.prefit and isinstance(self.estimator_, _LearningGradientEstimator):
-            return constant_columns(_plain(X_checked))
+            return constant_columns(plain(X_checked))
         return None
 
     def _store(self, result, rule):
