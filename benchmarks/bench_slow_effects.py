@@ -51,7 +51,7 @@ def run(quick=False):
                     scores = selector.path_screen_.feature_importances_[:X.shape[1]]
                     precision["path screen"].append(
                         _precision_at_k(scores, informative))
-                else:  # the importances it reports: the path network's, 0 off the screen
+                else:  # the importances it reports: its ranking networks', 0 off its set
                     precision["minimal"].append(
                         _precision_at_k(selector.importances_mean_, informative))
             start = time.perf_counter()
@@ -100,8 +100,8 @@ def run(quick=False):
         "columns among those kept (mean over seeds); time: median of one selection on one "
         "core. precision@k (k = the informative columns) of three rankings: the path "
         "network of the all-relevant screen (trained on every column and their shadows), "
-        "the path network of \"minimal\" (trained on the columns the screens kept; the "
-        "importances the selector reports, 0 on the other columns) and a 500-tree random "
+        "the numbers \"minimal\" reports (its ranking networks, trained on the columns it "
+        "kept beside a shuffled copy of each; 0 on the other columns) and a 500-tree random "
         "forest (its fit time in brackets). The forests (Boruta's too) try the square "
         "root of the columns at each split.\n\n"
         + table(["set", "columns", "rule", "kept (per informative column)", "noise share",
