@@ -127,7 +127,7 @@ def run(quick=False):
         f"both on the log-odds scale, 4 (ring - 1/2) + 4 (XOR - 1/2) (4 columns), plus "
         f"2 (x4 + x5) (6), among "
         f"{', '.join(map(str, widths))} uniform noise columns; 1,000 rows per fit, "
-        f"{n_fits} fits per cell (seeds {', '.join(map(str, seeds))}, two folds each; "
+        f"{n_fits} fits per cell (seed {', '.join(map(str, seeds))}, two folds; "
         "permutation importance and SHAP are measured on the other fold). sklgrad at its "
         "defaults; the path network is `LearningGradientClassifier(input_penalty=\"path\")` (up to "
         f"{PATH_WIDTHS} noise columns: at 2,048 one fit ran over 5 minutes in a probe), "
