@@ -19,17 +19,26 @@ RANKED = ("the shares are those of {n} networks trained on the kept columns besi
 
 def _column_scores(selector, groups):
     """The numbers the selection compared, one per table column (the mean of a column's
-    encoded inputs), and the threshold on that scale."""
+    encoded inputs), their standard deviations over the networks, and the threshold on
+    that scale."""
     import numpy as np
 
     from .._selection._thresholds import threshold_for
     from .._utils._groups import group_labels, group_means
 
-    names, scores = group_means(selector.importances_mean_,
-                                group_labels(groups, len(groups)))
+    labels = group_labels(groups, len(groups))
+    names, per_network = group_means(np.asarray(selector.importances_, dtype=float), labels)
+    scores = per_network.mean(axis=0)
     shadow = selector._shadow_mean()
     threshold = threshold_for(selector, scores, shadow, selector.estimator_)
-    return dict(zip(map(str, names), np.asarray(scores, dtype=float).tolist())), threshold
+    names = list(map(str, names))
+    return (dict(zip(names, scores.tolist())),
+            dict(zip(names, per_network.std(axis=0).tolist())), threshold)
+
+
+def _share(score, std, n_networks):
+    """A printed share, with its spread over the networks where there are several."""
+    return f"{score:.4g}" + (f" ±{std:.2g}" if n_networks > 1 else "")
 
 
 def _grounds(report, column, rule):
@@ -92,7 +101,8 @@ def select_command(args):
     model = Pipeline([("table", transformer), ("select", selector)]).fit(
         X_train, y_train, **({} if weights is None else {"select__sample_weight": weights}))
     selector = model.named_steps["select"]
-    scores, threshold = _column_scores(selector, groups)
+    scores, spreads, threshold = _column_scores(selector, groups)
+    n_networks = len(selector.importances_)
     columns = table.inputs
     kept_sources = set(np.asarray(groups, dtype=object)[selector.get_support()])
     kept = [column for column in columns if column in kept_sources]
@@ -122,8 +132,8 @@ def select_command(args):
         order = sorted(columns, key=lambda c: -scores[c])
         # Every kept column ranks above the threshold (for a question, the ranking's
         # largest shadow), or says what kept it.
-        kept_lines = [f"{c} ({scores[c]:.4g}" + ("" if scores[c] >= threshold
-                                                 else f"; {_grounds(report, c, rule)}")
+        kept_lines = [f"{c} ({_share(scores[c], spreads[c], n_networks)}"
+                      + ("" if scores[c] >= threshold else f"; {_grounds(report, c, rule)}")
                       + ")" for c in order if c in kept]
         print(f"Kept ({'share' if rule else 'share the selection compared'}): "
               + ", ".join(kept_lines))
@@ -140,7 +150,8 @@ def select_command(args):
                "shadow_bar": float(threshold) if rule else None,
                "kept": kept, "dropped": dropped, "leaks_left_out": table.leaks,
                "id_columns": table.ids, "imputed_rows": table.imputed,
-               "importance_by_column": scores,
+               "importance_by_column": scores, "importance_std_by_column": spreads,
+               "n_networks": n_networks,
                "linear_score_kept": fewer, "linear_score_all": everything,
                **record.summary()}
 

@@ -83,14 +83,19 @@ def test_a_questions_shares_rank_its_columns_above_the_dropped_and_say_their_bar
         [scores[c] for c in summary["dropped"]], default=-1)
     assert all(scores[c] == 0 for c in summary["dropped"])
     assert f"whose largest share is {bar:.4g}" in out
+    # Each share printed with its spread over the ranking networks.
+    assert summary["n_networks"] > 1
+    spreads = summary["importance_std_by_column"]
     kept_line = next(line for line in out.splitlines() if line.startswith("Kept (share)"))
     for column in summary["kept"]:
+        assert spreads[column] > 0
+        share = f"{column} ({scores[column]:.4g} ±{spreads[column]:.2g}"
         if scores[column] >= bar:
-            assert f"{column} ({scores[column]:.4g})" in kept_line
+            assert f"{share})" in kept_line
         else:
             grounds = "chosen on held-out rows; kept by the" if question == "minimal" \
                 else "kept by the"
-            assert f"{column} ({scores[column]:.4g}; {grounds}" in kept_line
+            assert f"{share}; {grounds}" in kept_line
     report = pd.read_csv(tmp_path / "s" / "selection.csv")
     assert {"share", "share_std", "shadow_bar", "screen_share"} <= set(report.columns)
 
