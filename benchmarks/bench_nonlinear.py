@@ -20,8 +20,9 @@ from ._report import table
 
 WIDTHS = (64, 512, 2048)
 QUICK_WIDTHS = (64,)
-#: The path network runs up to this width: at 2,048 columns one fit ran over 5 minutes in
-#: a probe (issue 40 asks for it at a forest's cost).
+#: The path network runs up to this width: its fit grows with the columns far faster than
+#: the other methods' (issue 40 asks for it at a forest's cost), and wider would dominate
+#: the section's time.
 PATH_WIDTHS = 512
 #: Methods whose numbers are ranked, in the table's order.
 RANKERS = ("all-relevant's numbers", "minimal's numbers", "path network",
@@ -72,7 +73,7 @@ def _one_fold(X, y, X_out, y_out, seed, seconds, quick):
         .fit(X, y).feature_importances_))
     boosting = _timed(seconds, "gradient boosting", lambda: (
         HistGradientBoostingClassifier(random_state=seed).fit(X, y)))
-    # One repeat: five cost 482 s at 2,048 columns in a probe (a prediction per column).
+    # One repeat: the cost is a prediction per column and repeat, the slowest step here.
     scores["permutation on gradient boosting"] = _timed(
         seconds, "permutation (1 repeat)", lambda: permutation_importance(
             boosting, X_out, y_out, n_repeats=1, random_state=seed).importances_mean)
@@ -130,10 +131,11 @@ def run(quick=False):
         f"{n_fits} fits per cell (seed {', '.join(map(str, seeds))}, two folds; "
         "permutation importance and SHAP are measured on the other fold). sklgrad at its "
         "defaults; the path network is `LearningGradientClassifier(input_penalty=\"path\")` (up to "
-        f"{PATH_WIDTHS} noise columns: at 2,048 one fit ran over 5 minutes in a probe), "
+        f"{PATH_WIDTHS} noise columns: wider, one fit costs more than the rest of a cell), "
         "the plain one `LearningGradientClassifier()`; gradient boosting is "
-        "`HistGradientBoostingClassifier()`; permutation importance with one repeat (five "
-        "took 482 s per fit at 2,048 columns in a probe); Boruta with a 100-tree forest of "
+        "`HistGradientBoostingClassifier()`; permutation importance with one repeat (a "
+        "prediction per column and repeat: its time below is one repeat's); Boruta with a "
+        "100-tree forest of "
         "depth 7, 30 iterations.\n\n"
         "**Numbers**: best-k (how often the top k holds every relevant column) / "
         "precision@k (the share of the top k that is relevant, mean):\n\n"
