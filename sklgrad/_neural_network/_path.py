@@ -224,8 +224,8 @@ class InputPenaltyPath:
                 state, validation_loss, n_train=X.shape[0], tol=settings.tol or 0.0,
                 patience=settings.n_iter_no_change if index == 0 else None)
             first, trained = len(net.history), len(active.history)
-            run_epochs(active, rule, X, targets,
-                       settings.max_iter if index == 0 else schedule.epochs)
+            run_epochs(active, rule, X, targets, settings.max_iter if index == 0
+                       else schedule.point_epochs(X.shape[0], active.batch_size))
             if rule.best_state is not None:  # the dense phase ends on its best weights
                 active.module_.load_state_dict(rule.best_state)
             if active is not net:

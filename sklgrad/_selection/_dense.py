@@ -10,6 +10,8 @@ docs/selection.md gives the rates. A column's even effect (``|x - median|``) is 
 the dependence tests (``_dependence.py``), which find it at a fraction of a network's cost.
 """
 
+import math
+
 import numpy as np
 
 from .._neural_network._classifier import LearningGradientClassifier
@@ -17,13 +19,21 @@ from .._neural_network._regressor import LearningGradientRegressor
 from .._utils._target import infer_task
 from ._statistics import shadow_bar
 
+#: Optimizer steps a screen network takes, about: 50 epochs of 11 batches, what every
+#: table of up to 2,000 rows gets; a larger table's epochs take more batches, and as many
+#: steps find the same inputs at a fraction of the cost (docs/benchmarks.md, the profile).
+SCREEN_STEPS = 550
+
 
 def relevance_network(y, n_samples):
     """The screen's default network: small and strongly L2-penalized (a network that
-    memorizes with noise inputs spreads its learning gradient over them), trained about a
-    few hundred steps whatever the number of rows, for a fixed number of epochs."""
-    settings = dict(hidden_layer_sizes=(32,), alpha=1.0, max_iter=50, tol=None,
-                    batch_size=int(min(200, max(32, n_samples // 10))))
+    memorizes with noise inputs spreads its learning gradient over them), trained about
+    ``SCREEN_STEPS`` steps whatever the number of rows, for a fixed number of epochs (50,
+    fewer where an epoch takes more than 11 batches of 200 rows)."""
+    batch_size = int(min(200, max(32, n_samples // 10)))
+    epochs = np.clip(math.ceil(SCREEN_STEPS / math.ceil(n_samples / batch_size)), 10, 50)
+    settings = dict(hidden_layer_sizes=(32,), alpha=1.0, max_iter=int(epochs), tol=None,
+                    batch_size=batch_size)
     if infer_task(y) == "classification":
         return LearningGradientClassifier(**settings)
     return LearningGradientRegressor(**settings)

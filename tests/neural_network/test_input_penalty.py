@@ -7,6 +7,7 @@ from sklearn.datasets import load_breast_cancer, make_friedman1
 
 from sklgrad import LearningGradientClassifier, LearningGradientRegressor
 from sklgrad._engine.penalty import group_shrink
+from sklgrad._engine.settings import PathSettings
 
 
 def _one_sgd_epoch():
@@ -100,6 +101,22 @@ def test_the_path_bookkeeping(friedman):
     # The fitted network keeps no penalty; a later fit without the penalty says so.
     assert reg.net_.input_penalty == 0 and reg.net_.input_penalty_weights is None
     assert reg.set_params(input_penalty=None, max_iter=2).fit(X, y).path_ is None
+
+
+def test_a_point_trains_a_budget_of_steps_not_of_epochs(friedman):
+    """Where an epoch takes many batches, a point of the path trains fewer epochs: about
+    ``point_steps`` optimizer steps, not 30 passes over the rows."""
+    schedule = PathSettings()
+    assert schedule.point_epochs(900, 200) == 30  # 5 batches an epoch: 30 epochs
+    assert schedule.point_epochs(4_500, 200) == 14  # 23 batches: 14 epochs, 322 steps
+    assert schedule.point_epochs(10**6, 200) == schedule.min_epochs
+    X, y, _ = friedman
+    reg = LearningGradientRegressor(input_penalty="path", hidden_layer_sizes=(8,),
+                                    batch_size=25, random_state=0).fit(X[:500], y[:500])
+    expected = schedule.point_epochs(450, 25)  # 50 rows held out: 18 batches an epoch
+    assert expected == 17
+    for point in reg.path_[1:]:
+        assert point["last_epoch"] - point["first_epoch"] + 1 == expected
 
 
 def test_the_path_goes_on_with_the_live_inputs_and_computes_the_same(friedman, monkeypatch):

@@ -203,6 +203,20 @@ def test_the_dense_screen_reads_the_columns_and_their_shadows(monkeypatch):
     np.testing.assert_allclose(selector.shadow_importances_[0], shares[kept.sum():])
 
 
+@pytest.mark.parametrize("n_rows, batch_size, epochs", [
+    (178, 32, 50), (569, 56, 50), (2_000, 200, 50), (4_039, 200, 27), (5_822, 200, 19),
+    (10**6, 200, 10)])
+def test_the_screen_networks_train_a_budget_of_steps(n_rows, batch_size, epochs):
+    # Up to 2,000 rows an epoch takes about 10 batches and the screen trains 50 epochs;
+    # beyond, as many steps (SCREEN_STEPS) in fewer epochs, 10 at least.
+    from sklgrad._selection._dense import SCREEN_STEPS, relevance_network
+
+    network = relevance_network(np.r_[0, 1], n_rows)
+    assert (network.batch_size, network.max_iter) == (batch_size, epochs)
+    steps = np.ceil(n_rows / batch_size)
+    assert epochs in (10, 50) or (epochs - 1) * steps < SCREEN_STEPS <= epochs * steps
+
+
 def test_the_shadows_bar_is_where_ten_times_the_shadows_would_reach():
     from sklgrad._selection._dense import shadow_bar
 
