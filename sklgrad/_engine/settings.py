@@ -37,9 +37,8 @@ class PathSettings:
     strengths: tuple = (0.0,) + tuple(0.001 * 2**i for i in range(13))
     epochs: int = 30
     # What a point needs is steps at its strength, not passes over the rows: every set of
-    # the selection benchmarks (up to 1,797 rows, at most 270 steps a point) ranks and
-    # selects as it did with 30 epochs, and a table of 5,000 rows (30 epochs: 700 steps)
-    # pays no more.
+    # the selection benchmarks (2,000 rows at most, 270 steps a point at most) selects as
+    # it did with 30 epochs, and a table of 5,000 rows (30 epochs: 700 steps) pays less.
     point_steps: int = 300
     min_epochs: int = 5
     stable: int = 3

@@ -224,7 +224,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     -----
     The two questions share five screens, run in order, each on what the others left
     (docs/selection.md gives the details and the measured rates). Dense screen: small
-    stacked networks (hidden (32,), ``alpha=1.0``, 50 epochs) learn from the inputs and
+    stacked networks (hidden (32,), ``alpha=1.0``, about 550 steps) learn from the inputs and
     one fixed set of at least 500 shadows; an input is relevant when its learning gradient
     summed over the training, averaged over the networks, beats the shadows' bar (where the
     largest of ten times as many shadows is expected: a noise input, exchangeable with the

@@ -70,7 +70,9 @@ PARAMETERS_DOC = """\
         strength. ``"path"`` holds out 10% of the rows (stratified for classification),
         trains a dense phase without penalty until the validation loss stops improving
         (``tol``, ``n_iter_no_change``; best weights kept), then 30 epochs at each strength
-        0.001, 0.002, 0.004, ... (doubling, at most 13 points), warm-started; an input whose
+        0.001, 0.002, 0.004, ... (doubling, at most 13 points), warm-started (fewer
+        epochs where an epoch takes more than 10 batches: about 300 steps a point, 5
+        epochs at least); an input whose
         share of the previous point's learning gradient is above the average gets the
         strength divided by its multiple of the average (reweighted group lasso; an
         eliminated input stays eliminated); the path ends once the inputs alive stop
