@@ -28,6 +28,8 @@ from .._engine.stopping import ValidationLossRule
 ELIMINATED_WEIGHT = math.inf
 # The first layer's weights in an MLP's state dict: column j is input j's.
 _FIRST_WEIGHT = "layers.0.weight"
+# The least probability the constant prediction gives a class (its log loss at most 34.5).
+LEAST_PROBABILITY = 1e-15
 # Once at most this share of a network's inputs is alive, the path goes on with a network
 # of the live inputs only: the eliminated columns are zero and stay so, but multiplying them
 # costs as much as the live ones, most of the first layer's work late in a wide path.
@@ -52,6 +54,34 @@ def _sparsest_within_one_standard_error(path):
     limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]
     within = [i for i, point in enumerate(path) if point["validation_loss"] <= limit]
     return min(within, key=lambda i: (path[i]["inputs_alive"], -i))
+
+
+def _mean_and_error(values):
+    """The mean of ``values`` (a tensor, one per validation row) and its standard error."""
+    return float(values.mean()), float(values.std() / math.sqrt(len(values)))
+
+
+def _constant_row_losses(net, targets, y_val, n_targets):
+    """Each validation row's loss under the constant prediction learned from the training
+    ``targets``: the classes' training frequencies (a class never seen gets
+    ``LEAST_PROBABILITY``), or each target's training mean. A point's ``gain`` is its
+    mean excess over these, row by row: a network that learned nothing the validation
+    rows share does not beat it, whatever its inputs alive."""
+    kind = net.criterion_.kind
+    y_train = targets[:, :n_targets]
+    y_train = y_train if torch.is_tensor(y_train) else torch.as_tensor(y_train)
+    y_train = y_train.to(device=y_val.device, dtype=y_val.dtype)
+    if kind == "binary":
+        share = y_train[:, 0].mean().clamp(LEAST_PROBABILITY, 1 - LEAST_PROBABILITY)
+        outputs = torch.log(share / (1 - share)).reshape(1, 1)
+    elif kind == "multiclass":
+        n_classes = net.module_.layers[-1].weight.shape[0]
+        counts = torch.bincount(y_train[:, 0].long(), minlength=n_classes)
+        outputs = torch.log((counts / counts.sum()).clamp_min(LEAST_PROBABILITY))[None]
+    else:
+        outputs = y_train.mean(dim=0, keepdim=True)
+    outputs = outputs.to(y_val.dtype).expand(len(y_val), -1)
+    return net.criterion_.per_example(outputs, y_val[:, :n_targets])
 
 
 def _alive_inputs(point):
@@ -203,17 +233,21 @@ class InputPenaltyPath:
         # The inputs that the network in training (``active``) reads, and their data.
         columns, active, X, X_val = np.arange(width), net, X_all, X_val_all
 
-        def validation_loss(module):
+        def row_losses(module):
             # Chunk by chunk: a sparse X_val is made dense a block at a time.
             parts, start = [], 0
             with torch.no_grad():
                 for chunk in dense_chunks(X_val, CHUNK_ELEMENTS):
                     outputs = module(torch.from_numpy(chunk).to(net.device))
-                    targets = y_val[start:start + len(chunk), :settings.n_targets]
-                    parts.append(net.criterion_.per_example(outputs, targets))
+                    expected = y_val[start:start + len(chunk), :settings.n_targets]
+                    parts.append(net.criterion_.per_example(outputs, expected))
                     start += len(chunk)
-            losses = torch.cat(parts)
-            return float(losses.mean()), float(losses.std() / math.sqrt(len(losses)))
+            return torch.cat(parts)
+
+        def validation_loss(module):
+            return _mean_and_error(row_losses(module))
+
+        constant = _constant_row_losses(net, targets, y_val, settings.n_targets)
 
         weight = net.module_.layers[0].weight
         path, points = [], []
@@ -232,13 +266,16 @@ class InputPenaltyPath:
                 for entry in active.history[trained:]:
                     net.history.append(dict(_at_full_width(entry, columns, width),
                                             epoch=len(net.history) + 1))
-            loss, error = validation_loss(active.module_)
+            losses = row_losses(active.module_)
+            loss, error = _mean_and_error(losses)
+            gain, gain_error = _mean_and_error(constant - losses)
             points.append(_weights_at_full_width(active.module_.state_dict(), columns,
                                                  width))
             alive_inputs = _alive_inputs(points[-1])
             alive = int(alive_inputs.sum())
             path.append({"strength": strength, "validation_loss": loss,
-                         "validation_loss_se": error, "inputs_alive": alive,
+                         "validation_loss_se": error, "gain": gain, "gain_se": gain_error,
+                         "inputs_alive": alive,
                          "inputs": np.flatnonzero(alive_inputs).tolist(),
                          "first_epoch": first, "last_epoch": len(net.history) - 1})
             if settings.verbose and label is not None:

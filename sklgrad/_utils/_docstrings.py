@@ -148,7 +148,10 @@ ATTRIBUTES_DOC = """\
         The scaler of the inputs when ``standardize=True``.
     path_ : list of dict or None
         With ``input_penalty="path"``: one entry per point of the path (``strength``,
-        ``validation_loss``, ``validation_loss_se``, ``inputs_alive``, ``inputs`` (the
+        ``validation_loss``, ``validation_loss_se``, ``gain`` and ``gain_se`` (how much
+        lower its validation loss is than a constant prediction's, the training rows'
+        class frequencies or mean, with the standard error of that difference taken row
+        by row), ``inputs_alive``, ``inputs`` (the
         indices of the inputs alive), and the ``first_epoch`` and ``last_epoch`` of
         ``importance_history_`` it trained; with a
         screening round, ``round`` is 0 for the first path and 1 for the second, whose

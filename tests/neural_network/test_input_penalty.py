@@ -90,6 +90,13 @@ def test_the_path_bookkeeping(friedman):
     for before, after in zip(path, path[1:]):
         assert after["first_epoch"] == before["last_epoch"] + 1
         assert after["last_epoch"] - after["first_epoch"] + 1 == 30
+    # Each point's gain is the constant prediction's validation loss less its own: the
+    # same constant for every point; a network that learned Friedman's signal beats it.
+    constant = [point["validation_loss"] + point["gain"] for point in path]
+    np.testing.assert_allclose(constant, constant[0], rtol=1e-6)
+    # The dense network among 95 noise columns barely beats it; the point kept far more.
+    assert path[choice]["gain"] > 3 * path[choice]["gain_se"] > 0
+    assert path[choice]["gain"] > path[0]["gain"] + path[0]["gain_se"]
     best = min(range(len(path)), key=lambda i: path[i]["validation_loss"])
     limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]
     assert choice == max(i for i in range(len(path)) if path[i]["validation_loss"] <= limit)

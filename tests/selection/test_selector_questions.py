@@ -217,6 +217,26 @@ def test_the_screen_networks_train_a_budget_of_steps(n_rows, batch_size, epochs)
     assert epochs in (10, 50) or (epochs - 1) * steps < SCREEN_STEPS <= epochs * steps
 
 
+def test_the_path_screen_admits_nothing_from_a_network_that_learned_nothing():
+    # Pure noise: the path still ends with an input alive above its shadows (seed 0), at
+    # a validation loss no better than the constant prediction's; that is not a find.
+    from sklgrad._selection._path_screen import LEARNED_SE, learned, path_screen
+    from sklgrad._selection._statistics import shadow_columns
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(300, 10)), rng.randint(0, 2, 300)
+    kept, network = path_screen(X, shadow_columns(X, rng), y, 0)
+    shares = network.feature_importances_
+    above_every_shadow = (shares[:10] > shares[10:].max()) & (shares[:10] > 0)
+    point = network.path_[network.path_choice_]
+    assert above_every_shadow.any() and not learned(point) and not kept.any()
+    # A column the target follows: the point beats the constant and the column is kept.
+    y = (X[:, 0] > 0).astype(int)
+    kept, network = path_screen(X, shadow_columns(X, rng), y, 0)
+    point = network.path_[network.path_choice_]
+    assert point["gain"] > LEARNED_SE * point["gain_se"] and np.flatnonzero(kept) == [0]
+
+
 def test_the_shadows_bar_is_where_ten_times_the_shadows_would_reach():
     from sklgrad._selection._dense import shadow_bar
 
