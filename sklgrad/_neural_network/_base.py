@@ -37,7 +37,7 @@ from ._checks import PARAMETER_CONSTRAINTS, check_sample_weight, column_name, fi
 from ._chunked import as_chunks
 from ._constant import constant_columns, warn_constant, zero_constant_shares
 from ._fitted_state import plain_state, rebuilt_state
-from ._memorization import record_trust
+from ._memorization import learned, record_trust, warn_path_learned_nothing
 from ._path import InputPenaltyPath
 from ._streaming import check_streamable, train_stream
 
@@ -298,8 +298,11 @@ class _LearningGradientEstimator(BaseEstimator):
                          converged=True, incremental=False, constant=prepared.constant)
             self.path_, self.path_choice_ = result.path, result.chosen
             # The importances of the chosen point: its last epoch's learning gradients.
-            last_epoch = result.path[result.chosen]["last_epoch"]
-            self.feature_importances_ = self.importance_history_[last_epoch].copy()
+            point = result.path[result.chosen]
+            self.feature_importances_ = self.importance_history_[point["last_epoch"]].copy()
+            self.below_constant_ = not learned(point)
+            if self.below_constant_:
+                warn_path_learned_nothing(type(self).__name__, point, stacklevel=5)
             return
         epochs_before = len(self.net_.history) if continuing else 0
         net, rule = train_network(settings, data, state, self.net_ if continuing else None,

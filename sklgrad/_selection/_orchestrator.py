@@ -19,6 +19,7 @@ answer is then ranked by networks trained on its columns beside their shadows
 
 import math
 import time
+import warnings
 from contextlib import contextmanager
 from copy import deepcopy
 
@@ -28,6 +29,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from .._neural_network._fit_many import fit_many
+from .._neural_network._memorization import BelowBaselineWarning
 from ._conditional import conditional_screen
 from ._dense import relevance_network, relevant_inputs, whole_training_importances
 from ._dependence import dependence_screen
@@ -280,7 +282,10 @@ def _choose_minimal(selector, result, X, y, default_network, seed, **fit_params)
     if seed is not None and "random_state" in path.get_params():
         path.set_params(random_state=seed)
     with _timed(selector, result.timings, "path network", lambda s: (
-            f"path network on the {columns.size} relevant inputs: {s:.2f} s")):
+            f"path network on the {columns.size} relevant inputs: {s:.2f} s")), \
+            warnings.catch_warnings():
+        # Minimal's answer is the held-out refits' (below), not the path's importances.
+        warnings.simplefilter("ignore", BelowBaselineWarning)
         path.fit(X[:, columns], y, **fit_params)
     with _timed(selector, result.timings, "minimal refits", lambda s: (
             f"{len(result.minimal_candidates)} sets of the path refit and compared on "

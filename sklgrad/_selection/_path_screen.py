@@ -5,12 +5,14 @@ among many noise inputs does not learn (interactions, periodic and even function
 """
 
 import dataclasses
+import warnings
 
 import numpy as np
 from sklearn.base import clone
 
 from .._engine.settings import current_options, engine_options
 from .._neural_network._classifier import LearningGradientClassifier
+from .._neural_network._memorization import BelowBaselineWarning, learned
 from .._neural_network._regressor import LearningGradientRegressor
 from .._utils._target import infer_task
 from ._statistics import SCREEN_DTYPE, side_by_side
@@ -20,9 +22,6 @@ PATH_SCREEN_MORE = 4
 # The path screen's hidden layer: on the slow-effect sets of docs/selection.md it finds as
 # much as the estimators' (100,), at a fraction of the cost.
 PATH_SCREEN_HIDDEN = (32,)
-# Standard errors by which the path's point must beat the constant prediction on its
-# validation rows for its inputs to be admitted: a one-sided test at about 2%.
-LEARNED_SE = 2.0
 
 
 def path_network(y):
@@ -34,8 +33,9 @@ def path_network(y):
 
 
 def path_screen(X, shadows, y, seed, **fit_params):
-    """The inputs that a path network on ``[X, shadows]`` keeps above every shadow, and the
-    fitted network. Its screening rounds are left out: the shadows double the inputs, and
+    """The inputs that a path network on ``[X, shadows]`` keeps above every shadow, when
+    its point predicts the validation rows better than a constant (none otherwise), and
+    the fitted network. Its screening rounds are left out: the shadows double the inputs, and
     the networks of the question's second step have the screen's finds."""
     network = clone(path_network(y)).set_params(hidden_layer_sizes=PATH_SCREEN_HIDDEN)
     if seed is not None:
@@ -47,21 +47,16 @@ def path_screen(X, shadows, y, seed, **fit_params):
     strengths = schedule.strengths + tuple(
         schedule.strengths[-1] * 2.0**i for i in range(1, PATH_SCREEN_MORE + 1))
     with engine_options(path=dataclasses.replace(schedule, screen_rounds=0,
-                                                 strengths=strengths)):
+                                                 strengths=strengths)), \
+            warnings.catch_warnings():
+        # A point that learned nothing admits nothing (below): the screen's own answer.
+        warnings.simplefilter("ignore", BelowBaselineWarning)
         network.fit(X_both, y, **fit_params)
     importances = network.feature_importances_
     real, shadow_max = importances[:X.shape[1]], importances[X.shape[1]:].max()
+    # Where the network learned nothing, the path still ends on a few inputs, drawn among
+    # the noise and its shadows, and on no shadow about half the time (learned()).
     if not learned(network.path_[network.path_choice_]):
         return np.zeros(X.shape[1], dtype=bool), network
     return (real > shadow_max) & (real > 0), network
 
-
-def learned(point):
-    """Whether a point of the path predicts its validation rows better than the constant
-    prediction, by more than ``LEARNED_SE`` standard errors of the difference.
-
-    Where the network learned nothing, the path still ends with a few inputs alive: the
-    last of the noise and the shadows, drawn at random, and no shadow among them half the
-    time (a ring among 512 noise columns: 2 or 3 noise columns admitted, at a validation
-    loss of 0.695 against the constant's 0.693)."""
-    return point["gain"] > LEARNED_SE * point["gain_se"]

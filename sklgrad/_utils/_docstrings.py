@@ -136,7 +136,10 @@ ATTRIBUTES_DOC = """\
     below_constant_ : bool or None
         With ``early_stopping``: whether ``best_validation_score_`` is below
         ``constant_score_`` (a :class:`~sklgrad.BelowBaselineWarning` is issued): the
-        network does worse than a constant, and its importances cannot be trusted.
+        network does worse than a constant, and its importances cannot be trusted. With
+        ``input_penalty="path"``: whether the chosen point's validation loss fails to beat
+        the constant prediction's by two standard errors of the difference (``gain``,
+        ``gain_se`` in ``path_``; a :class:`~sklgrad.BelowBaselineWarning` is issued).
     best_epoch_ : int or None
         With ``early_stopping``: the index in ``importance_history_`` of the epoch whose
         weights the network holds (``importance_history_[best_epoch_]`` are that epoch's

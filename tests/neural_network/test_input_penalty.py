@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import load_breast_cancer, make_friedman1
 
-from sklgrad import LearningGradientClassifier, LearningGradientRegressor
+from sklgrad import BelowBaselineWarning, LearningGradientClassifier, LearningGradientRegressor
 from sklgrad._engine.penalty import group_shrink
 from sklgrad._engine.settings import PathSettings
 
@@ -97,6 +97,7 @@ def test_the_path_bookkeeping(friedman):
     # The dense network among 95 noise columns barely beats it; the point kept far more.
     assert path[choice]["gain"] > 3 * path[choice]["gain_se"] > 0
     assert path[choice]["gain"] > path[0]["gain"] + path[0]["gain_se"]
+    assert reg.below_constant_ is False
     best = min(range(len(path)), key=lambda i: path[i]["validation_loss"])
     limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]
     assert choice == max(i for i in range(len(path)) if path[i]["validation_loss"] <= limit)
@@ -167,6 +168,20 @@ def test_the_reweighting_protects_what_a_uniform_penalty_zeroes(friedman, monkey
     last = {model: model.importance_history_[-1] for model in (reweighted, uniform)}
     assert (last[reweighted][informative] > 0).all()
     assert (last[uniform][informative] == 0).any()
+
+
+def test_a_path_that_learned_nothing_says_so():
+    # Pure noise: the path ends on a few inputs, at a validation loss no lower than the
+    # constant prediction's; its importances are flagged rather than returned as a find.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(300, 10)), rng.randint(0, 2, 300)
+    with pytest.warns(BelowBaselineWarning, match="learned nothing") as record:
+        clf = LearningGradientClassifier(input_penalty="path", hidden_layer_sizes=(8,),
+                                         random_state=0).fit(X, y)
+    assert record[0].filename == __file__  # the warning points at the user's call
+    point = clf.path_[clf.path_choice_]
+    assert clf.below_constant_ and point["gain"] <= 2 * point["gain_se"]
+    assert clf.feature_importances_.sum() > 0  # the importances stay, marked
 
 
 def test_the_path_needs_a_fresh_fit():

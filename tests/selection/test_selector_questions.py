@@ -220,12 +220,15 @@ def test_the_screen_networks_train_a_budget_of_steps(n_rows, batch_size, epochs)
 def test_the_path_screen_admits_nothing_from_a_network_that_learned_nothing():
     # Pure noise: the path still ends with an input alive above its shadows (seed 0), at
     # a validation loss no better than the constant prediction's; that is not a find.
-    from sklgrad._selection._path_screen import LEARNED_SE, learned, path_screen
+    from sklgrad._neural_network._memorization import LEARNED_SE, learned
+    from sklgrad._selection._path_screen import path_screen
     from sklgrad._selection._statistics import shadow_columns
 
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(300, 10)), rng.randint(0, 2, 300)
-    kept, network = path_screen(X, shadow_columns(X, rng), y, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the screen's answer, not the estimator's warning
+        kept, network = path_screen(X, shadow_columns(X, rng), y, 0)
     shares = network.feature_importances_
     above_every_shadow = (shares[:10] > shares[10:].max()) & (shares[:10] > 0)
     point = network.path_[network.path_choice_]
