@@ -1,11 +1,17 @@
 """input_penalty: group-lasso steps on the first layer's columns, and the path."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_breast_cancer, make_friedman1
 
-from sklgrad import BelowBaselineWarning, LearningGradientClassifier, LearningGradientRegressor
+from sklgrad import (
+    BelowBaselineWarning,
+    ImportanceHistoryDisplay,
+    LearningGradientClassifier,
+    LearningGradientRegressor,
+)
 from sklgrad._engine.penalty import group_shrink
 from sklgrad._engine.settings import PathSettings
 
@@ -182,6 +188,9 @@ def test_a_path_that_learned_nothing_says_so():
     point = clf.path_[clf.path_choice_]
     assert clf.below_constant_ and point["gain"] <= 2 * point["gain_se"]
     assert clf.feature_importances_.sum() > 0  # the importances stay, marked
+    title = ImportanceHistoryDisplay.from_estimator(clf).ax_.get_title()
+    assert "learned nothing: validation loss" in title
+    plt.close("all")
 
 
 def test_the_path_needs_a_fresh_fit():

@@ -77,17 +77,23 @@ def new_axes(ax, figsize):
 
 def memorization_note(model):
     """A line saying why a fitted network's importances cannot be trusted: it memorizes
-    (``memorizing_``) or scores below a constant prediction (``below_constant_``); or
-    None."""
+    (``memorizing_``) or scores below a constant prediction (``below_constant_``; for an
+    input-penalty path, its chosen point does not beat one); or None."""
     network = getattr(model, "estimator_", model)
     notes = []
     if getattr(network, "memorizing_", None):
         notes.append(f"memorizing: training score {network.train_score_:.3f}, held-out "
                      f"{network.best_validation_score_:.3f}")
     if getattr(network, "below_constant_", None):
-        notes.append(f"below a constant prediction: held-out "
-                     f"{network.best_validation_score_:.3f}, constant "
-                     f"{network.constant_score_:.3f}")
+        path = getattr(network, "path_", None)
+        if path is not None:  # the path's chosen point, on its validation loss
+            point = path[network.path_choice_]
+            notes.append(f"learned nothing: validation loss {point['validation_loss']:.3f}, "
+                         f"constant {point['validation_loss'] + point['gain']:.3f}")
+        else:
+            notes.append(f"below a constant prediction: held-out "
+                         f"{network.best_validation_score_:.3f}, constant "
+                         f"{network.constant_score_:.3f}")
     return "; ".join(notes) or None
 
 
