@@ -19,17 +19,18 @@ from .._neural_network._regressor import LearningGradientRegressor
 from .._utils._target import infer_task
 from ._statistics import shadow_bar
 
-#: Optimizer steps a screen network takes, about: 50 epochs of 11 batches, what every
-#: table of up to 2,000 rows gets; a larger table's epochs take more batches, and as many
-#: steps find the same inputs at a fraction of the cost (docs/benchmarks.md, the profile).
+#: Optimizer steps a screen network takes at most, about: 50 epochs of 11 batches. A table
+#: of up to 2,000 rows trains 50 epochs of at most 11 batches; a larger table's epochs take
+#: more batches, and as many steps find the same inputs at a fraction of the cost
+#: (docs/benchmarks.md, the selection profile).
 SCREEN_STEPS = 550
 
 
 def relevance_network(y, n_samples):
     """The screen's default network: small and strongly L2-penalized (a network that
-    memorizes with noise inputs spreads its learning gradient over them), trained about
-    ``SCREEN_STEPS`` steps whatever the number of rows, for a fixed number of epochs (50,
-    fewer where an epoch takes more than 11 batches of 200 rows)."""
+    memorizes with noise inputs spreads its learning gradient over them), trained for a
+    fixed number of epochs: 50, or fewer where 50 would take more than about
+    ``SCREEN_STEPS`` steps (an epoch of more than 11 batches of 200 rows), 10 at least."""
     batch_size = int(min(200, max(32, n_samples // 10)))
     epochs = np.clip(math.ceil(SCREEN_STEPS / math.ceil(n_samples / batch_size)), 10, 50)
     settings = dict(hidden_layer_sizes=(32,), alpha=1.0, max_iter=int(epochs), tol=None,
