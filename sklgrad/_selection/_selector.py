@@ -224,8 +224,9 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     -----
     The two questions share five screens, run in order, each on what the others left
     (docs/selection.md gives the details and the measured rates). Dense screen: small
-    stacked networks (hidden (32,), ``alpha=1.0``, about 550 steps) learn from the inputs and
-    one fixed set of at least 500 shadows; an input is relevant when its learning gradient
+    stacked networks (hidden (32,), ``alpha=1.0``, 50 epochs, fewer on large tables)
+    learn from the inputs and one fixed set of at least 500 shadows; an input is relevant
+    when its learning gradient
     summed over the training, averaged over the networks, beats the shadows' bar (where the
     largest of ten times as many shadows is expected: a noise input, exchangeable with the
     shadows of its distribution, beats the largest of ``m`` with probability
