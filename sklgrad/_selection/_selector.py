@@ -226,12 +226,12 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
     (docs/selection.md gives the details and the measured rates). Dense screen: small
     stacked networks (hidden (32,), ``alpha=1.0``, 50 epochs, fewer on large tables)
     learn from the inputs and one fixed set of at least 500 shadows; an input is relevant
-    when its learning gradient
-    summed over the training, averaged over the networks, beats the shadows' bar (where the
-    largest of ten times as many shadows is expected: a noise input, exchangeable with the
-    shadows of its distribution, beats the largest of ``m`` with probability
-    ``1 / (m + 1)``). Path screen: one path network on the inputs and the shadows adds
-    those it keeps above every shadow (interactions, periodic effects). Dependence tests:
+    when its learning gradient summed over the training, averaged over the networks,
+    beats the shadows' bar (where the largest of ten times as many shadows is expected: a
+    noise input, exchangeable with the shadows of its distribution, beats the largest of
+    ``m`` with probability ``1 / (m + 1)``). Path screen: one path network on the inputs
+    and the shadows adds those it keeps above every shadow (interactions, periodic
+    effects), when its point beats a constant prediction. Dependence tests:
     each input alone against 20 permutations of the target, at a false discovery rate of
     1%. Interaction tests: the inputs not yet found, in pairs cut at their medians,
     against pairs with one input shuffled, at 1%. Conditional tests: what each input adds
