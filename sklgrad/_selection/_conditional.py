@@ -77,15 +77,31 @@ def conditional_screen(X, y, found, rng):
     >>> conditional_screen(X, y, found, np.random.RandomState(0))[0].nonzero()[0]
     array([1])
     """
+    scored = conditional_scores(X, y, found, rng)
+    if scored is None:
+        found = np.asarray(found, dtype=bool)
+        return np.zeros(len(found), dtype=bool), np.where(found, 0.0, 1.0)
+    return conditional_decision(*scored, found)
+
+
+def conditional_degrees(n_rows, found):
+    """The degrees of freedom of the residual correlations' t: None when nothing was
+    found or nothing is left to test (nothing is then tested)."""
+    n_found = int(np.sum(found))
+    degrees = n_rows - n_found - 2
+    if n_found == 0 or n_found == len(found) or degrees < 3:
+        return None
+    return degrees
+
+
+def conditional_scores(X, y, found, rng):
+    """Each input's score (its residual correlation's ``|t|``) and the shadows' scores
+    (copies x inputs), or None when nothing is tested (:func:`conditional_degrees`)."""
     n_rows, n_features = X.shape
     found = np.asarray(found, dtype=bool)
-    relevant = np.zeros(n_features, dtype=bool)
-    p_values = np.where(found, 0.0, 1.0)
-    tested = np.flatnonzero(~found)
-    n_found = int(found.sum())
-    degrees = n_rows - n_found - 2
-    if n_found == 0 or tested.size == 0 or degrees < 3:
-        return relevant, p_values
+    degrees = conditional_degrees(n_rows, found)
+    if degrees is None:
+        return None
     basis = _basis(_normal_scores(_dense(X, np.flatnonzero(found))))
     residuals = [_unit(_residual(np.asarray(target, dtype=float).reshape(n_rows, -1), basis))
                  for _, target in target_columns(y)]
@@ -101,6 +117,17 @@ def conditional_screen(X, y, found, rng):
         for copy in range(n_copies):
             shadows = np.column_stack([rng.permutation(column) for column in block.T])
             null[copy, columns] = _t(shadows, basis, residuals, degrees)
+    return scores, null
+
+
+def conditional_decision(scores, null, found):
+    """The tested inputs kept (Benjamini-Hochberg at 1% with the ``found`` inputs counted
+    first) and every input's p-value (0 for a found input)."""
+    found = np.asarray(found, dtype=bool)
+    n_features, n_found = len(found), int(found.sum())
+    relevant = np.zeros(n_features, dtype=bool)
+    p_values = np.zeros(n_features)
+    tested = np.flatnonzero(~found)
     p_values[tested] = tail_p_values(scores[tested], null)
     ordered = np.sort(p_values)
     passing = np.flatnonzero(
@@ -146,6 +173,11 @@ def _unit(block):
 def _t(block, basis, residuals, degrees):
     """The largest ``|t|`` over the target's residual columns of each column's residual
     correlation with them."""
-    r = np.abs(_unit(_residual(block, basis)).T @ residuals).max(axis=1)
-    r = np.minimum(r, 1 - 1e-12)
+    return t_of(np.abs(_unit(_residual(block, basis)).T @ residuals).max(axis=1), degrees)
+
+
+def t_of(correlation, degrees):
+    """The ``t`` statistic of a correlation's absolute value on ``degrees`` degrees of
+    freedom."""
+    r = np.minimum(correlation, 1 - 1e-12)
     return r * np.sqrt(degrees / (1 - r**2))

@@ -61,32 +61,51 @@ def dependence_screen(X, y, rng, n_permutations=N_PERMUTATIONS):
     p_values : ndarray of shape (n_features,)
         Each input's permutation p-value.
     """
+    scores = dependence_scores(X, y, rng, n_permutations)
+    return dependence_decision(scores[0], scores[1:])
+
+
+def dependence_scores(X, y, rng, n_permutations=N_PERMUTATIONS):
+    """Each input's score (the larger ``-log p`` of its two tests) with the target as it
+    is (row 0) and with its rows permuted (one row per permutation): shape
+    ``(1 + n_permutations, n_features)``."""
     n_rows, n_features = X.shape
     targets = target_columns(y)
     orders = [np.arange(n_rows)] + [rng.permutation(n_rows) for _ in range(n_permutations)]
-    n_bins = int(np.clip(n_rows // 50, 3, 20))
     scores = np.zeros((len(orders), n_features))
     at_a_time = max(1, VALUES_AT_A_TIME // max(n_rows, 1))
     for start in range(0, n_features, at_a_time):
         columns = slice(start, min(start + at_a_time, n_features))
         block = X[:, columns]
         block = np.asarray(block.toarray() if sp.issparse(block) else block, dtype=float)
-        bins, ranks = _bin_codes(block, n_bins), _ranks(block)
+        bins = _bin_codes(block, n_bins_for(n_rows))
+        ranks = _ranks(block)
         for kind, target in targets:
             scores[:, columns] = np.maximum(
                 scores[:, columns], _scores(bins, ranks, kind, target, orders))
-    null = np.sort(scores[1:].ravel())
-    # Each input's share of the permuted scores at or above its own (0 above them all).
-    p_values = 1.0 - np.searchsorted(null, scores[0], side="left") / max(null.size, 1)
+    return scores
+
+
+def dependence_decision(observed, null):
+    """The inputs kept (Benjamini-Hochberg on the pooled permutation p-values) and each
+    input's p-value: its share of the ``null`` scores at or above its ``observed`` one (0
+    above them all)."""
+    null = np.sort(np.ravel(null))
+    p_values = 1.0 - np.searchsorted(null, observed, side="left") / max(null.size, 1)
     return benjamini_hochberg(p_values, FALSE_DISCOVERY_RATE), p_values
 
 
-def _bin_codes(block, n_bins):
-    """Each column cut into at most ``n_bins`` bins, NaN in a bin of its own: a one-hot
-    matrix of shape (n_rows, n_columns x (n_bins + 1)). A column of at most ``n_bins``
-    values is binned by value; otherwise at its quantiles, a value at a cut going below it
-    when the lowest cut is the column's lowest value (a column of mostly zeros keeps its
-    zeros apart from the rest), else above it."""
+def n_bins_for(n_rows):
+    """The bins a column is cut into: a bin per 50 rows, 3 to 20."""
+    return int(np.clip(n_rows // 50, 3, 20))
+
+
+def bin_rule(block, n_bins):
+    """Where each column is cut into at most ``n_bins`` bins (NaN in a bin of its own):
+    ``(n_bins, edges, below, levels)``. A column of at most ``n_bins`` values is binned by
+    value (``levels[j]``, its values; None otherwise); otherwise at its quantiles, a value
+    at a cut going below it when the lowest cut is the column's lowest value (a column of
+    mostly zeros keeps its zeros apart from the rest), else above it."""
     n_rows, n_columns = block.shape
     missing = np.isnan(block)
     ordered = np.sort(block, axis=0)  # NaN last
@@ -95,13 +114,31 @@ def _bin_codes(block, n_bins):
     positions = np.floor(levels[:, np.newaxis] * np.maximum(n_valid - 1, 0)).astype(int)
     edges = np.take_along_axis(ordered, positions, axis=0)
     below = edges[0] == ordered[0]
+    valid_rows = np.arange(n_rows - 1)[:, np.newaxis] < n_valid - 1
+    distinct = 1 + ((ordered[1:] != ordered[:-1]) & valid_rows).sum(axis=0)
+    values = [np.unique(ordered[:n_valid[j], j]) if distinct[j] <= n_bins else None
+              for j in range(n_columns)]
+    return n_bins, edges, below, values
+
+
+def _bin_codes(block, n_bins):
+    """Each column cut into at most ``n_bins`` bins at its own quantiles (:func:`bin_rule`),
+    as a one-hot matrix of shape (n_rows, n_columns x (n_bins + 1))."""
+    return one_hot(block, bin_rule(block, n_bins))
+
+
+def one_hot(block, rule):
+    """Each column's bin (``rule`` from :func:`bin_rule`) as a one-hot matrix of shape
+    (n_rows, n_columns x (n_bins + 1))."""
+    n_bins, edges, below, values = rule
+    n_rows, n_columns = block.shape
+    missing = np.isnan(block)
     codes = np.zeros((n_rows, n_columns), dtype=np.int64)
     for edge in edges:  # one pass per cut, over all columns at once
         codes += np.where(below, block > edge, block >= edge)
-    valid_rows = np.arange(n_rows - 1)[:, np.newaxis] < n_valid - 1
-    distinct = 1 + ((ordered[1:] != ordered[:-1]) & valid_rows).sum(axis=0)
-    for j in np.flatnonzero(distinct <= n_bins):
-        codes[:, j] = np.unique(block[:, j], return_inverse=True)[1]
+    for j, levels in enumerate(values):
+        if levels is not None:
+            codes[:, j] = np.minimum(np.searchsorted(levels, block[:, j]), len(levels) - 1)
     codes[missing] = n_bins
     cells = codes + (n_bins + 1) * np.arange(n_columns)
     return sp.csr_matrix((np.ones(cells.size), (np.repeat(np.arange(n_rows), n_columns),
@@ -132,44 +169,62 @@ def _scores(bins, ranks, kind, target, orders):
     n_rows, n_columns = ranks.shape
     n_cells = bins.shape[1] // n_columns
     counts = np.asarray(bins.sum(axis=0)).ravel().reshape(n_columns, n_cells)
-    n_levels = (counts > 0).sum(axis=1)
     scores = np.empty((len(orders), n_columns))
     if kind == "classification":
         class_share = target.mean(axis=0)
-        n_classes = target.shape[1]
-        # Kruskal-Wallis, corrected for ties.
-        tie_factor = np.maximum(1 - ties / (n_rows**3 - n_rows), 1e-12)
         for i, order in enumerate(orders):
             permuted = target[order]
-            observed = (bins.T @ permuted).reshape(n_columns, n_cells, n_classes)
-            expected = counts[:, :, None] * class_share
-            chi2 = np.sum(np.divide((observed - expected) ** 2, expected,
-                                    out=np.zeros_like(observed), where=expected > 0),
-                          axis=(1, 2))
-            binned = -stats.chi2.logsf(chi2, np.maximum((n_levels - 1) * (n_classes - 1), 1))
-            rank_sums = ranks.T @ permuted
-            h = (12.0 / (n_rows * (n_rows + 1)) * np.sum(rank_sums**2 / permuted.sum(axis=0),
-                                                        axis=1) - 3 * (n_rows + 1))
-            ranked = -stats.chi2.logsf(h / tie_factor, max(n_classes - 1, 1))
-            scores[i] = np.maximum(binned, ranked)
+            observed = (bins.T @ permuted).reshape(n_columns, n_cells, target.shape[1])
+            scores[i] = classification_scores(observed, counts, class_share,
+                                              ranks.T @ permuted, permuted.sum(axis=0),
+                                              ties, n_rows)
     else:
         centered = (target - target.mean()) / (target.std() or 1.0)
         target_ranks = stats.rankdata(target)
         target_ranks = (target_ranks - target_ranks.mean()) / (target_ranks.std() or 1.0)
         spread = ranks.std(axis=0)
         standard = (ranks - ranks.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
-        df_between = np.maximum(n_levels - 1, 1)
-        df_within = np.maximum(n_rows - n_levels, 1)
         for i, order in enumerate(orders):
             sums = (bins.T @ centered[order]).reshape(n_columns, n_cells)
-            between = np.sum(np.divide(sums**2, counts, out=np.zeros_like(sums),
-                                       where=counts > 0), axis=1)
-            f = (between / df_between) / np.maximum((n_rows - between) / df_within, 1e-12)
-            binned = -stats.f.logsf(f, df_between, df_within)
-            r = np.clip(standard.T @ target_ranks[order] / n_rows, -1 + 1e-12, 1 - 1e-12)
-            t = np.abs(r) * np.sqrt((n_rows - 2) / (1 - r**2))
-            ranked = -(np.log(2) + stats.t.logsf(t, max(n_rows - 2, 1)))
-            scores[i] = np.maximum(binned, ranked)
+            scores[i] = regression_scores(sums, counts, standard.T @ target_ranks[order]
+                                          / n_rows, n_rows)
     # A constant column tells nothing.
     scores[:, distinct <= 1] = 0.0
     return scores
+
+
+def classification_scores(observed, counts, class_share, rank_sums, class_totals, ties,
+                          n_rows):
+    """-log p of the chi-square test of the bins against the classes and of the
+    Kruskal-Wallis test (corrected for ties), the larger, from their sums: ``observed``
+    (columns x bins x classes) and ``counts`` (columns x bins) the rows per bin and class,
+    ``rank_sums`` (columns x classes) the inputs' ranks summed per class, ``class_totals``
+    the rows per class, ``ties`` each column's ``sum(t**3 - t)``."""
+    n_levels = (counts > 0).sum(axis=1)
+    n_classes = observed.shape[2]
+    expected = counts[:, :, None] * class_share
+    chi2 = np.sum(np.divide((observed - expected) ** 2, expected,
+                            out=np.zeros_like(observed), where=expected > 0), axis=(1, 2))
+    binned = -stats.chi2.logsf(chi2, np.maximum((n_levels - 1) * (n_classes - 1), 1))
+    tie_factor = np.maximum(1 - ties / (n_rows**3 - n_rows), 1e-12)
+    h = (12.0 / (n_rows * (n_rows + 1)) * np.sum(rank_sums**2 / class_totals, axis=1)
+         - 3 * (n_rows + 1))
+    ranked = -stats.chi2.logsf(h / tie_factor, max(n_classes - 1, 1))
+    return np.maximum(binned, ranked)
+
+
+def regression_scores(sums, counts, rank_correlation, n_rows):
+    """-log p of the F test of the standardized target's mean per bin and of Spearman's
+    correlation, the larger, from ``sums`` (columns x bins) of the standardized target,
+    ``counts`` (columns x bins) and each column's ``rank_correlation``."""
+    n_levels = (counts > 0).sum(axis=1)
+    df_between = np.maximum(n_levels - 1, 1)
+    df_within = np.maximum(n_rows - n_levels, 1)
+    between = np.sum(np.divide(sums**2, counts, out=np.zeros_like(sums), where=counts > 0),
+                     axis=1)
+    f = (between / df_between) / np.maximum((n_rows - between) / df_within, 1e-12)
+    binned = -stats.f.logsf(f, df_between, df_within)
+    r = np.clip(rank_correlation, -1 + 1e-12, 1 - 1e-12)
+    t = np.abs(r) * np.sqrt((n_rows - 2) / (1 - r**2))
+    ranked = -(np.log(2) + stats.t.logsf(t, max(n_rows - 2, 1)))
+    return np.maximum(binned, ranked)

@@ -75,9 +75,18 @@ def interaction_screen(X, y, rng, tested=None):
     p_values : ndarray of shape (n_features,)
         Each input's p-value against its shadows (1 where it was not screened).
     """
+    scored = interaction_scores(X, y, rng)
+    if scored is None:
+        return np.zeros(X.shape[1], dtype=bool), np.ones(X.shape[1])
+    return interaction_decision(*scored, tested)
+
+
+def interaction_scores(X, y, rng):
+    """Each input's score (its largest exponent over its partners) and the shadows'
+    scores (copies x inputs), or None where the table is not screened for pairs."""
     n_rows, n_features = X.shape
     if n_features < 2 or n_rows < 4 or n_rows * float(n_features) ** 2 > MAX_PAIR_WORK:
-        return np.zeros(n_features, dtype=bool), np.ones(n_features)
+        return None
     halves = _halves(X)
     n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 1, N_PERMUTATIONS))
     directions = _directions(y)
@@ -92,9 +101,15 @@ def interaction_screen(X, y, rng, tested=None):
             if copy == 0:
                 scores = np.maximum(scores, partners.best_over(halves, itself=True))
             null[copy] = np.maximum(null[copy], partners.best_over(shadows))
+    return scores, null
+
+
+def interaction_decision(scores, null, tested=None):
+    """The ``tested`` inputs kept (Benjamini-Hochberg at 1% on their p-values against the
+    shadows' scores) and every input's p-value."""
     p_values = tail_p_values(scores, null)
-    relevant = np.zeros(n_features, dtype=bool)
-    tested = np.ones(n_features, dtype=bool) if tested is None else np.asarray(tested)
+    relevant = np.zeros(len(scores), dtype=bool)
+    tested = np.ones(len(scores), dtype=bool) if tested is None else np.asarray(tested)
     if tested.any():
         relevant[tested] = benjamini_hochberg(p_values[tested], FALSE_DISCOVERY_RATE)
     return relevant, p_values
