@@ -65,6 +65,9 @@ class ChunkedData:
         self.n_chunks = int(n_chunks)
         self.validation = validation
         self.description = description
+        # With from_dask: the partitions' (X, y) as Dask objects, for computations that
+        # run where the partitions live (the streamed selection's per-chunk sums).
+        self.partitions = None
 
     def __repr__(self):
         return (f"ChunkedData({self.n_chunks} chunks"
@@ -135,8 +138,10 @@ class ChunkedData:
         def read(i):
             return dask.compute(X_parts[i], y_parts[i])
 
-        return cls(read, len(X_parts), validation=validation,
+        data = cls(read, len(X_parts), validation=validation,
                    description="the Dask partitions")
+        data.partitions = list(zip(X_parts, y_parts))
+        return data
 
 
 def as_chunks(X, y):

@@ -169,24 +169,34 @@ class _Partners:
         for start in range(0, n_partners, at_a_time):
             rows = slice(start, min(start + at_a_time, n_partners))
             score = np.abs(self.weighted[:, rows].T @ columns)  # |S_ij|
-            # Bernstein's exponent S^2 / 2 (V + M |S| / 3): V the larger of the two
-            # variances (either input may be the noise), M bounding one row's term. Where
-            # h_i and h_j are both rare (a pixel mostly blank), a few rows make S and its
-            # tail is far heavier than a normal one of the same variance. In place: these
-            # blocks are the screen's memory and time.
-            denominator = np.maximum(self.spread[rows, np.newaxis] * squares,
-                                     self.squares[rows, np.newaxis] * spread)
-            valid = denominator > 0
-            denominator *= np.float32(2 / (n_rows - 1))
-            denominator += (2 * self.largest[rows, np.newaxis] * column_largest) * score
-            np.square(score, out=score)
-            np.divide(score, denominator, out=score, where=valid)
-            score[~valid] = 0.0
+            exponents(score, (self.spread[rows, np.newaxis], self.squares[rows, np.newaxis],
+                              self.largest[rows, np.newaxis]),
+                      (spread, squares, column_largest), n_rows)
             if itself:
                 block = np.arange(rows.start, rows.stop)
                 score[block - start, block] = 0.0
             np.maximum(best, score.max(axis=0), out=best)
         return best.astype(np.float64)
+
+
+def exponents(score, partner, column, n_rows):
+    """Bernstein's exponent ``S^2 / 2 (V + M |S| / 3)`` of each pair, in place of
+    ``score`` (``|S_ij|``, partners ``i`` by columns ``j``): ``V`` the larger of the two
+    variances (either input may be the noise), ``M`` bounding one row's term. Where
+    ``h_i`` and ``h_j`` are both rare (a pixel mostly blank), a few rows make ``S`` and
+    its tail is far heavier than a normal one of the same variance. ``partner`` and
+    ``column`` are each ``(spread, squares, largest)`` (the column's largest divided by
+    3). In place: these blocks are the screen's memory and time."""
+    partner_spread, partner_squares, partner_largest = partner
+    spread, squares, column_largest = column
+    denominator = np.maximum(partner_spread * squares, partner_squares * spread)
+    valid = denominator > 0
+    denominator *= denominator.dtype.type(2 / (n_rows - 1))
+    denominator += (2 * partner_largest * column_largest) * score
+    np.square(score, out=score)
+    np.divide(score, denominator, out=score, where=valid)
+    score[~valid] = 0.0
+    return score
 
 
 def _moments(weighted, halves):

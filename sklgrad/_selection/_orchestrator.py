@@ -69,7 +69,7 @@ def repeat_seeds(selector, rule=None, n_values=0):
 
 
 @contextmanager
-def _timed(selector, timings, step, describe):
+def timed(selector, timings, step, describe):
     """Record a step's seconds in ``timings``; with ``verbose``, print ``describe(seconds)``
     after it (a callable, so that the line can say what the step found)."""
     start = time.perf_counter()
@@ -104,7 +104,7 @@ def fit_repeats(selector, estimator, X, y, seeds, shadow_rng, timings, step="net
                 f"{' (stacked)' if outcome['stacked'] else ''}: {seconds:.2f} s, "
                 f"{seconds / len(seeds):.2f} s per network")
 
-    with _timed(selector, timings, step, describe):
+    with timed(selector, timings, step, describe):
         fitted, outcome["stacked"] = fit_many(estimators, inputs, y, **fit_params)
     return fitted
 
@@ -194,10 +194,20 @@ def _whole_training(selector, estimator):
     return scores
 
 
-def run_question(selector, rule, X, y, default_network, **fit_params):
+class InMemoryTests:
+    """The statistical screens on the rows in memory (a streamed selection reads every
+    chunk's sums instead: ``_streamed.StreamedTests``)."""
+
+    dependence = staticmethod(dependence_screen)
+    interaction = staticmethod(interaction_screen)
+    conditional = staticmethod(conditional_screen)
+
+
+def run_question(selector, rule, X, y, default_network, tests=InMemoryTests, **fit_params):
     """The two questions' screens, then for "minimal" the path network on the relevant
     inputs and minimal's choice, then the ranking of the answer's columns.
-    ``default_network`` is the path network for ``y``."""
+    ``default_network`` is the path network for ``y``; ``tests`` runs the statistical
+    screens (:class:`InMemoryTests` on ``X``)."""
     n_rows, n_features = X.shape
     rng = check_random_state(selector.random_state)
     seeds = repeat_seeds(selector, rule, n_rows * n_features)
@@ -215,20 +225,21 @@ def run_question(selector, rule, X, y, default_network, **fit_params):
     _check_width(scores, both.shape[1], n_features)
     real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
     dense = relevant_inputs(real, shadow_scores)
-    with _timed(selector, timings, "path screen",
+    with timed(selector, timings, "path screen",
                 lambda s: f"path screen on {both.shape[1]} inputs: {s:.2f} s"):
         by_path, screen_network = path_screen(X, shadows, y, seeds[0], **fit_params)
-    with _timed(selector, timings, "dependence tests",
+    with timed(selector, timings, "dependence tests",
                 lambda s: f"dependence tests: {by_dependence.sum()} inputs kept"):
-        by_dependence, dependence_p_values = dependence_screen(X, y, rng)
+        by_dependence, dependence_p_values = tests.dependence(X, y, rng)
     found = dense | by_path | by_dependence
-    with _timed(selector, timings, "interaction tests",
+    with timed(selector, timings, "interaction tests",
                 lambda s: f"interaction tests: {by_interaction.sum()} more inputs kept"):
-        by_interaction, interaction_p_values = interaction_screen(X, y, rng, tested=~found)
+        by_interaction, interaction_p_values = tests.interaction(X, y, rng,
+                                                                  tested=~found)
     found |= by_interaction
-    with _timed(selector, timings, "conditional tests",
+    with timed(selector, timings, "conditional tests",
                 lambda s: f"conditional tests: {by_conditional.sum()} more inputs kept"):
-        by_conditional, conditional_p_values = conditional_screen(X, y, found, rng)
+        by_conditional, conditional_p_values = tests.conditional(X, y, found, rng)
     relevant = found | by_conditional
     result = SelectionResult(
         estimators, np.zeros((len(estimators), n_features)), relevant=relevant,
@@ -281,13 +292,13 @@ def _choose_minimal(selector, result, X, y, default_network, seed, **fit_params)
     path = clone(default_network)
     if seed is not None and "random_state" in path.get_params():
         path.set_params(random_state=seed)
-    with _timed(selector, result.timings, "path network", lambda s: (
+    with timed(selector, result.timings, "path network", lambda s: (
             f"path network on the {columns.size} relevant inputs: {s:.2f} s")), \
             warnings.catch_warnings():
         # Minimal's answer is the held-out refits' (below), not the path's importances.
         warnings.simplefilter("ignore", BelowBaselineWarning)
         path.fit(X[:, columns], y, **fit_params)
-    with _timed(selector, result.timings, "minimal refits", lambda s: (
+    with timed(selector, result.timings, "minimal refits", lambda s: (
             f"{len(result.minimal_candidates)} sets of the path refit and compared on "
             f"held-out rows: {s:.2f} s")):
         result.minimal_choice, inputs, result.minimal_candidates = held_out_choice(

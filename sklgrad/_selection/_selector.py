@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, check_scalar, validate_dat
 
 from .._neural_network._base import _LearningGradientEstimator
 from .._neural_network._checks import column_name
+from .._neural_network._chunked import as_chunks
 from .._neural_network._classifier import LearningGradientClassifier
 from .._neural_network._constant import (
     ConstantInputWarning,
@@ -26,6 +27,7 @@ from ._orchestrator import plain, run_rule
 from ._path_screen import path_network
 from ._report import selection_report
 from ._result import QUESTION_ATTRIBUTES, SelectionResult
+from ._streamed import fit_streamed
 from ._thresholds import (
     ALL_RELEVANT,
     FITTED_RULES,
@@ -326,8 +328,8 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training inputs.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) or ChunkedData
+            Training inputs; chunked data (or a Dask collection) is streamed.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
             Targets.
         **fit_params : dict
@@ -350,15 +352,17 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
                           lambda index: column_name(self, index), stacklevel=2)
         return self
 
-
     def _fit(self, X, y, **fit_params):
         if self.n_repeats is not None:
             check_scalar(self.n_repeats, "n_repeats", numbers.Integral, min_val=1)
         check_scalar(self.shadow_rounds, "shadow_rounds", numbers.Integral, min_val=1)
         check_scalar(self.minimal_tolerance, "minimal_tolerance", numbers.Real, min_val=0)
+        chunks = as_chunks(X, y)
+        if chunks is not None:  # before validation, which would gather every row
+            return fit_streamed(self, chunks, **fit_params)
         X_checked = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
                                   ensure_2d=True, accept_sparse=("csr", "csc"))
-        rule = self._rule()
+        rule = rule_in_force(self)
         result = run_rule(self, rule, X, X_checked, y, **fit_params)
         if rule not in FITTED_RULES and result.importances.shape[1] != self.n_features_in_:
             raise ValueError(f"The estimator reports {result.importances.shape[1]} "
@@ -412,7 +416,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             The updated selector.
         """
         first_call = not hasattr(self, "estimator_")
-        if self.n_repeats not in (None, 1) or self._rule() is not None:
+        if self.n_repeats not in (None, 1) or rule_in_force(self) is not None:
             raise ValueError("partial_fit trains one estimator: it needs n_repeats=1, an "
                              "estimator, and a threshold other than 'shadow', 'minimal' or "
                              "'all-relevant'.")
@@ -437,10 +441,6 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             self.max_features_ = resolve_max_features(self, X_checked)
         return self
 
-    def _rule(self):
-        """The named rule in force ("shadow", "minimal", "all-relevant") or None."""
-        return rule_in_force(self)
-
     def _shadow_mean(self):
         if self.shadow_importances_ is None:
             return None
@@ -453,7 +453,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
             scores = importances_of(self.estimator, self.importance_getter, self.norm_order)
             return support_mask(self, scores, None, self.estimator)
         check_is_fitted(self)
-        result, rule = self.selection_result_, self._rule()
+        result, rule = self.selection_result_, rule_in_force(self)
         # A question's answer is the screens' (and minimal's refits'), not a comparison of
         # the ranking's numbers; a selector saved before the ranking kept the other
         # screens' finds beside the dense networks' for "all-relevant".

@@ -1,0 +1,94 @@
+"""The interaction tests' scores from every row of chunked data (``_interactions`` reads
+rows in memory).
+
+Each column is cut at its median (read from the sample: exact when the sample is the
+table), ``u = 1[x > median]``, and the pass sums, per direction ``a`` of the target (a
+class's indicator, or the target's ranks), ``U^T diag(a) U``, ``U^T U``, ``sum a u``,
+``sum a^2 u``, ``sum u`` and the extremes of ``a`` where ``u`` is 1 and 0. The centered
+quantities of the in-memory screen follow exactly: with ``h = u - p`` (``p`` the share
+above the median) and ``a' = a - mean a``,
+
+    S = sum a' h_i h_j = (P - mean(a) N) - q' p^T - p q'^T,    q' = sum a u - mean(a) sum u,
+
+and each partner's ``sum (a' h)^2``, ``sum h^2`` and largest ``|a' h|`` likewise.
+"""
+
+import numpy as np
+
+from ._interactions import exponents
+from ._stream_passes import merged_sums, over_chunks, ranks_from
+
+
+def interaction_observed(tests, X):
+    """Each input's largest exponent over its partners and the target's directions, from
+    every row of ``tests.chunks`` (a :class:`~sklgrad._selection._streamed.StreamedTests`);
+    ``X`` is the sample."""
+    plan = dict(tests.plan, median=np.median(np.asarray(X, dtype=float), axis=0))
+    sums = over_chunks(tests.chunks, _interaction_part, merged_sums, plan)
+    n_rows = plan["n_rows"]
+    share = sums["above"] / n_rows
+    best = np.zeros(len(share))
+    for d in range(sums["a"].shape[0]):
+        best = np.maximum(best, _best(sums, d, share, n_rows))
+    return best
+
+
+def _directions(y, plan):
+    """A chunk's target directions, uncentered (rows x directions): each class's
+    indicator (the first only for two classes), or the target's ranks."""
+    if plan["kind"] == "classification":
+        classes = plan["classes"]
+        indicators = np.eye(len(classes))[np.searchsorted(classes, y)]
+        return indicators[:, :1] if len(classes) == 2 else indicators
+    y = np.asarray(y, dtype=float)[:, np.newaxis]
+    return ranks_from(plan["sorted_y"][:, np.newaxis], y, plan["n_rows"])
+
+
+def _interaction_part(X, y, index, plan):
+    above = (np.asarray(X, dtype=float) > plan["median"]).astype(np.float64)
+    directions = _directions(np.ravel(y), plan)
+    n_directions = directions.shape[1]
+    sums = {"pairs": np.stack([(above * a[:, np.newaxis]).T @ above for a in directions.T]),
+            "both": above.T @ above, "au": directions.T @ above,
+            "aau": (directions**2).T @ above, "above": above.sum(axis=0),
+            "a": directions.sum(axis=0), "aa": (directions**2).sum(axis=0)}
+    # The extremes of a where u = 1 and where u = 0 (merged as maxima: "max_").
+    sums["max_extremes"] = np.stack([_extremes(directions[:, d], above)
+                                 for d in range(n_directions)])
+    return sums
+
+
+def _extremes(a, above):
+    """Largest ``a`` and ``-a`` where ``u`` is 1 and where it is 0: (4, columns)."""
+    where_one, where_zero = above > 0, above == 0
+    column = a[:, np.newaxis]
+    return np.stack([np.where(where_one, column, -np.inf).max(axis=0),
+                     np.where(where_one, -column, -np.inf).max(axis=0),
+                     np.where(where_zero, column, -np.inf).max(axis=0),
+                     np.where(where_zero, -column, -np.inf).max(axis=0)])
+
+
+def _best(sums, d, share, n_rows):
+    mean = sums["a"][d] / n_rows
+    counts = sums["above"]
+    q = sums["au"][d] - mean * counts  # sum a' u
+    pairs = sums["pairs"][d] - mean * sums["both"]
+    S = pairs - np.outer(q, share) - np.outer(share, q)
+    # Partner i: b = a' h_i.
+    sum_b = q
+    aau = sums["aau"][d] - 2 * mean * sums["au"][d] + mean**2 * counts  # sum a'^2 u
+    aa = sums["aa"][d] - n_rows * mean**2  # sum a'^2
+    sum_bb = aau * (1 - 2 * share) + share**2 * aa
+    spread = np.maximum(sum_bb - sum_b**2 / n_rows, 0.0)
+    squares = counts * (1 - 2 * share) + n_rows * share**2
+    high_one, low_one, high_zero, low_zero = sums["max_extremes"][d]
+    largest = np.maximum((1 - share) * np.maximum(high_one - mean, low_one + mean),
+                         share * np.maximum(high_zero - mean, low_zero + mean))
+    largest = np.where(np.isfinite(largest), largest, 0.0)
+    column_largest = np.maximum(np.where(counts > 0, 1 - share, 0.0),
+                                np.where(counts < n_rows, share, 0.0)) / 3
+    score = exponents(np.abs(S), (spread[:, np.newaxis], squares[:, np.newaxis],
+                                  largest[:, np.newaxis]),
+                      (spread, squares, column_largest), n_rows)
+    np.fill_diagonal(score, 0.0)
+    return score.max(axis=0)

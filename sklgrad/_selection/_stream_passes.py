@@ -1,0 +1,185 @@
+"""Passes over chunked data for the streamed selection, and its first pass.
+
+A pass applies a function to each chunk and merges the results in chunk order; the
+results are sums (or a sample), so memory holds a chunk and the sums, never the rows. On
+chunks read from Dask (:meth:`ChunkedData.from_dask`), the function runs where each
+partition lives and the results merge in a tree on the workers: only the sums travel.
+
+The first pass checks every chunk as ``fit`` checks them, counts the rows, tracks constant
+columns and the target's values, and keeps a uniform sample of the rows (each row gets a
+random key; the sample is the rows of the smallest keys, which merges exactly across
+chunks and workers). A table of at most the sample's size is its own sample, its rows in
+their order.
+"""
+
+import concurrent.futures
+import dataclasses
+
+import numpy as np
+
+from .._neural_network._chunked import ChunkChecker
+from .._utils._target import infer_task
+
+#: The values (rows x columns) the sample holds, about: the networks' rows and the
+#: statistical screens' null distributions are read from it.
+SAMPLE_VALUES = 2_000_000
+#: The sample's rows, at least and at most, whatever the number of columns.
+SAMPLE_ROWS = (2_000, 50_000)
+#: Distinct target values a pass tracks: beyond, the target is a regression's.
+MAX_LABELS = 10_000
+
+
+def sample_size(n_features):
+    """The rows the sample holds for a table of ``n_features`` columns."""
+    return int(np.clip(SAMPLE_VALUES // max(n_features, 1), *SAMPLE_ROWS))
+
+
+def over_chunks(chunks, part, merge, *args):
+    """``part(X, y, index, *args)`` of every chunk, merged with ``merge(earlier, later)``."""
+    if chunks.partitions is not None:
+        return _on_cluster(chunks, part, merge, args)
+    merged = None
+    with concurrent.futures.ThreadPoolExecutor(1, "sklgrad-prefetch") as reader:
+        upcoming = reader.submit(chunks.read, 0)
+        for index in range(chunks.n_chunks):
+            X, y = upcoming.result()
+            if index + 1 < chunks.n_chunks:  # read the next chunk while this one is summed
+                upcoming = reader.submit(chunks.read, index + 1)
+            result = part(X, y, index, *args)
+            merged = result if merged is None else merge(merged, result)
+    return merged
+
+
+def _on_cluster(chunks, part, merge, args):
+    """The pass on the Dask partitions where they live: the parts' results merged in
+    a tree of pairs (earlier chunks on the left), computed on the cluster."""
+    import dask
+
+    shared = [dask.delayed(arg, traverse=False) for arg in args]
+    results = [dask.delayed(part, pure=True)(X, y, index, *shared)
+               for index, (X, y) in enumerate(chunks.partitions)]
+    while len(results) > 1:
+        results = [dask.delayed(merge, pure=True)(*results[i:i + 2]) if i + 1 < len(results)
+                   else results[i] for i in range(0, len(results), 2)]
+    return dask.compute(results[0])[0]
+
+
+@dataclasses.dataclass
+class FirstPass:
+    """What the first pass found, over the chunks from ``first_chunk`` on."""
+
+    first_chunk: int
+    signature: tuple  # (column names or None, dtype, width) of the first chunk
+    n_rows: int
+    keys: np.ndarray  # the sample's random keys, rows and their place (chunk, row)
+    chunk: np.ndarray
+    row: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    labels: np.ndarray  # the target's distinct values (None: more than MAX_LABELS)
+    moments: tuple  # (rows, mean, sum of squared deviations) of a numeric target
+    size: int
+
+    @property
+    def columns(self):
+        return self.signature[0]
+
+    @property
+    def complete(self):
+        """Whether the sample holds every row."""
+        return len(self.keys) == self.n_rows
+
+    def rows_in_order(self):
+        """The sample's inputs and targets, in the table's row order."""
+        order = np.lexsort((self.row, self.chunk))
+        return self.X[order], self.y[order]
+
+    def task(self):
+        """The target's task, as :func:`infer_task` reads the whole target."""
+        if self.labels is None:
+            return "regression"
+        return infer_task(self.labels)
+
+    def constant(self):
+        return self.low == self.high
+
+
+def first_pass_part(X, y, index, seed, size, description):
+    """The first pass over chunk ``index``: checked (a ValueError naming it otherwise),
+    counted, and its rows of the ``size`` smallest keys."""
+    checker = ChunkChecker(description)
+    X = checker.inputs(X, index)
+    y = checker.targets(y, len(X), index)
+    if y.ndim > 1 and (y.shape[1] != 1 or y.ndim > 2):
+        raise ValueError(f"chunk {index} has a target of shape {y.shape}: a streamed "
+                         "selection takes one target column.")
+    y = y.ravel()
+    keys = np.random.default_rng([seed, index]).random(len(X))
+    keep = np.argsort(keys, kind="stable")[:size]
+    labels = None if y.dtype.kind == "f" else np.unique(y)
+    if labels is not None and len(labels) > MAX_LABELS:
+        labels = None
+    moments = (len(y), float(y.mean()), float(((y - y.mean()) ** 2).sum())) \
+        if y.dtype.kind in "fiub" else None
+    return FirstPass(index, (checker.columns, checker.dtype, checker.width), len(X),
+                     keys[keep], np.full(len(keep), index), keep, X[keep], y[keep],
+                     X.min(axis=0).astype(float), X.max(axis=0).astype(float), labels,
+                     moments, size)
+
+
+def merge_first_passes(earlier, later):
+    """Two first passes as one: the later's chunks checked against the earlier's first."""
+    names, dtype, width = earlier.signature
+    later_names, later_dtype, later_width = later.signature
+    where = f"chunk {later.first_chunk}"
+    if later_width != width or later_names != names:
+        raise ValueError(f"{where} has columns {later_names or later_width} where chunk "
+                         f"{earlier.first_chunk} has {names or width}")
+    if later_dtype != dtype:
+        raise ValueError(f"{where} has inputs of type {later_dtype} where chunk "
+                         f"{earlier.first_chunk} has {dtype}")
+    keys = np.concatenate([earlier.keys, later.keys])
+    keep = np.argsort(keys, kind="stable")[:earlier.size]
+    labels = None
+    if earlier.labels is not None and later.labels is not None:
+        labels = np.union1d(earlier.labels, later.labels)
+        labels = labels if len(labels) <= MAX_LABELS else None
+    return FirstPass(
+        earlier.first_chunk, earlier.signature, earlier.n_rows + later.n_rows, keys[keep],
+        np.concatenate([earlier.chunk, later.chunk])[keep],
+        np.concatenate([earlier.row, later.row])[keep],
+        np.concatenate([earlier.X, later.X])[keep],
+        np.concatenate([earlier.y, later.y])[keep],
+        np.minimum(earlier.low, later.low), np.maximum(earlier.high, later.high), labels,
+        _merged_moments(earlier.moments, later.moments), earlier.size)
+
+
+def _merged_moments(a, b):
+    """Chan's merge of two (rows, mean, sum of squared deviations)."""
+    if a is None or b is None:
+        return None
+    (n_a, mean_a, m2_a), (n_b, mean_b, m2_b) = a, b
+    n = n_a + n_b
+    delta = mean_b - mean_a
+    return n, mean_a + delta * n_b / n, m2_a + m2_b + delta**2 * n_a * n_b / n
+
+
+def merged_sums(earlier, later):
+    """Two passes' sums (dicts of arrays) as one: added, or for a name starting with
+    ``max_``, their larger."""
+    return {name: np.maximum(earlier[name], later[name]) if name.startswith("max_")
+            else earlier[name] + later[name] for name in earlier}
+
+
+def ranks_from(sorted_, block, n_rows):
+    """Each value's average rank among the table's ``n_rows``, read from the sorted
+    sample ``sorted_`` (its own rank when the sample is the table)."""
+    ranks = np.empty(block.shape)
+    scale = n_rows / len(sorted_)
+    for j in range(block.shape[1]):
+        below = np.searchsorted(sorted_[:, j], block[:, j], side="left")
+        at_most = np.searchsorted(sorted_[:, j], block[:, j], side="right")
+        ranks[:, j] = (below + (at_most - below) / 2.0) * scale + 0.5
+    return ranks

@@ -1,0 +1,252 @@
+"""The two questions on chunked data (:class:`ChunkedData`, Dask collections): every
+row read one chunk at a time, memory bounded by a chunk and a sample.
+
+A streamed selection takes four passes over the chunks, each a function of a chunk
+merged in order (``_stream_passes``; on Dask, where the partitions live):
+
+1. the first pass checks the chunks, counts the rows and keeps a uniform sample of them
+   (:func:`~sklgrad._selection._stream_passes.sample_size` rows, held in memory);
+2. the dependence tests' sums over every row: each column's bins (cut at the sample's
+   quantiles) against the classes or the standardized target, and its ranks (read
+   from the sample's distribution: exact when the sample is the table) summed per class
+   or against the target's ranks;
+3. the interaction tests' sums over every row: each pair of median-cut columns against
+   the target's direction, ``U^T diag(a) U`` with the moments that center it;
+4. the conditional tests' Gram matrices over every row: the found columns' normal
+   scores, every column's, and the target's, from which least squares' residual
+   correlations follow.
+
+The tests' scores from every row are compared with null distributions drawn on the
+sample (the target's permutations, the columns' shadows): each score is a standardized
+statistic (``-log p``, ``|t|``, Bernstein's exponent) whose distribution under the null
+does not grow with the rows, and a shadow drawn in the sample keeps its column's
+distribution and loses its relation to the target across the whole table (a shuffle
+within each chunk would keep it between chunks sorted by time or by class). The
+networks' screens, minimal's path network with its held-out refits, and the ranking
+networks train on the sample: their step budgets (``SCREEN_STEPS``, ``point_steps``,
+``RANKING_STEPS``) read fewer rows than a large table holds.
+
+A table no larger than the sample is its own sample, in its order: the streamed selection
+then runs the in-memory one's networks and nulls on the same rows with the same random
+streams, and its tests' sums equal the in-memory ones to rounding, whatever the chunking.
+"""
+
+import numpy as np
+from scipy import stats
+from sklearn.utils import check_random_state
+
+from ._conditional import (
+    SPANNED,
+    conditional_decision,
+    conditional_degrees,
+    conditional_scores,
+    t_of,
+)
+from ._dependence import (
+    bin_rule,
+    classification_scores,
+    dependence_decision,
+    dependence_scores,
+    n_bins_for,
+    one_hot,
+    regression_scores,
+)
+from ._interactions import interaction_decision, interaction_scores
+from ._orchestrator import run_question, timed
+from ._stream_interactions import interaction_observed
+from ._stream_passes import (
+    first_pass_part,
+    merge_first_passes,
+    merged_sums,
+    over_chunks,
+    ranks_from,
+    sample_size,
+)
+from ._thresholds import ALL_RELEVANT, MINIMAL, resolve_max_features, rule_in_force
+
+#: A column keeps less than this share of its squared norm after least squares on the
+#: found columns only when they span it: the Gram matrices' rounding (relative 1e-16 of
+#: the squared norm) leaves far less than this, a real column far more.
+SPANNED_SHARE = 1e-9
+
+
+def first_pass(chunks, random_state, n_features_hint=None):
+    """The first pass over ``chunks``: a :class:`FirstPass` (rows, sample, checks)."""
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    width = n_features_hint
+    if width is None:  # the sample's size depends on the width: read it from chunk 0
+        X, _ = chunks.read(0)
+        width = np.shape(X)[1] if np.ndim(X) == 2 else 1
+    return over_chunks(chunks, first_pass_part, merge_first_passes, seed,
+                       sample_size(width), chunks.description)
+
+
+class StreamedTests:
+    """The statistical screens of a streamed selection: scores from every row (passes
+    2-4), null distributions from the sample the screens are called with."""
+
+    def __init__(self, chunks, sample):
+        self.chunks, self.sample = chunks, sample
+        self.kind = sample.task()
+        n_rows = sample.n_rows
+        self.plan = {"kind": self.kind, "n_rows": n_rows, "classes": sample.labels,
+                     "moments": sample.moments,
+                     "sorted": np.sort(sample.X.astype(float), axis=0),
+                     "sorted_y": np.sort(sample.y) if self.kind == "regression" else None}
+
+    def _sums(self, part, **plan):
+        return over_chunks(self.chunks, part, merged_sums, {**self.plan, **plan})
+
+    def dependence(self, X, y, rng):
+        null = dependence_scores(X, y, rng)[1:]
+        sorted_ = self.plan["sorted"]
+        rule = bin_rule(sorted_, n_bins_for(self.sample.n_rows))
+        sums = self._sums(_dependence_part, rule=rule)
+        observed = _dependence_observed(sums, self.plan, _ties(sorted_, self.sample.n_rows))
+        observed[:, self.sample.constant()] = 0.0  # a constant column tells nothing
+        return dependence_decision(observed.max(axis=0), null)
+
+    def interaction(self, X, y, rng, tested=None):
+        scored = interaction_scores(X, y, rng)
+        if scored is None:
+            return np.zeros(X.shape[1], dtype=bool), np.ones(X.shape[1])
+        observed = interaction_observed(self, X)
+        return interaction_decision(observed, scored[1], tested)
+
+    def conditional(self, X, y, found, rng):
+        found = np.asarray(found, dtype=bool)
+        degrees = conditional_degrees(self.sample.n_rows, found)
+        scored = conditional_scores(X, y, found, rng)
+        if degrees is None or scored is None:
+            return np.zeros(len(found), dtype=bool), np.where(found, 0.0, 1.0)
+        sums = self._sums(_conditional_part, found=np.flatnonzero(found))
+        return conditional_decision(_conditional_observed(sums, degrees, self.plan),
+                                    scored[1], found)
+
+
+def _ties(sorted_, n_rows):
+    """Each column's ``sum(t**3 - t)`` over its groups of equal values (the sample's
+    groups scaled to the table)."""
+    scale = n_rows / len(sorted_)
+    ties = np.zeros(sorted_.shape[1])
+    for j in range(sorted_.shape[1]):
+        sizes = np.unique(sorted_[:, j], return_counts=True)[1] * scale
+        ties[j] = np.sum(sizes**3 - sizes)
+    return ties
+
+
+def _targets(y, plan):
+    """A chunk's target as the tests read it: the classes one-hot, or the numbers
+    standardized by the table's mean and deviation (and their ranks)."""
+    if plan["kind"] == "classification":
+        codes = np.searchsorted(plan["classes"], y)
+        return np.eye(len(plan["classes"]))[codes], None
+    rows, mean, squares = plan["moments"]
+    y = np.asarray(y, dtype=float)
+    deviation = np.sqrt(squares / rows) or 1.0
+    ranks = ranks_from(plan["sorted_y"][:, np.newaxis], y[:, np.newaxis], plan["n_rows"])
+    return ((y - mean) / deviation)[:, np.newaxis], ranks[:, 0]
+
+
+def _dependence_part(X, y, index, plan):
+    block = np.asarray(X, dtype=float)
+    bins = one_hot(block, plan["rule"])
+    ranks = ranks_from(plan["sorted"], block, plan["n_rows"])
+    target, target_ranks = _targets(np.ravel(y), plan)
+    sums = {"table": bins.T @ target, "counts": np.asarray(bins.sum(axis=0)).ravel()}
+    if plan["kind"] == "classification":
+        sums.update(rank_sums=ranks.T @ target, class_totals=target.sum(axis=0))
+    else:
+        sums.update(rx=ranks.sum(axis=0), rxx=(ranks**2).sum(axis=0),
+                    rxy=ranks.T @ target_ranks, ry=np.array([target_ranks.sum()]),
+                    ryy=np.array([(target_ranks**2).sum()]))
+    return sums
+
+
+def _dependence_observed(sums, plan, ties):
+    """The dependence scores from every row's sums: shape (1, n_features)."""
+    n_rows, n_features = plan["n_rows"], plan["sorted"].shape[1]
+    counts = sums["counts"].reshape(n_features, -1)
+    if plan["kind"] == "classification":
+        totals = sums["class_totals"]
+        observed = sums["table"].reshape(n_features, counts.shape[1], len(totals))
+        return classification_scores(observed, counts, totals / n_rows, sums["rank_sums"],
+                                     totals, ties, n_rows)[np.newaxis]
+    mean_x, mean_y = sums["rx"] / n_rows, sums["ry"][0] / n_rows
+    spread_x = np.sqrt(np.maximum(sums["rxx"] / n_rows - mean_x**2, 0.0))
+    spread_y = np.sqrt(max(sums["ryy"][0] / n_rows - mean_y**2, 0.0))
+    covariance = sums["rxy"] / n_rows - mean_x * mean_y
+    correlation = covariance / (np.where(spread_x > 0, spread_x, 1.0) * (spread_y or 1.0))
+    return regression_scores(sums["table"].reshape(n_features, -1), counts, correlation,
+                             n_rows)[np.newaxis]
+
+
+def normal_scores_from(sorted_, block, n_rows):
+    """Each value's rank among the table's rows through the normal quantile function."""
+    return stats.norm.ppf((ranks_from(sorted_, block, n_rows) - 0.5) / n_rows)
+
+
+def _conditional_part(X, y, index, plan):
+    scores = normal_scores_from(plan["sorted"], np.asarray(X, dtype=float), plan["n_rows"])
+    design = np.column_stack([np.ones(len(scores)), scores[:, plan["found"]]])
+    if plan["kind"] == "classification":
+        target = _targets(np.ravel(y), plan)[0]
+    else:
+        target = np.asarray(y, dtype=float).reshape(len(scores), 1)
+    return {"gram": design.T @ design, "design_x": design.T @ scores,
+            "xx": (scores**2).sum(axis=0), "design_t": design.T @ target,
+            "xt": scores.T @ target, "tt": (target**2).sum(axis=0)}
+
+
+def _conditional_observed(sums, degrees, plan):
+    """Each column's ``|t|`` of its residual correlation with the target's residual
+    after least squares on the found columns, from the Gram matrices of every row."""
+    n_rows = plan["n_rows"]
+    inverse = np.linalg.pinv(sums["gram"], rcond=1e-13, hermitian=True)
+    design_x, design_t = sums["design_x"], sums["design_t"]
+    x_norms = sums["xx"] - np.einsum("ij,ik,kj->j", design_x, inverse, design_x)
+    t_norms = sums["tt"] - np.einsum("ij,ik,kj->j", design_t, inverse, design_t)
+    products = sums["xt"] - design_x.T @ inverse @ design_t
+    # Spanned (a found column, or one the found ones compute): no residual to correlate.
+    x_spanned = x_norms <= np.maximum(SPANNED_SHARE * sums["xx"], SPANNED**2 * n_rows)
+    t_spanned = t_norms <= np.maximum(SPANNED_SHARE * sums["tt"], SPANNED**2 * n_rows)
+    scale = np.sqrt(np.outer(np.where(x_spanned, 1.0, x_norms),
+                             np.where(t_spanned, 1.0, t_norms)))
+    correlation = np.abs(products) / scale
+    correlation[x_spanned] = 0.0
+    correlation[:, t_spanned] = 0.0
+    return t_of(correlation.max(axis=1), degrees)
+
+
+def fit_streamed(selector, chunks, **fit_params):
+    """Fit ``selector`` (a question: "all-relevant" or "minimal") on chunked data; the
+    columns constant in every row, for the warning."""
+    rule = rule_in_force(selector)
+    if rule not in (MINIMAL, ALL_RELEVANT) or selector.prefit:
+        raise ValueError(
+            "A selection on chunked data answers threshold='all-relevant' or 'minimal'; "
+            f"threshold={selector.threshold!r} (prefit={selector.prefit}) reads an "
+            "estimator's importances: fit the estimator on the chunks (sklgrad's "
+            "estimators stream them) and select with prefit=True.")
+    if fit_params:
+        raise ValueError(f"fit parameters ({', '.join(fit_params)}) are not available "
+                         "with chunked data.")
+    timings = {}
+    with timed(selector, timings, "first pass", lambda seconds: (
+            f"first pass over {chunks.n_chunks} chunk(s): {seconds:.2f} s")):
+        sample = first_pass(chunks, selector.random_state)
+    X, y = sample.rows_in_order()
+    selector.n_features_in_ = X.shape[1]
+    names = sample.columns
+    if names is not None and all(isinstance(name, str) for name in names):
+        selector.feature_names_in_ = np.asarray(names, dtype=object)
+    elif hasattr(selector, "feature_names_in_"):
+        del selector.feature_names_in_
+    result = run_question(selector, rule, X, y, selector._default_estimator(y),
+                          tests=StreamedTests(chunks, sample))
+    result.timings = {**timings, **result.timings}
+    selector._store(result, rule)
+    selector.max_features_ = resolve_max_features(selector, X)
+    selector.stream_info_ = {"n_rows": sample.n_rows, "n_chunks": chunks.n_chunks,
+                             "sample_rows": len(X), "sample_is_table": sample.complete}
+    return sample.constant()
