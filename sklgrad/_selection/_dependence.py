@@ -175,9 +175,8 @@ def _scores(bins, ranks, kind, target, orders):
         for i, order in enumerate(orders):
             permuted = target[order]
             observed = (bins.T @ permuted).reshape(n_columns, n_cells, target.shape[1])
-            scores[i] = classification_scores(observed, counts, class_share,
-                                              ranks.T @ permuted, permuted.sum(axis=0),
-                                              ties, n_rows)
+            kruskal = kruskal_wallis(ranks.T @ permuted, permuted.sum(axis=0), ties, n_rows)
+            scores[i] = classification_scores(observed, counts, class_share, kruskal)
     else:
         centered = (target - target.mean()) / (target.std() or 1.0)
         target_ranks = stats.rankdata(target)
@@ -193,24 +192,28 @@ def _scores(bins, ranks, kind, target, orders):
     return scores
 
 
-def classification_scores(observed, counts, class_share, rank_sums, class_totals, ties,
-                          n_rows):
+def classification_scores(observed, counts, class_share, kruskal):
     """-log p of the chi-square test of the bins against the classes and of the
-    Kruskal-Wallis test (corrected for ties), the larger, from their sums: ``observed``
-    (columns x bins x classes) and ``counts`` (columns x bins) the rows per bin and class,
-    ``rank_sums`` (columns x classes) the inputs' ranks summed per class, ``class_totals``
-    the rows per class, ``ties`` each column's ``sum(t**3 - t)``."""
+    Kruskal-Wallis test, the larger, from their sums: ``observed`` (columns x bins x
+    classes) and ``counts`` (columns x bins) the rows per bin and class, ``kruskal`` each
+    column's Kruskal-Wallis statistic (:func:`kruskal_wallis`)."""
     n_levels = (counts > 0).sum(axis=1)
     n_classes = observed.shape[2]
     expected = counts[:, :, None] * class_share
     chi2 = np.sum(np.divide((observed - expected) ** 2, expected,
                             out=np.zeros_like(observed), where=expected > 0), axis=(1, 2))
     binned = -stats.chi2.logsf(chi2, np.maximum((n_levels - 1) * (n_classes - 1), 1))
+    ranked = -stats.chi2.logsf(kruskal, max(n_classes - 1, 1))
+    return np.maximum(binned, ranked)
+
+
+def kruskal_wallis(rank_sums, class_totals, ties, n_rows):
+    """Kruskal-Wallis's statistic, corrected for ties, from each column's ranks summed
+    per class (columns x classes) and its ``sum(t**3 - t)`` over groups of ties."""
     tie_factor = np.maximum(1 - ties / (n_rows**3 - n_rows), 1e-12)
     h = (12.0 / (n_rows * (n_rows + 1)) * np.sum(rank_sums**2 / class_totals, axis=1)
          - 3 * (n_rows + 1))
-    ranked = -stats.chi2.logsf(h / tie_factor, max(n_classes - 1, 1))
-    return np.maximum(binned, ranked)
+    return h / tie_factor
 
 
 def regression_scores(sums, counts, rank_correlation, n_rows):

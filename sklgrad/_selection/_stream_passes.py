@@ -182,4 +182,5 @@ def ranks_from(sorted_, block, n_rows):
         below = np.searchsorted(sorted_[:, j], block[:, j], side="left")
         at_most = np.searchsorted(sorted_[:, j], block[:, j], side="right")
         ranks[:, j] = (below + (at_most - below) / 2.0) * scale + 0.5
-    return ranks
+    # Read from a sample, a value beyond the sample's extremes would rank outside 1..n.
+    return np.clip(ranks, 1.0, n_rows)

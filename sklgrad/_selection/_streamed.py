@@ -102,7 +102,7 @@ class StreamedTests:
         sorted_ = self.plan["sorted"]
         rule = bin_rule(sorted_, n_bins_for(self.sample.n_rows))
         sums = self._sums(_dependence_part, rule=rule)
-        observed = _dependence_observed(sums, self.plan, _ties(sorted_, self.sample.n_rows))
+        observed = _dependence_observed(sums, self.plan)
         observed[:, self.sample.constant()] = 0.0  # a constant column tells nothing
         return dependence_decision(observed.max(axis=0), null)
 
@@ -124,17 +124,6 @@ class StreamedTests:
                                     scored[1], found)
 
 
-def _ties(sorted_, n_rows):
-    """Each column's ``sum(t**3 - t)`` over its groups of equal values (the sample's
-    groups scaled to the table)."""
-    scale = n_rows / len(sorted_)
-    ties = np.zeros(sorted_.shape[1])
-    for j in range(sorted_.shape[1]):
-        sizes = np.unique(sorted_[:, j], return_counts=True)[1] * scale
-        ties[j] = np.sum(sizes**3 - sizes)
-    return ties
-
-
 def _targets(y, plan):
     """A chunk's target as the tests read it: the classes one-hot, or the numbers
     standardized by the table's mean and deviation (and their ranks)."""
@@ -154,26 +143,32 @@ def _dependence_part(X, y, index, plan):
     ranks = ranks_from(plan["sorted"], block, plan["n_rows"])
     target, target_ranks = _targets(np.ravel(y), plan)
     sums = {"table": bins.T @ target, "counts": np.asarray(bins.sum(axis=0)).ravel()}
+    sums.update(rx=ranks.sum(axis=0), rxx=(ranks**2).sum(axis=0))
     if plan["kind"] == "classification":
         sums.update(rank_sums=ranks.T @ target, class_totals=target.sum(axis=0))
     else:
-        sums.update(rx=ranks.sum(axis=0), rxx=(ranks**2).sum(axis=0),
-                    rxy=ranks.T @ target_ranks, ry=np.array([target_ranks.sum()]),
+        sums.update(rxy=ranks.T @ target_ranks, ry=np.array([target_ranks.sum()]),
                     ryy=np.array([(target_ranks**2).sum()]))
     return sums
 
 
-def _dependence_observed(sums, plan, ties):
-    """The dependence scores from every row's sums: shape (1, n_features)."""
+def _dependence_observed(sums, plan):
+    """The dependence scores from every row's sums: shape (1, n_features). The rank
+    tests read the ranks' own mean and spread (the general forms: ranks read from a
+    sample are not exactly 1..n)."""
     n_rows, n_features = plan["n_rows"], plan["sorted"].shape[1]
     counts = sums["counts"].reshape(n_features, -1)
+    mean_x = sums["rx"] / n_rows
+    squares_x = np.maximum(sums["rxx"] - n_rows * mean_x**2, 0.0)  # sum (r - mean r)^2
     if plan["kind"] == "classification":
         totals = sums["class_totals"]
         observed = sums["table"].reshape(n_features, counts.shape[1], len(totals))
-        return classification_scores(observed, counts, totals / n_rows, sums["rank_sums"],
-                                     totals, ties, n_rows)[np.newaxis]
-    mean_x, mean_y = sums["rx"] / n_rows, sums["ry"][0] / n_rows
-    spread_x = np.sqrt(np.maximum(sums["rxx"] / n_rows - mean_x**2, 0.0))
+        between = (sums["rank_sums"] ** 2 / totals).sum(axis=1) - n_rows * mean_x**2
+        kruskal = (n_rows - 1) * between / np.where(squares_x > 0, squares_x, 1.0)
+        return classification_scores(observed, counts, totals / n_rows,
+                                     kruskal)[np.newaxis]
+    mean_y = sums["ry"][0] / n_rows
+    spread_x = np.sqrt(squares_x / n_rows)
     spread_y = np.sqrt(max(sums["ryy"][0] / n_rows - mean_y**2, 0.0))
     covariance = sums["rxy"] / n_rows - mean_x * mean_y
     correlation = covariance / (np.where(spread_x > 0, spread_x, 1.0) * (spread_y or 1.0))
