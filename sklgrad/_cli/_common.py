@@ -40,6 +40,35 @@ def check_data(path, target=None, sep=None, drop=(), ids=()):
                 raise UsageError(f"--id column {column!r} is also the target or dropped")
 
 
+def streamed(path):
+    """A Parquet dataset (a ``.parquet`` file or a folder of them) or a folder of CSV
+    files: data that the commands stream instead of reading whole."""
+    return os.path.isdir(path) or str(path).endswith(".parquet")
+
+
+def open_streamed(args):
+    """``args.data`` as a :class:`ChunkedData` (Parquet row groups or CSV files) of every
+    column but the target and ``--drop``'s, and those columns' names; at least two chunks."""
+    from .._neural_network._chunked import ChunkedData
+
+    path = args.data
+    if not os.path.exists(path):
+        raise UsageError(f"no such file: {path}")
+    parquet = str(path).endswith(".parquet") or any(
+        name.endswith(".parquet") for name in os.listdir(path))
+    source = ChunkedData.from_parquet if parquet else ChunkedData.from_csv
+    try:
+        data = source(path, args.target)
+        columns = [c for c in (data.read(0)[0].columns) if c not in args.drop]
+        data = source(path, args.target, columns=columns)
+    except (OSError, ImportError) as error:
+        raise UsageError(f"could not read {path}: {error}") from None
+    if data.n_chunks < 2:
+        raise UsageError(f"{path} holds one chunk: streaming needs several (files or row "
+                         "groups); read a small table as a CSV file instead")
+    return data, columns
+
+
 def out_folder(args, *inputs):
     from ._outputs import OutputError, OutputFolder
 

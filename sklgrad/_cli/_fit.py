@@ -1,7 +1,6 @@
 """``sklgrad fit``: train on a table (in memory or streamed), rank its columns, write the
 model and its figures; ``--compare`` beside it."""
 
-import os
 
 from ._common import (
     UsageError,
@@ -10,20 +9,16 @@ from ._common import (
     fit_table,
     network_for,
     network_settings,
+    open_streamed,
     out_folder,
     print_ranking,
     print_reliance,
     print_spread,
     print_written,
+    streamed,
     task_of,
 )
 from ._compare import compare_settings
-
-
-def _streamed(path):
-    """A Parquet dataset (a ``.parquet`` file or a folder of them) or a folder of CSV
-    files: data that ``fit`` streams instead of reading whole."""
-    return os.path.isdir(path) or str(path).endswith(".parquet")
 
 
 def _fit_streamed(args, out):
@@ -39,18 +34,7 @@ def _fit_streamed(args, out):
     from ._experiment import write_outputs
 
     path = args.data
-    parquet = str(path).endswith(".parquet") or any(
-        name.endswith(".parquet") for name in os.listdir(path))
-    source = ChunkedData.from_parquet if parquet else ChunkedData.from_csv
-    try:
-        data = source(path, args.target)
-        columns = [c for c in (data.read(0)[0].columns) if c not in args.drop]
-        data = source(path, args.target, columns=columns)
-    except (OSError, ImportError) as error:
-        raise UsageError(f"could not read {path}: {error}") from None
-    if data.n_chunks < 2:
-        raise UsageError(f"{path} holds one chunk: streaming needs several (files or row "
-                         "groups); read a small table as a CSV file instead")
+    data, columns = open_streamed(args)
     n_test = min(data.n_chunks - 1, max(1, round(args.test_size * data.n_chunks)))
     train = ChunkedData(data.read, data.n_chunks - n_test, description=f"{path}")
     first_X, first_y = data.read(0)
@@ -137,9 +121,7 @@ def _target_range(y):
 
 def fit_command(args):
     out = out_folder(args, args.data)
-    if _streamed(args.data):
-        if not os.path.exists(args.data):
-            raise UsageError(f"no such file: {args.data}")
+    if streamed(args.data):
         return _fit_streamed(args, out)
     check_data(args.data, args.target, args.sep, args.drop, [args.id] if args.id else [])
     import pandas as pd

@@ -60,6 +60,10 @@ def _grounds(report, column, rule):
 
 def select_command(args):
     out = common.out_folder(args, args.data)
+    if common.streamed(args.data):
+        from ._select_streamed import select_streamed
+
+        return select_streamed(args, out)
     common.check_data(args.data, args.target, args.sep, args.drop,
                       [args.id] if args.id else [])
     import json
