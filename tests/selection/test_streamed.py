@@ -175,3 +175,30 @@ def test_chunked_data_needs_a_question_and_no_second_target():
     two_targets = ChunkedData.from_chunks([(X, np.column_stack([y, y]))])
     with pytest.raises(ValueError, match="one target column"):
         LearningGradientSelector().fit(two_targets)
+
+
+@pytest.mark.slow
+def test_on_a_dask_cluster_the_sums_are_computed_where_the_partitions_live():
+    distributed = pytest.importorskip("distributed")
+    da = pytest.importorskip("dask.array")
+    X, y = _table(n_rows=600)
+    reference = LearningGradientSelector(threshold="all-relevant", n_repeats=2,
+                                         random_state=0).fit(_chunked(X, y, [1 / 3] * 3))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, \
+            distributed.get_task_stream(client) as tasks:
+        on_dask = LearningGradientSelector(threshold="all-relevant", n_repeats=2,
+                                           random_state=0).fit(
+            da.from_array(X, chunks=(200, 8)), da.from_array(y, chunks=200))
+    np.testing.assert_array_equal(on_dask.get_support(), reference.get_support())
+    for attribute in ("dependence_p_values_", "interaction_p_values_",
+                      "conditional_p_values_"):
+        np.testing.assert_allclose(getattr(on_dask, attribute), getattr(reference, attribute),
+                                   rtol=1e-9, atol=1e-12)
+    ran = {task["key"][0] if isinstance(task["key"], tuple) else task["key"]
+           for task in tasks.data}
+    # Each pass's function ran on the workers, per partition, with its merges.
+    for part in ("first_pass_part", "_dependence_part", "_interaction_part",
+                 "_conditional_part", "merge_first_passes", "merged_sums"):
+        assert any(part in str(key) for key in ran), part
