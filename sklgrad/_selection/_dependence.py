@@ -130,20 +130,28 @@ def _bin_codes(block, n_bins):
 def one_hot(block, rule):
     """Each column's bin (``rule`` from :func:`bin_rule`) as a one-hot matrix of shape
     (n_rows, n_columns x (n_bins + 1))."""
-    n_bins, edges, below, values = rule
+    cells = bin_cells(block, rule)
     n_rows, n_columns = block.shape
-    missing = np.isnan(block)
-    codes = np.zeros((n_rows, n_columns), dtype=np.int64)
-    for edge in edges:  # one pass per cut, over all columns at once
-        codes += np.where(below, block > edge, block >= edge)
-    for j, levels in enumerate(values):
-        if levels is not None:
-            codes[:, j] = np.minimum(np.searchsorted(levels, block[:, j]), len(levels) - 1)
-    codes[missing] = n_bins
-    cells = codes + (n_bins + 1) * np.arange(n_columns)
     return sp.csr_matrix((np.ones(cells.size), (np.repeat(np.arange(n_rows), n_columns),
                                                  cells.ravel())),
-                         shape=(n_rows, n_columns * (n_bins + 1)))
+                         shape=(n_rows, n_columns * (rule[0] + 1)))
+
+
+def bin_cells(block, rule):
+    """Each value's cell among all the columns' bins: column ``j``'s bin ``b`` is cell
+    ``j (n_bins + 1) + b`` (NaN in bin ``n_bins``)."""
+    n_bins, edges, below, values = rule
+    n_rows, n_columns = block.shape
+    codes = np.empty((n_rows, n_columns), dtype=np.int64)
+    for j in range(n_columns):
+        if values[j] is not None:
+            levels = values[j]
+            codes[:, j] = np.minimum(np.searchsorted(levels, block[:, j]), len(levels) - 1)
+        else:  # the cuts the value is above (or at, unless the lowest cut is the minimum)
+            codes[:, j] = np.searchsorted(edges[:, j], block[:, j],
+                                          side="left" if below[j] else "right")
+    codes[np.isnan(block)] = n_bins
+    return codes + (n_bins + 1) * np.arange(n_columns)
 
 
 def _ranks(block):

@@ -85,7 +85,7 @@ def interaction_scores(X, y, rng):
     """Each input's score (its largest exponent over its partners) and the shadows'
     scores (copies x inputs), or None where the table is not screened for pairs."""
     n_rows, n_features = X.shape
-    if n_features < 2 or n_rows < 4 or n_rows * float(n_features) ** 2 > MAX_PAIR_WORK:
+    if not screened_for_pairs(n_rows, n_features):
         return None
     halves = _halves(X)
     n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 1, N_PERMUTATIONS))
@@ -102,6 +102,11 @@ def interaction_scores(X, y, rng):
                 scores = np.maximum(scores, partners.best_over(halves, itself=True))
             null[copy] = np.maximum(null[copy], partners.best_over(shadows))
     return scores, null
+
+
+def screened_for_pairs(n_rows, n_features):
+    """Whether a table is screened for pairs (see the module's docstring)."""
+    return n_features >= 2 and n_rows >= 4 and n_rows * float(n_features) ** 2 <= MAX_PAIR_WORK
 
 
 def interaction_decision(scores, null, tested=None):

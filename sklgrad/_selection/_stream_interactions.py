@@ -16,16 +16,24 @@ and each partner's ``sum (a' h)^2``, ``sum h^2`` and largest ``|a' h|`` likewise
 import numpy as np
 
 from ._interactions import exponents
-from ._stream_passes import merged_sums, over_chunks, ranks_from
+from ._stream_passes import ranks_from
+
+#: The pair sums' values (inputs^2 per direction of the target, and one more) held at
+#: most: wider tables take the interaction tests' scores from the sample.
+MAX_PAIR_VALUES = 50_000_000
 
 
-def interaction_observed(tests, X):
+def interaction_plan(X, n_directions):
+    """What the pass needs beside the dependence tests' plan (each column's median, from
+    the sample ``X``), or an empty plan where the pair sums would not fit in memory."""
+    if (n_directions + 1) * float(X.shape[1]) ** 2 > MAX_PAIR_VALUES:
+        return {}
+    return {"median": np.median(np.asarray(X, dtype=float), axis=0)}
+
+
+def interaction_observed(sums, n_rows):
     """Each input's largest exponent over its partners and the target's directions, from
-    every row of ``tests.chunks`` (a :class:`~sklgrad._selection._streamed.StreamedTests`);
-    ``X`` is the sample."""
-    plan = dict(tests.plan, median=np.median(np.asarray(X, dtype=float), axis=0))
-    sums = over_chunks(tests.chunks, _interaction_part, merged_sums, plan)
-    n_rows = plan["n_rows"]
+    the pass's ``sums`` over every row."""
     share = sums["above"] / n_rows
     best = np.zeros(len(share))
     for d in range(sums["a"].shape[0]):
@@ -44,7 +52,7 @@ def _directions(y, plan):
     return ranks_from(plan["sorted_y"][:, np.newaxis], y, plan["n_rows"])
 
 
-def _interaction_part(X, y, index, plan):
+def interaction_part(X, y, index, plan):
     above = (np.asarray(X, dtype=float) > plan["median"]).astype(np.float64)
     directions = _directions(np.ravel(y), plan)
     n_directions = directions.shape[1]

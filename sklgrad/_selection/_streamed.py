@@ -32,7 +32,7 @@ streams, and its tests' sums equal the in-memory ones to rounding, whatever the 
 """
 
 import numpy as np
-from scipy import stats
+from scipy import special
 from sklearn.utils import check_random_state
 
 from ._conditional import (
@@ -43,17 +43,17 @@ from ._conditional import (
     t_of,
 )
 from ._dependence import (
+    bin_cells,
     bin_rule,
     classification_scores,
     dependence_decision,
     dependence_scores,
     n_bins_for,
-    one_hot,
     regression_scores,
 )
-from ._interactions import interaction_decision, interaction_scores
+from ._interactions import interaction_decision, interaction_scores, screened_for_pairs
 from ._orchestrator import run_question, timed
-from ._stream_interactions import interaction_observed
+from ._stream_interactions import interaction_observed, interaction_part, interaction_plan
 from ._stream_passes import (
     first_pass_part,
     merge_first_passes,
@@ -99,9 +99,12 @@ class StreamedTests:
 
     def dependence(self, X, y, rng):
         null = dependence_scores(X, y, rng)[1:]
-        sorted_ = self.plan["sorted"]
-        rule = bin_rule(sorted_, n_bins_for(self.sample.n_rows))
-        sums = self._sums(_dependence_part, rule=rule)
+        rule = bin_rule(self.plan["sorted"], n_bins_for(self.sample.n_rows))
+        # The interaction tests' sums are taken in the same pass (they need no finds).
+        pairs = (interaction_plan(X, n_directions(self.plan))
+                 if screened_for_pairs(*X.shape) else {})
+        sums = self._sums(_dependence_part, rule=rule, pairs=bool(pairs), **pairs)
+        self.pair_sums = sums if pairs else None
         observed = _dependence_observed(sums, self.plan)
         observed[:, self.sample.constant()] = 0.0  # a constant column tells nothing
         return dependence_decision(observed.max(axis=0), null)
@@ -110,7 +113,8 @@ class StreamedTests:
         scored = interaction_scores(X, y, rng)
         if scored is None:
             return np.zeros(X.shape[1], dtype=bool), np.ones(X.shape[1])
-        observed = interaction_observed(self, X)
+        observed = (scored[0] if self.pair_sums is None  # too wide: the sample's
+                    else interaction_observed(self.pair_sums, self.plan["n_rows"]))
         return interaction_decision(observed, scored[1], tested)
 
     def conditional(self, X, y, found, rng):
@@ -122,6 +126,14 @@ class StreamedTests:
         sums = self._sums(_conditional_part, found=np.flatnonzero(found))
         return conditional_decision(_conditional_observed(sums, degrees, self.plan),
                                     scored[1], found)
+
+
+def n_directions(plan):
+    """The target's directions in the interaction tests: a class against the rest (one
+    for two classes), or the ranks."""
+    if plan["kind"] != "classification" or len(plan["classes"]) == 2:
+        return 1
+    return len(plan["classes"])
 
 
 def _targets(y, plan):
@@ -139,10 +151,17 @@ def _targets(y, plan):
 
 def _dependence_part(X, y, index, plan):
     block = np.asarray(X, dtype=float)
-    bins = one_hot(block, plan["rule"])
+    cells = bin_cells(block, plan["rule"]).ravel()
+    n_cells = block.shape[1] * (plan["rule"][0] + 1)
     ranks = ranks_from(plan["sorted"], block, plan["n_rows"])
     target, target_ranks = _targets(np.ravel(y), plan)
-    sums = {"table": bins.T @ target, "counts": np.asarray(bins.sum(axis=0)).ravel()}
+    # Each cell's rows per target column (a one-hot matrix's product, without the matrix).
+    rows = np.repeat(target, block.shape[1], axis=0)
+    table = np.column_stack([np.bincount(cells, weights=column, minlength=n_cells)
+                             for column in rows.T])
+    sums = {"table": table, "counts": np.bincount(cells, minlength=n_cells).astype(float)}
+    if plan.get("pairs"):  # the interaction tests' sums in the same pass
+        sums.update(interaction_part(X, y, index, plan))
     sums.update(rx=ranks.sum(axis=0), rxx=(ranks**2).sum(axis=0))
     if plan["kind"] == "classification":
         sums.update(rank_sums=ranks.T @ target, class_totals=target.sum(axis=0))
@@ -178,7 +197,7 @@ def _dependence_observed(sums, plan):
 
 def normal_scores_from(sorted_, block, n_rows):
     """Each value's rank among the table's rows through the normal quantile function."""
-    return stats.norm.ppf((ranks_from(sorted_, block, n_rows) - 0.5) / n_rows)
+    return special.ndtri((ranks_from(sorted_, block, n_rows) - 0.5) / n_rows)
 
 
 def _conditional_part(X, y, index, plan):

@@ -9,7 +9,7 @@ from sklgrad._selection import _stream_passes, _streamed
 from sklgrad._selection._conditional import conditional_scores
 from sklgrad._selection._dependence import bin_rule, dependence_scores, n_bins_for
 from sklgrad._selection._interactions import interaction_scores, interaction_screen
-from sklgrad._selection._stream_interactions import interaction_observed
+from sklgrad._selection._stream_interactions import interaction_observed, interaction_plan
 
 CHUNKINGS = {"whole": [1.0], "thirds": [1 / 3, 1 / 3, 1 / 3], "uneven": [0.1, 0.7, 0.2]}
 
@@ -32,7 +32,8 @@ def _all_sums(data, found):
     sample = _streamed.first_pass(data, 0)
     tests = _streamed.StreamedTests(data, sample)
     rule = bin_rule(tests.plan["sorted"], n_bins_for(sample.n_rows))
-    dependence = tests._sums(_streamed._dependence_part, rule=rule)
+    pairs = interaction_plan(sample.X, _streamed.n_directions(tests.plan))
+    dependence = tests._sums(_streamed._dependence_part, rule=rule, pairs=True, **pairs)
     conditional = tests._sums(_streamed._conditional_part, found=np.flatnonzero(found))
     return sample, tests, dependence, conditional
 
@@ -66,7 +67,7 @@ def test_the_tests_sums_do_not_depend_on_the_chunking_and_match_in_memory(target
         streamed = _streamed._conditional_observed(conditional, len(X) - 3, tests.plan)
         np.testing.assert_allclose(streamed[~found], in_memory[~found], rtol=1e-8, atol=1e-8)
         pairs = interaction_scores(X, y, np.random.RandomState(0))[0]
-        np.testing.assert_allclose(interaction_observed(tests, X), pairs, rtol=1e-5,
+        np.testing.assert_allclose(interaction_observed(dependence, len(X)), pairs, rtol=1e-5,
                                    atol=1e-6 * pairs.max())
 
 
@@ -199,6 +200,6 @@ def test_on_a_dask_cluster_the_sums_are_computed_where_the_partitions_live():
     ran = {task["key"][0] if isinstance(task["key"], tuple) else task["key"]
            for task in tasks.data}
     # Each pass's function ran on the workers, per partition, with its merges.
-    for part in ("first_pass_part", "_dependence_part", "_interaction_part",
-                 "_conditional_part", "merge_first_passes", "merged_sums"):
+    for part in ("first_pass_part", "_dependence_part", "_conditional_part",
+                 "merge_first_passes", "merged_sums"):
         assert any(part in str(key) for key in ran), part
