@@ -42,6 +42,8 @@ SECTIONS = {
     "cost": ("bench_selection_cost", "The cost of one selection as the table widens"),
     "scaling": ("bench_scaling", "Scale-out and large data"),
     "stream": ("bench_stream", "Data larger than memory: streamed fits"),
+    "stream-select": ("bench_stream_select", "Selection on data larger than memory: the "
+                      "streamed question against Boruta on a row sample"),
     "cli": ("bench_cli", "Command-line answers"),
     "pipeline-memory": ("bench_pipeline_memory", "A grid search after the selector: one "
                         "selection per fold with Pipeline(memory=)"),
