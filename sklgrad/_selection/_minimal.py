@@ -272,7 +272,7 @@ def _fewest_within_tolerance(candidates, row_losses, tolerance=1.0):
     return min(within, key=lambda c: (c["inputs_alive"], c["held_out_loss"]))
 
 
-def held_out_choice(network, X, y, seed, tolerance=1.0, **fit_params):
+def held_out_choice(network, X, y, seed, tolerance=1.0, held_out=None, **fit_params):
     """Choose the set of inputs of a fitted path network (``input_penalty="path"``,
     fitted on ``X``) with the fewest inputs that, refit without a penalty, predicts
     held-out rows as well as the best candidate, within ``tolerance`` standard errors of
@@ -284,6 +284,10 @@ def held_out_choice(network, X, y, seed, tolerance=1.0, **fit_params):
     Each set drops the columns its other columns span (:func:`without_spanned`) and is
     compared once. The candidates train as the path's dense phase did, for as many
     epochs as it ran.
+
+    ``held_out``, ``(X_held_out, y_held_out)``: rows the path never saw, on which every
+    candidate trained on all of ``X`` is scored (a streamed selection's second sample),
+    instead of folds of ``X``.
 
     Returns ``(point, inputs, candidates)``: the index in ``network.path_`` whose
     learning gradients describe the chosen set (the point whose inputs it is, less
@@ -322,13 +326,18 @@ def held_out_choice(network, X, y, seed, tolerance=1.0, **fit_params):
     refit = clone(network).set_params(
         input_penalty=None, max_iter=max(1, path[0]["last_epoch"] + 1),
         **({"random_state": seed} if seed is not None else {}))
-    folds = _folds(network, y, X.shape[0], seed)
+    X_scored, y_scored, folds = X, y, None
+    if held_out is not None:  # train on every row of X, score on the held-out ones
+        X_scored = np.concatenate([X, held_out[0]])
+        y_scored = np.concatenate([np.asarray(y), np.asarray(held_out[1])])
+        folds = [(np.arange(len(X)), np.arange(len(X), len(X_scored)))]
+    folds = folds or _folds(network, y, X.shape[0], seed)
 
     row_losses = []
 
     def compared(found):
-        losses = _held_out_losses(refit, X, y, folds, [inputs for inputs, _, _ in found],
-                                  fit_params)
+        losses = _held_out_losses(refit, X_scored, y_scored, folds,
+                                  [inputs for inputs, _, _ in found], fit_params)
         scored = losses[:, ~np.isnan(losses[0])]
         row_losses.extend(scored)
         return [{"point": point, "inputs": inputs, "inputs_alive": len(inputs),

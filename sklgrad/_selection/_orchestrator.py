@@ -201,6 +201,8 @@ class InMemoryTests:
     dependence = staticmethod(dependence_screen)
     interaction = staticmethod(interaction_screen)
     conditional = staticmethod(conditional_screen)
+    #: Rows minimal's refits are scored on instead of folds of X (None: folds).
+    held_out = None
 
 
 def run_question(selector, rule, X, y, default_network, tests=InMemoryTests, **fit_params):
@@ -252,7 +254,8 @@ def run_question(selector, rule, X, y, default_network, tests=InMemoryTests, **f
         relevant_by_conditional=by_conditional, conditional_p_values=conditional_p_values,
         timings=timings)
     if rule == MINIMAL:
-        _choose_minimal(selector, result, X, y, default_network, seeds[0], **fit_params)
+        _choose_minimal(selector, result, X, y, default_network, seeds[0], tests.held_out,
+                        **fit_params)
     _rank(selector, rule, result, X, y, ranking_network(y, n_rows) if own else screen,
           seeds, rng, **fit_params)
     return result
@@ -282,9 +285,11 @@ def _rank(selector, rule, result, X, y, network, seeds, rng, **fit_params):
     result.importances, result.shadow_importances = spread_over_inputs(scores, selected)
 
 
-def _choose_minimal(selector, result, X, y, default_network, seed, **fit_params):
+def _choose_minimal(selector, result, X, y, default_network, seed, held_out=None,
+                    **fit_params):
     """Train the path network on the relevant inputs and keep those the point chosen by
-    held-out refits learned from (its last epoch's learning gradients above 0)."""
+    held-out refits learned from (its last epoch's learning gradients above 0); the
+    refits are scored on ``held_out`` rows where given, else on folds of X."""
     columns = np.flatnonzero(result.relevant)
     result.selected = np.zeros(X.shape[1], dtype=bool)
     if columns.size == 0:
@@ -301,8 +306,9 @@ def _choose_minimal(selector, result, X, y, default_network, seed, **fit_params)
     with timed(selector, result.timings, "minimal refits", lambda s: (
             f"{len(result.minimal_candidates)} sets of the path refit and compared on "
             f"held-out rows: {s:.2f} s")):
+        scored = None if held_out is None else (held_out[0][:, columns], held_out[1])
         result.minimal_choice, inputs, result.minimal_candidates = held_out_choice(
-            path, X[:, columns], y, seed, selector.minimal_tolerance, **fit_params)
+            path, X[:, columns], y, seed, selector.minimal_tolerance, scored, **fit_params)
     point = path.path_[result.minimal_choice]
     if selector.importance_getter == "auto":
         # The learning gradients of the chosen point's last epoch.

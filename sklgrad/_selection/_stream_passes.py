@@ -71,7 +71,8 @@ class FirstPass:
     first_chunk: int
     signature: tuple  # (column names or None, dtype, width) of the first chunk
     n_rows: int
-    keys: np.ndarray  # the sample's random keys, rows and their place (chunk, row)
+    keys: np.ndarray  # the kept rows' random keys and their place (chunk, row): the
+    # sample is the rows of the `size` smallest keys, the held-out rows the next `size`
     chunk: np.ndarray
     row: np.ndarray
     X: np.ndarray
@@ -89,11 +90,21 @@ class FirstPass:
     @property
     def complete(self):
         """Whether the sample holds every row."""
-        return len(self.keys) == self.n_rows
+        return self.n_rows <= self.size
 
     def rows_in_order(self):
         """The sample's inputs and targets, in the table's row order."""
-        order = np.lexsort((self.row, self.chunk))
+        return self._in_order(np.argsort(self.keys, kind="stable")[:self.size])
+
+    def held_out_rows(self):
+        """The rows of the next smallest keys (as many as the sample, or what is left of
+        the table): another uniform sample, disjoint from the first; None when the
+        sample is the table."""
+        rows = np.argsort(self.keys, kind="stable")[self.size:]
+        return self._in_order(rows) if len(rows) else None
+
+    def _in_order(self, rows):
+        order = rows[np.lexsort((self.row[rows], self.chunk[rows]))]
         return self.X[order], self.y[order]
 
     def task(self):
@@ -108,7 +119,8 @@ class FirstPass:
 
 def first_pass_part(X, y, index, seed, size, description):
     """The first pass over chunk ``index``: checked (a ValueError naming it otherwise),
-    counted, and its rows of the ``size`` smallest keys."""
+    counted, and its rows of the ``2 size`` smallest keys (the sample's candidates, and
+    the held-out rows')."""
     checker = ChunkChecker(description)
     X = checker.inputs(X, index)
     y = checker.targets(y, len(X), index)
@@ -117,7 +129,7 @@ def first_pass_part(X, y, index, seed, size, description):
                          "selection takes one target column.")
     y = y.ravel()
     keys = np.random.default_rng([seed, index]).random(len(X))
-    keep = np.argsort(keys, kind="stable")[:size]
+    keep = np.argsort(keys, kind="stable")[:2 * size]
     labels = None if y.dtype.kind == "f" else np.unique(y)
     if labels is not None and len(labels) > MAX_LABELS:
         labels = None
@@ -141,7 +153,7 @@ def merge_first_passes(earlier, later):
         raise ValueError(f"{where} has inputs of type {later_dtype} where chunk "
                          f"{earlier.first_chunk} has {dtype}")
     keys = np.concatenate([earlier.keys, later.keys])
-    keep = np.argsort(keys, kind="stable")[:earlier.size]
+    keep = np.argsort(keys, kind="stable")[:2 * earlier.size]
     labels = None
     if earlier.labels is not None and later.labels is not None:
         labels = np.union1d(earlier.labels, later.labels)

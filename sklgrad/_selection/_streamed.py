@@ -24,7 +24,9 @@ distribution and loses its relation to the target across the whole table (a shuf
 within each chunk would keep it between chunks sorted by time or by class). The
 networks' screens, minimal's path network with its held-out refits, and the ranking
 networks train on the sample: their step budgets (``SCREEN_STEPS``, ``point_steps``,
-``RANKING_STEPS``) read fewer rows than a large table holds.
+``RANKING_STEPS``) read fewer rows than a large table holds. Minimal's refits train on the
+whole sample and are scored on a second uniform sample of as many rows (the rows of the
+next smallest keys), which none of the networks saw.
 
 A table no larger than the sample is its own sample, in its order: the streamed selection
 then runs the in-memory one's networks and nulls on the same rows with the same random
@@ -87,6 +89,8 @@ class StreamedTests:
 
     def __init__(self, chunks, sample):
         self.chunks, self.sample = chunks, sample
+        # Minimal's refits train on the sample and are scored on a second one.
+        self.held_out = sample.held_out_rows()
         self.kind = sample.task()
         n_rows = sample.n_rows
         self.plan = {"kind": self.kind, "n_rows": n_rows, "classes": sample.labels,
@@ -257,10 +261,12 @@ def fit_streamed(selector, chunks, **fit_params):
     elif hasattr(selector, "feature_names_in_"):
         del selector.feature_names_in_
     result = run_question(selector, rule, X, y, selector._default_estimator(y),
-                          tests=StreamedTests(chunks, sample))
+                          tests=(tests := StreamedTests(chunks, sample)))
     result.timings = {**timings, **result.timings}
     selector._store(result, rule)
     selector.max_features_ = resolve_max_features(selector, X)
-    selector.stream_info_ = {"n_rows": sample.n_rows, "n_chunks": chunks.n_chunks,
-                             "sample_rows": len(X), "sample_is_table": sample.complete}
+    selector.stream_info_ = {
+        "n_rows": sample.n_rows, "n_chunks": chunks.n_chunks, "sample_rows": len(X),
+        "held_out_rows": 0 if tests.held_out is None else len(tests.held_out[0]),
+        "sample_is_table": sample.complete}
     return sample.constant()

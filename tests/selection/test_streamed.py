@@ -88,7 +88,8 @@ def test_a_streamed_selection_keeps_the_in_memory_columns(threshold):
                                        getattr(in_memory, attribute), rtol=1e-6,
                                        atol=1e-12, err_msg=f"{name}: {attribute}")
         assert streamed.stream_info_ == {"n_rows": 600, "n_chunks": len(shares),
-                                         "sample_rows": 600, "sample_is_table": True}
+                                         "sample_rows": 600, "held_out_rows": 0,
+                                         "sample_is_table": True}
         np.testing.assert_allclose(streamed.importances_mean_, in_memory.importances_mean_)
 
 
@@ -102,7 +103,7 @@ def test_a_table_larger_than_the_sample_is_read_whole_by_the_tests(monkeypatch):
     selector = LearningGradientSelector(threshold="all-relevant", n_repeats=2,
                                         random_state=0).fit(data)
     assert selector.stream_info_ == {"n_rows": 3000, "n_chunks": 6, "sample_rows": 400,
-                                     "sample_is_table": False}
+                                     "held_out_rows": 400, "sample_is_table": False}
     assert list(selector.feature_names_in_) == [f"x{j}" for j in range(8)]
     # The same columns as the in-memory selection on the whole table.
     in_memory = LearningGradientSelector(threshold="all-relevant", n_repeats=2,
@@ -115,9 +116,8 @@ def test_a_table_larger_than_the_sample_is_read_whole_by_the_tests(monkeypatch):
     assert (selector.interaction_p_values_[[2, 3]] < 1e-50).all()
     assert (alone[[2, 3]] > 1e-30).all()
     # A sample drawn with another seed is another uniform draw of the rows.
-    other = _streamed.first_pass(data, 1)
-    assert len(other.X) == 400 and not np.array_equal(other.X, _streamed.first_pass(
-        data, 0).X)
+    other = _streamed.first_pass(data, 1).rows_in_order()[0]
+    assert len(other) == 400 and not np.array_equal(other, sample.rows_in_order()[0])
 
 
 def _bad_chunks(kind):
@@ -203,3 +203,23 @@ def test_on_a_dask_cluster_the_sums_are_computed_where_the_partitions_live():
     for part in ("first_pass_part", "_dependence_part", "_conditional_part",
                  "merge_first_passes", "merged_sums"):
         assert any(part in str(key) for key in ran), part
+
+
+def test_minimal_on_a_table_larger_than_the_sample_scores_its_refits_on_other_rows(
+        monkeypatch):
+    X, y = _table(n_rows=2000, seed=3)
+    monkeypatch.setattr(_stream_passes, "SAMPLE_ROWS", (500, 500))
+    data = _chunked(X, y, [0.25] * 4)
+    sample = _streamed.first_pass(data, 0)
+    (X_sample, _), (X_held_out, _) = sample.rows_in_order(), sample.held_out_rows()
+    # Two uniform samples of 500 rows, disjoint: no row is in both.
+    assert len(X_sample) == len(X_held_out) == 500
+    assert not set(map(tuple, X_sample)) & set(map(tuple, X_held_out))
+    selector = LearningGradientSelector(n_repeats=2, random_state=0).fit(data)
+    assert selector.stream_info_["held_out_rows"] == 500
+    kept = set(np.flatnonzero(selector.get_support()))
+    assert kept <= set(np.flatnonzero(selector.relevant_)) and {0, 1} <= kept
+    # Every candidate was scored on the 500 held-out rows: its standard error is that
+    # of a mean over them (rows it could not score count as none).
+    for candidate in selector.minimal_candidates_:
+        assert np.isfinite(candidate["held_out_loss"])
