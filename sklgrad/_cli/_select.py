@@ -66,7 +66,6 @@ def select_command(args):
         return select_streamed(args, out)
     common.check_data(args.data, args.target, args.sep, args.drop,
                       [args.id] if args.id else [])
-    import json
 
     import numpy as np
     import pandas as pd
@@ -160,28 +159,37 @@ def select_command(args):
                **record.summary()}
 
     def write(folder):
-        import matplotlib.pyplot as plt
-
-        from .._inspection._plot._ranking import ImportanceRankingDisplay
-        from .._inspection._plot._selection import SelectionDisplay
-
         # The rows keep their IDs, so that they can be joined back.
         table.frame[table.ids + kept + [args.target]].to_csv(folder / "reduced.csv",
                                                             index=False)
-        with open(folder / "summary.json", "w") as handle:
-            json.dump(summary, handle, indent=2)
-        pd.Series(scores, name="importance").rename_axis("column").to_csv(
-            folder / "importance_by_column.csv")
-        # Per encoded input: kept or not, and on what grounds (the table column beside it).
-        report.to_csv(folder / "selection.csv")
-        # The ranking with the kept inputs in color and the dropped ones in grey.
-        display = ImportanceRankingDisplay.from_estimator(model, top_k=30)
-        display.figure_.savefig(folder / "ranking.png", dpi=100, bbox_inches="tight")
-        boxes = SelectionDisplay.from_selector(model, top_k=30)
-        boxes.figure_.savefig(folder / "selection.png", dpi=100, bbox_inches="tight")
-        plt.close("all")
+        write_selection(folder, summary, scores, report, model)
 
     written = out.publish(write)
     record.emit()
     common.print_written(written, args.out)
     return 0
+
+
+def write_selection(folder, summary, scores, report, model):
+    """What every selection writes: ``summary.json``, ``importance_by_column.csv``,
+    ``selection.csv`` (per encoded input: kept or not, and on what grounds),
+    ``ranking.png`` (the kept inputs in color, the dropped ones in grey) and
+    ``selection.png`` (each column's share over the networks beside the shadows')."""
+    import json
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from .._inspection._plot._ranking import ImportanceRankingDisplay
+    from .._inspection._plot._selection import SelectionDisplay
+
+    with open(folder / "summary.json", "w") as handle:
+        json.dump(summary, handle, indent=2)
+    pd.Series(scores, name="importance").rename_axis("column").to_csv(
+        folder / "importance_by_column.csv")
+    report.to_csv(folder / "selection.csv")
+    display = ImportanceRankingDisplay.from_estimator(model, top_k=30)
+    display.figure_.savefig(folder / "ranking.png", dpi=100, bbox_inches="tight")
+    boxes = SelectionDisplay.from_selector(model, top_k=30)
+    boxes.figure_.savefig(folder / "selection.png", dpi=100, bbox_inches="tight")
+    plt.close("all")

@@ -18,12 +18,10 @@ def _refuse_in_memory_options(args):
 
 
 def select_streamed(args, out):
-    import json
 
-    import pandas as pd
 
     from .. import LearningGradientSelector
-    from ._select import RANKED, RULES, _grounds, _share
+    from ._select import RANKED, RULES, _grounds, _share, write_selection
 
     _refuse_in_memory_options(args)
     data, columns = common.open_streamed(args)
@@ -62,19 +60,8 @@ def select_streamed(args, out):
                "importance_std_by_column": spreads, "n_networks": n_networks}
 
     def write(folder):
-        import matplotlib.pyplot as plt
-
-        from .._inspection._plot._ranking import ImportanceRankingDisplay
-
         _write_reduced(data, kept, args.target, folder)
-        with open(folder / "summary.json", "w") as handle:
-            json.dump(summary, handle, indent=2)
-        pd.Series(scores, name="importance").rename_axis("column").to_csv(
-            folder / "importance_by_column.csv")
-        report.to_csv(folder / "selection.csv")
-        display = ImportanceRankingDisplay.from_estimator(selector, top_k=30)
-        display.figure_.savefig(folder / "ranking.png", dpi=100, bbox_inches="tight")
-        plt.close("all")
+        write_selection(folder, summary, scores, report, selector)
 
     written = out.publish(write)
     common.print_written(written, args.out)

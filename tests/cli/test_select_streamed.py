@@ -44,7 +44,7 @@ def test_select_streams_a_dataset_and_writes_the_reduced_table(tmp_path, kind):
                                frame[summary["kept"]].to_numpy())
     report = pd.read_csv(out / "selection.csv")
     assert list(report["column"]) == list(frame.columns[:-1])
-    assert (out / "ranking.png").exists()
+    assert (out / "ranking.png").exists() and (out / "selection.png").exists()
 
 
 def test_select_refuses_in_memory_options_on_streamed_data(tmp_path):
