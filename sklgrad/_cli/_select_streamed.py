@@ -21,7 +21,7 @@ def select_streamed(args, out):
 
 
     from .. import LearningGradientSelector
-    from ._select import RANKED, RULES, _grounds, _share, write_selection
+    from ._select_common import RANKED, RULES, grounds, share, write_selection
 
     _refuse_in_memory_options(args)
     data, columns = common.open_streamed(args)
@@ -49,8 +49,8 @@ def select_streamed(args, out):
           f"every row, the networks a sample of {info['sample_rows']}")
     order = sorted(columns, key=lambda c: -scores[c])
     print(f"Kept {len(kept)} of {len(columns)} columns (share): " + ", ".join(
-        f"{c} ({_share(scores[c], spreads[c], n_networks)}"
-        + ("" if scores[c] >= bar else f"; {_grounds(report, c, args.threshold)}") + ")"
+        f"{c} ({share(scores[c], spreads[c], n_networks)}"
+        + ("" if scores[c] >= bar else f"; {grounds(report, c, args.threshold)}") + ")"
         for c in order if c in kept))
     print("Dropped: " + (", ".join(f"{c} ({scores[c]:.4g})" for c in order
                                   if c in dropped) or "none"))
