@@ -117,12 +117,13 @@ class FirstPass:
         return self.low == self.high
 
 
-def first_pass_part(X, y, index, seed, size, description):
+def first_pass_part(X, y, index, seed, description):
     """The first pass over chunk ``index``: checked (a ValueError naming it otherwise),
     counted, and its rows of the ``2 size`` smallest keys (the sample's candidates, and
-    the held-out rows')."""
+    the held-out rows'), ``size`` the sample's rows for the table's width."""
     checker = ChunkChecker(description)
     X = checker.inputs(X, index)
+    size = sample_size(X.shape[1])
     y = checker.targets(y, len(X), index)
     if y.ndim > 1 and (y.shape[1] != 1 or y.ndim > 2):
         raise ValueError(f"chunk {index} has a target of shape {y.shape}: a streamed "

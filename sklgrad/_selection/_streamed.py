@@ -62,7 +62,6 @@ from ._stream_passes import (
     merged_sums,
     over_chunks,
     ranks_from,
-    sample_size,
 )
 from ._thresholds import ALL_RELEVANT, MINIMAL, resolve_max_features, rule_in_force
 
@@ -72,15 +71,11 @@ from ._thresholds import ALL_RELEVANT, MINIMAL, resolve_max_features, rule_in_fo
 SPANNED_SHARE = 1e-9
 
 
-def first_pass(chunks, random_state, n_features_hint=None):
+def first_pass(chunks, random_state):
     """The first pass over ``chunks``: a :class:`FirstPass` (rows, sample, checks)."""
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    width = n_features_hint
-    if width is None:  # the sample's size depends on the width: read it from chunk 0
-        X, _ = chunks.read(0)
-        width = np.shape(X)[1] if np.ndim(X) == 2 else 1
     return over_chunks(chunks, first_pass_part, merge_first_passes, seed,
-                       sample_size(width), chunks.description)
+                       chunks.description)
 
 
 class StreamedTests:
@@ -102,6 +97,7 @@ class StreamedTests:
         return over_chunks(self.chunks, part, merged_sums, {**self.plan, **plan})
 
     def dependence(self, X, y, rng):
+        # The sample's own scores (row 0) are not read: every row's are, below.
         null = dependence_scores(X, y, rng)[1:]
         rule = bin_rule(self.plan["sorted"], n_bins_for(self.sample.n_rows))
         # The interaction tests' sums are taken in the same pass (they need no finds).
