@@ -1,18 +1,19 @@
 """The two questions on chunked data (:class:`ChunkedData`, Dask collections): every
 row read one chunk at a time, memory bounded by a chunk and a sample.
 
-A streamed selection takes four passes over the chunks, each a function of a chunk
+A streamed selection takes three passes over the chunks, each a function of a chunk
 merged in order (``_stream_passes``; on Dask, where the partitions live):
 
 1. the first pass checks the chunks, counts the rows and keeps a uniform sample of them
-   (:func:`~sklgrad._selection._stream_passes.sample_size` rows, held in memory);
-2. the dependence tests' sums over every row: each column's bins (cut at the sample's
-   quantiles) against the classes or the standardized target, and its ranks (read
-   from the sample's distribution: exact when the sample is the table) summed per class
-   or against the target's ranks;
-3. the interaction tests' sums over every row: each pair of median-cut columns against
-   the target's direction, ``U^T diag(a) U`` with the moments that center it;
-4. the conditional tests' Gram matrices over every row: the found columns' normal
+   (:func:`~sklgrad._selection._stream_passes.sample_size` rows, held in memory) and a
+   second one of as many rows, held out;
+2. the dependence tests' sums over every row: each column's bins (cut at the kept rows'
+   quantiles) against the classes or the standardized target, and its ranks (read from
+   the kept rows' distribution: exact when the sample is the table) summed per class or
+   against the target's ranks; in the same pass the interaction tests' sums, each pair
+   of median-cut columns against the target's direction, ``U^T diag(a) U`` with the
+   moments that center it;
+3. the conditional tests' Gram matrices over every row: the found columns' normal
    scores, every column's, and the target's, from which least squares' residual
    correlations follow.
 
@@ -80,7 +81,9 @@ def first_pass(chunks, random_state):
 
 class StreamedTests:
     """The statistical screens of a streamed selection: scores from every row (passes
-    2-4), null distributions from the sample the screens are called with."""
+    2 and 3), null distributions from the sample the screens are called with. Ranks,
+    bins and the target's ranks are read from every row the first pass kept (the sample
+    and the held-out rows: the larger sketch of each column's distribution)."""
 
     def __init__(self, chunks, sample):
         self.chunks, self.sample = chunks, sample
