@@ -75,6 +75,9 @@ def _write_reduced(data, kept, target, folder):
     import pandas as pd
 
     parquet = "parquet" in data.description
+    if parquet:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
     writer = None
     try:
         for index in range(data.n_chunks):
@@ -84,9 +87,6 @@ def _write_reduced(data, kept, target, folder):
                 frame.to_csv(folder / "reduced.csv", mode="a", header=index == 0,
                              index=False)
                 continue
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(folder / "reduced.parquet", table.schema)

@@ -154,15 +154,22 @@ def _targets(y, plan):
 
 def _dependence_part(X, y, index, plan):
     block = np.asarray(X, dtype=float)
-    cells = bin_cells(block, plan["rule"]).ravel()
+    cells = bin_cells(block, plan["rule"])
     n_cells = block.shape[1] * (plan["rule"][0] + 1)
     ranks = ranks_from(plan["sorted"], block, plan["n_rows"])
     target, target_ranks = _targets(np.ravel(y), plan)
-    # Each cell's rows per target column (a one-hot matrix's product, without the matrix).
-    rows = np.repeat(target, block.shape[1], axis=0)
-    table = np.column_stack([np.bincount(cells, weights=column, minlength=n_cells)
-                             for column in rows.T])
-    sums = {"table": table, "counts": np.bincount(cells, minlength=n_cells).astype(float)}
+    # Each cell's rows per class, or its sum of the target: a one-hot matrix's product
+    # without the matrix (classes counted as (cell, class) pairs: no weights to copy).
+    if plan["kind"] == "classification":
+        n_classes = target.shape[1]
+        pairs = cells * n_classes + target.argmax(axis=1)[:, np.newaxis]
+        table = np.bincount(pairs.ravel(), minlength=n_cells * n_classes).reshape(
+            n_cells, n_classes).astype(float)
+    else:
+        table = np.bincount(cells.ravel(), weights=np.repeat(target[:, 0], cells.shape[1]),
+                            minlength=n_cells)[:, np.newaxis]
+    sums = {"table": table,
+            "counts": np.bincount(cells.ravel(), minlength=n_cells).astype(float)}
     if plan.get("pairs"):  # the interaction tests' sums in the same pass
         sums.update(interaction_part(X, y, index, plan))
     sums.update(rx=ranks.sum(axis=0), rxx=(ranks**2).sum(axis=0))

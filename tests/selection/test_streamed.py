@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from sklgrad import ChunkedData, LearningGradientSelector
-from sklgrad._selection import _stream_passes, _streamed
+from sklgrad._selection import _minimal, _stream_passes, _streamed
 from sklgrad._selection._conditional import conditional_scores
 from sklgrad._selection._dependence import bin_rule, dependence_scores, n_bins_for
 from sklgrad._selection._interactions import interaction_scores, interaction_screen
@@ -215,11 +215,20 @@ def test_minimal_on_a_table_larger_than_the_sample_scores_its_refits_on_other_ro
     # Two uniform samples of 500 rows, disjoint: no row is in both.
     assert len(X_sample) == len(X_held_out) == 500
     assert not set(map(tuple, X_sample)) & set(map(tuple, X_held_out))
+    folds_used = []
+    held_out_losses = _minimal._held_out_losses
+
+    def recording(refit, X, y, folds, sets, fit_params):
+        folds_used.append([(len(train), held_out.min(), len(held_out))
+                           for train, held_out in folds])
+        return held_out_losses(refit, X, y, folds, sets, fit_params)
+
+    monkeypatch.setattr(_minimal, "_held_out_losses", recording)
     selector = LearningGradientSelector(n_repeats=2, random_state=0).fit(data)
     assert selector.stream_info_["held_out_rows"] == 500
     kept = set(np.flatnonzero(selector.get_support()))
     assert kept <= set(np.flatnonzero(selector.relevant_)) and {0, 1} <= kept
-    # Every candidate was scored on the 500 held-out rows: its standard error is that
-    # of a mean over them (rows it could not score count as none).
-    for candidate in selector.minimal_candidates_:
-        assert np.isfinite(candidate["held_out_loss"])
+    # Every comparison trained on the 500 sample rows and scored the 500 held-out rows
+    # placed after them, not folds of the sample.
+    assert folds_used and all(folds == [(500, 500, 500)] for folds in folds_used)
+    assert all(np.isfinite(c["held_out_loss"]) for c in selector.minimal_candidates_)
