@@ -3,30 +3,33 @@ an effect on the target that neither has on its own, calibrated by shadows (inpu
 their rows shuffled).
 
 An input that acts only with another (``y = x2 x3``, an XOR) has no marginal effect: the
-dependence tests (``_dependence.py``) cannot see it, and among hundreds of noise inputs the
-networks often eliminate it before they learn it (the slow-effect set
-``sin(2 x0) + x1^2 + x2 x3 > 0`` among 500 columns: the pair kept in 1 seed of 5). The
-screen cuts each input at its median (``h_j = 1[x_j > median] - mean``, NaN at 0) and, for
-each pair, correlates the product ``h_i h_j`` with the target (each class against the
-rest, or the target's ranks): ``S_ij = sum_rows a h_i h_j``, one matrix product
-``H^T diag(a) H`` for all pairs. When one input of the pair is independent of the target
-and of the other input (a noise input), the rows of ``h_j`` are exchangeable and ``S_ij``
-has mean 0 and variance ``sum (b - mean b)^2 sum h_j^2 / (n - 1)`` with ``b = a h_i``; the
-pair's score is Bernstein's exponent ``S^2 / 2 (V + M |S| / 3)`` with ``V`` the larger of
-its two such variances and ``M`` the largest term (where both halves are rare, a pixel
-mostly blank, a few rows make ``S`` and its tail is heavier than a normal one), and an
-input's score is its largest over its partners and the classes. The null distribution is
-the same score of shadows (each input with its rows shuffled, paired with every input:
-exactly the position of a noise input), pooled over inputs and copies, its tail beyond
-the 20th largest draw extrapolated as exponential
-(:func:`~sklgrad._selection._statistics.tail_p_values`:
-a noise pair above every draw is not a discovery for that alone); Benjamini-Hochberg keeps
-the inputs at a false discovery rate of 1%.
+dependence tests (``_dependence.py``) cannot see it, and among hundreds of noise inputs
+the networks often eliminate it before they learn it (the slow-effect set ``sin(2 x0) +
+x1^2 + x2 x3 > 0`` among 500 columns: the pair kept in 1 seed of 5). The screen cuts each
+input two ways: at its median, the side an odd effect reads (``h_j = 1[x_j > median] -
+mean``: an XOR, a product), and at the median of its distance from the median, the size an
+even effect reads (``1[|x_j - median| > median |x - median|]``, centered: a ring, ``x_i^2
++ x_j^2`` in a band, whose columns alone carry little); NaN at 0. For each pair of cuts of
+one kind it correlates the product ``h_i h_j`` with the target (each class against the
+rest, or the target's ranks): ``S_ij = sum_rows a h_i h_j``, one matrix product ``H^T
+diag(a) H`` per kind for all pairs. When one input of the pair is independent of the
+target and of the other input (a noise input), the rows of ``h_j`` are exchangeable and
+``S_ij`` has mean 0 and variance ``sum (b - mean b)^2 sum h_j^2 / (n - 1)`` with ``b = a
+h_i``; the pair's score is Bernstein's exponent ``S^2 / 2 (V + M |S| / 3)`` with ``V`` the
+larger of its two such variances and ``M`` the largest term (where both halves are rare, a
+pixel mostly blank, a few rows make ``S`` and its tail is heavier than a normal one), and
+an input's score is its largest over its partners, the two kinds and the classes. The null
+distribution is the same score of shadows (each input with its rows shuffled, both cuts
+alike, paired with every input: exactly the position of a noise input), pooled over inputs
+and copies, its tail beyond the 20th largest draw extrapolated as exponential
+(:func:`~sklgrad._selection._statistics.tail_p_values`: a noise pair above every draw is
+not a discovery for that alone); Benjamini-Hochberg keeps the inputs at a false discovery
+rate of 1%.
 
-Each product costs ``n_rows x n_inputs^2`` multiply-adds: the copies are fewer on
-wide tables (at least ``SHADOW_SCORES`` shadow scores in all), and a table where one
-product would exceed ``MAX_PAIR_WORK`` is not screened for pairs (the networks' screens
-still see interactions there).
+Each product costs ``n_rows x n_inputs^2`` multiply-adds, two per direction of the target
+(one per kind): the copies are fewer on wide tables (at least ``SHADOW_SCORES`` shadow
+scores in all), and a table where one product would exceed ``MAX_PAIR_WORK`` is not
+screened for pairs (the networks' screens still see interactions there).
 """
 
 import math
@@ -47,6 +50,8 @@ from ._statistics import (
 #: The multiply-adds of one product (rows x inputs^2) above which pairs are not screened:
 #: 2,000 rows x 10,000 inputs is 2e11.
 MAX_PAIR_WORK = 1e12
+#: The two cuts of each input (``even``: the distance from its median), in this order.
+KINDS = (False, True)
 #: Entries (pairs) of the pair matrix computed at a time: bounds the memory it takes.
 PAIRS_AT_A_TIME = 4_000_000
 
@@ -87,20 +92,23 @@ def interaction_scores(X, y, rng):
     n_rows, n_features = X.shape
     if not screened_for_pairs(n_rows, n_features):
         return None
-    halves = _halves(X)
+    cuts = [_halves(X, even) for even in KINDS]
     n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 1, N_PERMUTATIONS))
     directions = _directions(y)
     scores = np.zeros(n_features)
     null = np.zeros((n_copies, n_features))
-    shadows = np.empty_like(halves)
+    shadows = [np.empty_like(halves) for halves in cuts]
     for copy in range(n_copies):
         for j in range(n_features):  # each column's rows permuted on their own
-            shadows[:, j] = halves[rng.permutation(n_rows), j]
+            order = rng.permutation(n_rows)
+            for halves, shadow in zip(cuts, shadows):
+                shadow[:, j] = halves[order, j]
         for direction in directions:
-            partners = _Partners(halves, direction)
-            if copy == 0:
-                scores = np.maximum(scores, partners.best_over(halves, itself=True))
-            null[copy] = np.maximum(null[copy], partners.best_over(shadows))
+            for halves, shadow in zip(cuts, shadows):
+                partners = _Partners(halves, direction)
+                if copy == 0:
+                    scores = np.maximum(scores, partners.best_over(halves, itself=True))
+                null[copy] = np.maximum(null[copy], partners.best_over(shadow))
     return scores, null
 
 
@@ -120,9 +128,11 @@ def interaction_decision(scores, null, tested=None):
     return relevant, p_values
 
 
-def _halves(X):
-    """Each input cut at its median: ``1[x > median]`` centered, NaN at 0 (float32: the
-    products count rows, exact in float32 up to 16 million rows)."""
+def _halves(X, even=False):
+    """Each input cut at its median, ``1[x > median]``, or with ``even`` at the median of
+    its distance from the median, ``1[|x - median| > median |x - median|]``; centered,
+    NaN at 0 (float32: the products count rows, exact in float32 up to 16 million
+    rows)."""
     n_rows, n_features = X.shape
     halves = np.empty((n_rows, n_features), dtype=np.float32)
     at_a_time = max(1, PAIRS_AT_A_TIME // max(n_rows, 1))
@@ -132,12 +142,20 @@ def _halves(X):
         block = np.asarray(block.toarray() if sp.issparse(block) else block, dtype=float)
         missing = np.isnan(block)
         with np.errstate(invalid="ignore"):
-            above = (block > np.nanmedian(np.where(missing.all(axis=0), 0.0, block),
-                                          axis=0)).astype(float)
+            above = _above_median(np.where(missing.all(axis=0), 0.0, block), even)
         n_valid = np.maximum((~missing).sum(axis=0), 1)
         share = np.where(missing, 0.0, above).sum(axis=0) / n_valid
         halves[:, columns] = np.where(missing, 0.0, above - share)
     return halves
+
+
+def _above_median(block, even):
+    """``1[x > median]`` per column (NaN ignored), or of ``|x - median|`` with ``even``."""
+    median = np.nanmedian(block, axis=0)
+    if even:
+        block = np.abs(block - median)
+        median = np.nanmedian(block, axis=0)
+    return (block > median).astype(float)
 
 
 def _directions(y):

@@ -1,10 +1,12 @@
 """The interaction tests' scores from every row of chunked data (``_interactions`` reads
 rows in memory).
 
-Each column is cut at its median (read from the sample: exact when the sample is the
-table), ``u = 1[x > median]``, and the pass sums, per direction ``a`` of the target (a
-class's indicator, or the target's ranks), ``U^T diag(a) U``, ``U^T U``, ``sum a u``,
-``sum a^2 u``, ``sum u`` and the extremes of ``a`` where ``u`` is 1 and 0. The centered
+Each column is cut two ways, at its median, ``u = 1[x > median]``, and at the median of
+its distance from the median (``_interactions``' two kinds; both medians read from the
+sample: exact when the sample is the table), and the pass sums, per kind and direction
+``a`` of the target (a class's indicator, or the target's ranks), ``U^T diag(a) U``,
+``U^T U``, ``sum a u``, ``sum a^2 u``, ``sum u`` and the extremes of ``a`` where ``u`` is 1
+and 0. The centered
 quantities of the in-memory screen follow exactly: with ``h = u - p`` (``p`` the share
 above the median) and ``a' = a - mean a``,
 
@@ -15,30 +17,41 @@ and each partner's ``sum (a' h)^2``, ``sum h^2`` and largest ``|a' h|`` likewise
 
 import numpy as np
 
-from ._interactions import exponents
+from ._interactions import KINDS, exponents
 from ._stream_passes import ranks_from
 
-#: The pair sums' values (inputs^2 per direction of the target, and one more) held at
-#: most: wider tables take the interaction tests' scores from the sample.
+#: The pair sums' values (inputs^2 per kind and direction of the target, and one more per
+#: kind) held at most: wider tables take the interaction tests' scores from the sample.
 MAX_PAIR_VALUES = 50_000_000
 
 
 def interaction_plan(X, n_directions):
-    """What the pass needs beside the dependence tests' plan (each column's median, from
-    the sample ``X``), or an empty plan where the pair sums would not fit in memory."""
-    if (n_directions + 1) * float(X.shape[1]) ** 2 > MAX_PAIR_VALUES:
+    """What the pass needs beside the dependence tests' plan (each column's median and
+    median distance from it, from the sample ``X``), or an empty plan where the pair
+    sums would not fit in memory."""
+    if len(KINDS) * (n_directions + 1) * float(X.shape[1]) ** 2 > MAX_PAIR_VALUES:
         return {}
-    return {"median": np.median(np.asarray(X, dtype=float), axis=0)}
+    X = np.asarray(X, dtype=float)
+    median = np.median(X, axis=0)
+    return {"median": median, "distance_median": np.median(np.abs(X - median), axis=0)}
 
 
 def interaction_observed(sums, n_rows):
-    """Each input's largest exponent over its partners and the target's directions, from
-    the pass's ``sums`` over every row."""
-    share = sums["above"] / n_rows
-    best = np.zeros(len(share))
-    for d in range(sums["a"].shape[0]):
-        best = np.maximum(best, _best(sums, d, share, n_rows))
+    """Each input's largest exponent over its partners, the two kinds and the target's
+    directions, from the pass's ``sums`` over every row."""
+    best = 0.0
+    for even in KINDS:
+        kind = _named(even)
+        share = kind(sums, "above") / n_rows
+        for d in range(sums["a"].shape[0]):
+            best = np.maximum(best, _best(kind, sums, d, share, n_rows))
     return best
+
+
+def _named(even):
+    """The pass's sum of one kind by its name (the even kind's names end in ``even``)."""
+    suffix = " even" if even else ""
+    return lambda sums, name: sums[name + suffix]
 
 
 def _directions(y, plan):
@@ -53,16 +66,23 @@ def _directions(y, plan):
 
 
 def interaction_part(X, y, index, plan):
-    above = (np.asarray(X, dtype=float) > plan["median"]).astype(np.float64)
+    X = np.asarray(X, dtype=float)
     directions = _directions(np.ravel(y), plan)
-    n_directions = directions.shape[1]
-    sums = {"pairs": np.stack([(above * a[:, np.newaxis]).T @ above for a in directions.T]),
-            "both": above.T @ above, "au": directions.T @ above,
-            "aau": (directions**2).T @ above, "above": above.sum(axis=0),
-            "a": directions.sum(axis=0), "aa": (directions**2).sum(axis=0)}
-    # The extremes of a where u = 1 and where u = 0 (merged as maxima: "max_").
-    sums["max_extremes"] = np.stack([_extremes(directions[:, d], above)
-                                 for d in range(n_directions)])
+    sums = {"a": directions.sum(axis=0), "aa": (directions**2).sum(axis=0)}
+    for even in KINDS:
+        if even:
+            above = np.abs(X - plan["median"]) > plan["distance_median"]
+        else:
+            above = X > plan["median"]
+        above = above.astype(np.float64)
+        kind = {"pairs": np.stack([(above * a[:, np.newaxis]).T @ above
+                                   for a in directions.T]),
+                "both": above.T @ above, "au": directions.T @ above,
+                "aau": (directions**2).T @ above, "above": above.sum(axis=0),
+                # The extremes of a where u = 1 and where u = 0 (merged as maxima).
+                "max_extremes": np.stack([_extremes(a, above) for a in directions.T])}
+        sums.update({name + (" even" if even else ""): value
+                     for name, value in kind.items()})
     return sums
 
 
@@ -76,20 +96,22 @@ def _extremes(a, above):
                      np.where(where_zero, -column, -np.inf).max(axis=0)])
 
 
-def _best(sums, d, share, n_rows):
+def _best(kind, sums, d, share, n_rows):
+    """Each input's largest exponent over its partners, for one kind of cut (``kind``
+    reads its sums) and direction ``d``."""
     mean = sums["a"][d] / n_rows
-    counts = sums["above"]
-    q = sums["au"][d] - mean * counts  # sum a' u
-    pairs = sums["pairs"][d] - mean * sums["both"]
+    counts = kind(sums, "above")
+    q = kind(sums, "au")[d] - mean * counts  # sum a' u
+    pairs = kind(sums, "pairs")[d] - mean * kind(sums, "both")
     S = pairs - np.outer(q, share) - np.outer(share, q)
     # Partner i: b = a' h_i.
     sum_b = q
-    aau = sums["aau"][d] - 2 * mean * sums["au"][d] + mean**2 * counts  # sum a'^2 u
+    aau = kind(sums, "aau")[d] - 2 * mean * kind(sums, "au")[d] + mean**2 * counts  # sum a'^2 u
     aa = sums["aa"][d] - n_rows * mean**2  # sum a'^2
     sum_bb = aau * (1 - 2 * share) + share**2 * aa
     spread = np.maximum(sum_bb - sum_b**2 / n_rows, 0.0)
     squares = counts * (1 - 2 * share) + n_rows * share**2
-    high_one, low_one, high_zero, low_zero = sums["max_extremes"][d]
+    high_one, low_one, high_zero, low_zero = kind(sums, "max_extremes")[d]
     largest = np.maximum((1 - share) * np.maximum(high_one - mean, low_one + mean),
                          share * np.maximum(high_zero - mean, low_zero + mean))
     largest = np.where(np.isfinite(largest), largest, 0.0)
