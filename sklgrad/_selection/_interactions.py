@@ -28,7 +28,8 @@ rate of 1%.
 
 Each product costs ``n_rows x n_inputs^2`` multiply-adds, two per direction of the target
 (one per kind): the copies are fewer on wide tables (at least ``SHADOW_SCORES`` shadow
-scores in all), and a table where one product would exceed ``MAX_PAIR_WORK`` is not
+scores in all; beyond ``SHADOW_SCORES`` inputs, as many of them drawn at random are
+shadowed), and a table where one product would exceed ``MAX_PAIR_WORK`` is not
 screened for pairs (the networks' screens still see interactions there).
 """
 
@@ -88,21 +89,26 @@ def interaction_screen(X, y, rng, tested=None):
 
 def interaction_scores(X, y, rng):
     """Each input's score (its largest exponent over its partners) and the shadows'
-    scores (copies x inputs), or None where the table is not screened for pairs."""
+    scores (copies x shadowed inputs), or None where the table is not screened for
+    pairs."""
     n_rows, n_features = X.shape
     if not screened_for_pairs(n_rows, n_features):
         return None
     cuts = [_halves(X, even) for even in KINDS]
     n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 1, N_PERMUTATIONS))
+    # Wider than SHADOW_SCORES inputs, the shadows of as many drawn at random: every
+    # input's would cost a product as large as the inputs' own for scores not needed.
+    shadowed = (np.arange(n_features) if n_features <= SHADOW_SCORES
+                else np.sort(rng.choice(n_features, SHADOW_SCORES, replace=False)))
     directions = _directions(y)
     scores = np.zeros(n_features)
-    null = np.zeros((n_copies, n_features))
-    shadows = [np.empty_like(halves) for halves in cuts]
+    null = np.zeros((n_copies, len(shadowed)))
+    shadows = [np.empty((n_rows, len(shadowed)), dtype=halves.dtype) for halves in cuts]
     for copy in range(n_copies):
-        for j in range(n_features):  # each column's rows permuted on their own
+        for k, j in enumerate(shadowed):  # each column's rows permuted on their own
             order = rng.permutation(n_rows)
             for halves, shadow in zip(cuts, shadows):
-                shadow[:, j] = halves[order, j]
+                shadow[:, k] = halves[order, j]
         for direction in directions:
             for halves, shadow in zip(cuts, shadows):
                 partners = _Partners(halves, direction)

@@ -99,3 +99,42 @@ def test_the_all_relevant_selector_keeps_a_pair_that_acts_only_together():
     found = selector.relevant_by_interaction_
     assert found is not None and not (found & selector.relevant_by_dependence_).any()
     assert selector.interaction_p_values_.shape == (30,)
+
+
+def _ring_among_noise(n_rows=800, n_columns=30, seed=0):
+    """y is a ring in (x0, x1), 0.2 < x0^2 + x1^2 < 0.2 + 2/pi (half the square), with 10%
+    of the labels flipped: an even effect of each, small on its own."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n_rows, n_columns))
+    radius = X[:, 0] ** 2 + X[:, 1] ** 2
+    y = (radius > 0.2) & (radius < 0.2 + 2 / np.pi)
+    return X, (y ^ (rng.random(n_rows) < 0.1)).astype(int)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_ring_is_found_by_the_cuts_at_the_distance_from_the_median(seed, monkeypatch):
+    X, y = _ring_among_noise(seed=seed)
+    kept, p_values = interaction_screen(X, y, np.random.RandomState(seed))
+    assert kept[:2].all() and kept[2:].sum() == 0
+    # Cut at the median alone, the ring's pair has no product to show.
+    monkeypatch.setattr(interactions, "KINDS", (False,))
+    odd_only = interaction_screen(X, y, np.random.RandomState(seed))[1]
+    assert odd_only[:2].min() > 0.01 and p_values[:2].max() < 1e-6
+
+
+def test_the_even_cut_is_the_distance_from_the_median_cut_at_its_median():
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [np.nan]])
+    # Median 2, distances 2, 1, 0, 1, 2 with median 1: the ends are above.
+    np.testing.assert_allclose(_halves(X, even=True)[:, 0],
+                               [0.6, -0.4, -0.4, -0.4, 0.6, 0.0], atol=1e-6)
+    np.testing.assert_allclose(_halves(X)[:, 0], [-0.4, -0.4, -0.4, 0.6, 0.6, 0.0],
+                               atol=1e-6)
+
+
+def test_beyond_the_shadow_scores_as_many_inputs_are_shadowed(monkeypatch):
+    X, y = _pair_among_noise("classification", n_columns=30)
+    monkeypatch.setattr(interactions, "SHADOW_SCORES", 12)
+    scores, null = interactions.interaction_scores(X, y, np.random.RandomState(0))
+    assert scores.shape == (30,) and null.shape == (1, 12)
+    kept, _ = interaction_screen(X, y, np.random.RandomState(0))
+    assert kept[:2].all() and kept[2:].sum() <= 1
