@@ -17,7 +17,8 @@ from ._report import table
 
 #: The steps of a question, in the order they run (the keys of ``timings``).
 STEPS = ("networks", "path screen", "dependence tests", "interaction tests",
-         "conditional tests", "path network", "minimal refits", "ranking networks")
+         "conditional tests", "even interaction tests", "path network", "minimal refits",
+         "ranking networks")
 
 
 def _tables(quick):

@@ -6,31 +6,35 @@ An input that acts only with another (``y = x2 x3``, an XOR) has no marginal eff
 dependence tests (``_dependence.py``) cannot see it, and among hundreds of noise inputs
 the networks often eliminate it before they learn it (the slow-effect set ``sin(2 x0) +
 x1^2 + x2 x3 > 0`` among 500 columns: the pair kept in 1 seed of 5). The screen cuts each
-input two ways: at its median, the side an odd effect reads (``h_j = 1[x_j > median] -
-mean``: an XOR, a product), and at the median of its distance from the median, the size an
-even effect reads (``1[|x_j - median| > median |x - median|]``, centered: a ring, ``x_i^2
-+ x_j^2`` in a band, whose columns alone carry little); NaN at 0. For each pair of cuts of
-one kind it correlates the product ``h_i h_j`` with the target (each class against the
-rest, or the target's ranks): ``S_ij = sum_rows a h_i h_j``, one matrix product ``H^T
-diag(a) H`` per kind for all pairs. When one input of the pair is independent of the
-target and of the other input (a noise input), the rows of ``h_j`` are exchangeable and
-``S_ij`` has mean 0 and variance ``sum (b - mean b)^2 sum h_j^2 / (n - 1)`` with ``b = a
-h_i``; the pair's score is Bernstein's exponent ``S^2 / 2 (V + M |S| / 3)`` with ``V`` the
-larger of its two such variances and ``M`` the largest term (where both halves are rare, a
-pixel mostly blank, a few rows make ``S`` and its tail is heavier than a normal one), and
-an input's score is its largest over its partners, the two kinds and the classes. The null
-distribution is the same score of shadows (each input with its rows shuffled, both cuts
-alike, paired with every input: exactly the position of a noise input), pooled over inputs
-and copies, its tail beyond the 20th largest draw extrapolated as exponential
+input at its median (``h_j = 1[x_j > median] - mean``, NaN at 0), the side an odd effect
+reads (an XOR, a product), and for each pair correlates the product ``h_i h_j`` with the
+target (each class against the rest, or the target's ranks): ``S_ij = sum_rows a h_i
+h_j``, one matrix product ``H^T diag(a) H`` for all pairs. When one input of the pair is
+independent of the target and of the other input (a noise input), the rows of ``h_j`` are
+exchangeable and ``S_ij`` has mean 0 and variance ``sum (b - mean b)^2 sum h_j^2 / (n -
+1)`` with ``b = a h_i``; the pair's score is Bernstein's exponent ``S^2 / 2 (V + M |S| /
+3)`` with ``V`` the larger of its two such variances and ``M`` the largest term (where
+both halves are rare, a pixel mostly blank, a few rows make ``S`` and its tail is heavier
+than a normal one), and an input's score is its largest over its partners and the classes.
+The null distribution is the same score of shadows (each input with its rows shuffled,
+paired with every input: exactly the position of a noise input), pooled over inputs and
+copies, its tail beyond the 20th largest draw extrapolated as exponential
 (:func:`~sklgrad._selection._statistics.tail_p_values`: a noise pair above every draw is
 not a discovery for that alone); Benjamini-Hochberg keeps the inputs at a false discovery
 rate of 1%.
 
-Each product costs ``n_rows x n_inputs^2`` multiply-adds, two per direction of the target
-(one per kind): the copies are fewer on wide tables (at least ``SHADOW_SCORES`` shadow
-scores in all; beyond ``SHADOW_SCORES`` inputs, as many of them drawn at random are
-shadowed), and a table where one product would exceed ``MAX_PAIR_WORK`` is not
-screened for pairs (the networks' screens still see interactions there).
+Called with ``even``, the screen cuts each input at the median of its distance from the
+median instead (``1[|x_j - median| > median |x_j - median|]``, centered), the size an even
+effect reads: a ring (``x_i^2 + x_j^2`` in a band), whose columns alone carry little. The
+selection runs that kind last, on what every other screen left, as a family of its own: a
+score taken as the larger of the two kinds would face a heavier null, and odd effects
+would lose power (a one-hot level at p = 0.0034 instead of 0.0006).
+
+Each product costs ``n_rows x n_inputs^2`` multiply-adds per direction of the target: the
+copies are fewer on wide tables (at least ``SHADOW_SCORES`` shadow scores in all; beyond
+``SHADOW_SCORES`` inputs, as many of them drawn at random are shadowed), and a table where
+one product would exceed ``MAX_PAIR_WORK`` is not screened for pairs (the networks'
+screens still see interactions there).
 """
 
 import math
@@ -51,13 +55,11 @@ from ._statistics import (
 #: The multiply-adds of one product (rows x inputs^2) above which pairs are not screened:
 #: 2,000 rows x 10,000 inputs is 2e11.
 MAX_PAIR_WORK = 1e12
-#: The two cuts of each input (``even``: the distance from its median), in this order.
-KINDS = (False, True)
 #: Entries (pairs) of the pair matrix computed at a time: bounds the memory it takes.
 PAIRS_AT_A_TIME = 4_000_000
 
 
-def interaction_screen(X, y, rng, tested=None):
+def interaction_screen(X, y, rng, tested=None, even=False):
     """The inputs that act on the target with another input, and their p-values.
 
     Parameters
@@ -72,6 +74,9 @@ def interaction_screen(X, y, rng, tested=None):
         The inputs the screen may keep (all by default): the other screens' finds are
         relevant already, and the false discovery rate is kept among the others (every
         input is a partner all the same).
+    even : bool, default=False
+        Cut the inputs at their median distance from the median (even effects), not at
+        their median (odd effects).
 
     Returns
     -------
@@ -81,20 +86,20 @@ def interaction_screen(X, y, rng, tested=None):
     p_values : ndarray of shape (n_features,)
         Each input's p-value against its shadows (1 where it was not screened).
     """
-    scored = interaction_scores(X, y, rng)
+    scored = interaction_scores(X, y, rng, even)
     if scored is None:
         return np.zeros(X.shape[1], dtype=bool), np.ones(X.shape[1])
     return interaction_decision(*scored, tested)
 
 
-def interaction_scores(X, y, rng):
+def interaction_scores(X, y, rng, even=False):
     """Each input's score (its largest exponent over its partners) and the shadows'
-    scores (copies x shadowed inputs), or None where the table is not screened for
-    pairs."""
+    scores (copies x shadowed inputs), for the cuts at the median or (``even``) at the
+    median distance from it; None where the table is not screened for pairs."""
     n_rows, n_features = X.shape
     if not screened_for_pairs(n_rows, n_features):
         return None
-    cuts = [_halves(X, even) for even in KINDS]
+    halves = _halves(X, even)
     n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 1, N_PERMUTATIONS))
     # Wider than SHADOW_SCORES inputs, the shadows of as many drawn at random: every
     # input's would cost a product as large as the inputs' own for scores not needed.
@@ -103,18 +108,15 @@ def interaction_scores(X, y, rng):
     directions = _directions(y)
     scores = np.zeros(n_features)
     null = np.zeros((n_copies, len(shadowed)))
-    shadows = [np.empty((n_rows, len(shadowed)), dtype=halves.dtype) for halves in cuts]
+    shadows = np.empty((n_rows, len(shadowed)), dtype=halves.dtype)
     for copy in range(n_copies):
         for k, j in enumerate(shadowed):  # each column's rows permuted on their own
-            order = rng.permutation(n_rows)
-            for halves, shadow in zip(cuts, shadows):
-                shadow[:, k] = halves[order, j]
+            shadows[:, k] = halves[rng.permutation(n_rows), j]
         for direction in directions:
-            for halves, shadow in zip(cuts, shadows):
-                partners = _Partners(halves, direction)
-                if copy == 0:
-                    scores = np.maximum(scores, partners.best_over(halves, itself=True))
-                null[copy] = np.maximum(null[copy], partners.best_over(shadow))
+            partners = _Partners(halves, direction)
+            if copy == 0:
+                scores = np.maximum(scores, partners.best_over(halves, itself=True))
+            null[copy] = np.maximum(null[copy], partners.best_over(shadows))
     return scores, null
 
 

@@ -8,10 +8,13 @@ The two questions run the screens in order, each on what the others left:
    shadows' bar;
 2. the path screen (``_path_screen``): one path network on the inputs and the same shadows;
 3. the dependence tests (``_dependence``): each input alone against the target;
-4. the interaction tests (``_interactions``): the inputs untested so far, in pairs;
-5. the conditional tests (``_conditional``): what each input adds to the others' finds.
+4. the interaction tests (``_interactions``): the inputs untested so far, in pairs, each
+   cut at its median (odd effects: an XOR);
+5. the conditional tests (``_conditional``): what each input adds to the others' finds;
+6. the interaction tests of even effects (a ring): the inputs left, in pairs, each cut at
+   its median distance from the median.
 
-"all-relevant" answers with the five; "minimal" trains the path network on the relevant
+"all-relevant" answers with the six; "minimal" trains the path network on the relevant
 inputs and keeps those alive at the point chosen by held-out refits (``_minimal``). Either
 answer is then ranked by networks trained on its columns beside their shadows
 (``_ranking``): those are the importances the selector returns.
@@ -243,6 +246,11 @@ def run_question(selector, rule, X, y, default_network, tests=InMemoryTests, **f
                 lambda s: f"conditional tests: {by_conditional.sum()} more inputs kept"):
         by_conditional, conditional_p_values = tests.conditional(X, y, found, rng)
     relevant = found | by_conditional
+    # Last, the interaction tests of even effects (a ring) on what every screen left.
+    with timed(selector, timings, "even interaction tests", lambda s: (
+            f"interaction tests of even effects: {by_even.sum()} more inputs kept")):
+        by_even, even_p_values = tests.interaction(X, y, rng, tested=~relevant, even=True)
+    relevant |= by_even
     result = SelectionResult(
         estimators, np.zeros((len(estimators), n_features)), relevant=relevant,
         selected=relevant, screen_importances=real,
@@ -250,7 +258,8 @@ def run_question(selector, rule, X, y, default_network, tests=InMemoryTests, **f
         relevant_by_path=by_path & ~dense, path_screen=screen_network,
         relevant_by_dependence=by_dependence & ~dense & ~by_path,
         dependence_p_values=dependence_p_values,
-        relevant_by_interaction=by_interaction, interaction_p_values=interaction_p_values,
+        relevant_by_interaction=by_interaction | by_even,
+        interaction_p_values=np.minimum(interaction_p_values, even_p_values),
         relevant_by_conditional=by_conditional, conditional_p_values=conditional_p_values,
         timings=timings)
     if rule == MINIMAL:

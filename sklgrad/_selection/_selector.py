@@ -167,7 +167,7 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
         The relevant variables that only the interaction tests found (variables that act
         on the target with another and not on their own).
     interaction_p_values_ : ndarray of shape (n_features_in_,) or None
-        The interaction tests' p-values against the variables' shadows, one per variable.
+        The interaction tests' p-values against shadows (the two cuts' smaller), per variable.
     relevant_by_conditional_ : ndarray of shape (n_features_in_,) of bool or None
         The relevant variables that only the conditional tests found (variables that add
         to the others' finds, given them, and not on their own).
@@ -224,32 +224,32 @@ class LearningGradientSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator)
 
     Notes
     -----
-    The two questions share five screens, run in order, each on what the others left
+    The two questions share six screens, run in order, each on what the others left
     (docs/selection.md gives the details and the measured rates). Dense screen: small
-    stacked networks (hidden (32,), ``alpha=1.0``, 50 epochs, fewer on large tables)
-    learn from the inputs and one fixed set of at least 500 shadows; an input is relevant
-    when its learning gradient summed over the training, averaged over the networks,
-    beats the shadows' bar (where the largest of ten times as many shadows is expected: a
-    noise input, exchangeable with the shadows of its distribution, beats the largest of
-    ``m`` with probability ``1 / (m + 1)``). Path screen: one path network on the inputs
-    and the shadows adds those it keeps above every shadow (interactions, periodic
-    effects), when its point beats a constant prediction. Dependence tests:
-    each input alone against 20 permutations of the target, at a false discovery rate of
-    1%. Interaction tests: the inputs not yet found, in pairs cut at their medians,
-    against pairs with one input shuffled, at 1%. Conditional tests: what each input adds
-    to the finds (normal scores residualized on them by least squares), against shadows,
-    at 1% (diabetes's ``sex``). ``"all-relevant"`` keeps the five screens' finds.
-    ``"minimal"`` trains the path network on them; each distinct set of inputs its path
-    goes through, and sets between its points, each less the inputs its other inputs
-    compute (a one-hot's last level, a constant), is refit without the penalty on 3 folds,
-    and the fewest inputs whose held-out loss exceeds the best set's by at most one
-    standard error of that excess (row by row) are kept. The tests do not read
-    ``sample_weight``. Either answer is then ranked: networks trained on its inputs beside
-    one shadow of each (at least 5; hidden (32,), ``alpha=0.01``, about 3,000 steps at a
-    learning rate of 0.01), stacked, give ``importances_`` with a spread over the
-    networks and, in the largest shadow's share, a bar for what noise is learned as. A
-    network among every input and hundreds of shadows learns the noise too: its numbers
-    (``screen_importances_``) find columns, and rank them poorly.
+    stacked networks (hidden (32,), ``alpha=1.0``, 50 epochs, fewer on large tables) learn
+    from the inputs and one fixed set of at least 500 shadows; an input is relevant when its
+    learning gradient summed over the training, averaged over the networks, beats the
+    shadows' bar (where the largest of ten times as many shadows is expected: a noise input,
+    exchangeable with the shadows of its distribution, beats the largest of ``m`` with
+    probability ``1 / (m + 1)``). Path screen: one path network on the inputs and the
+    shadows adds those it keeps above every shadow (interactions, periodic effects), when
+    its point beats a constant prediction. Dependence tests: each input alone against 20
+    permutations of the target, at a false discovery rate of 1%. Interaction tests: the
+    inputs not yet found, in pairs cut at their medians, against pairs with one input
+    shuffled, at 1%. Conditional tests: what each input adds to the finds (normal scores
+    residualized on them by least squares), against shadows, at 1% (diabetes's ``sex``).
+    Last, interaction tests cut at the median distance from the median (a ring).
+    ``"all-relevant"`` keeps the six screens' finds. ``"minimal"`` trains the path network
+    on them; each distinct set of inputs its path goes through, and sets between its points,
+    each less the inputs its other inputs compute (a one-hot's last level, a constant), is
+    refit without the penalty on 3 folds, and the fewest inputs whose held-out loss exceeds
+    the best set's by at most one standard error of that excess (row by row) are kept. The
+    tests do not read ``sample_weight``. Either answer is then ranked: networks trained on
+    its inputs beside one shadow of each (at least 5; hidden (32,), ``alpha=0.01``, about
+    3,000 steps at a learning rate of 0.01), stacked, give ``importances_`` with a spread
+    over the networks and, in the largest shadow's share, a bar for what noise is learned
+    as. A network among every input and hundreds of shadows learns the noise too: its
+    numbers (``screen_importances_``) find columns, and rank them poorly.
 
     The shadow rule: one network per repeat on ``[X, shadows]`` (each column copied, its
     rows shuffled); a variable is kept when its mean importance exceeds the largest

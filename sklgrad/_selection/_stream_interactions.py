@@ -17,8 +17,12 @@ and each partner's ``sum (a' h)^2``, ``sum h^2`` and largest ``|a' h|`` likewise
 
 import numpy as np
 
-from ._interactions import KINDS, exponents
+from ._interactions import exponents
 from ._stream_passes import ranks_from
+
+#: The two cuts of each column, both summed in one pass (``even``: at the median distance
+#: from the median; the selection tests that kind last).
+KINDS = (False, True)
 
 #: The pair sums' values (inputs^2 per kind and direction of the target, and one more per
 #: kind) held at most: wider tables take the interaction tests' scores from the sample.
@@ -36,15 +40,15 @@ def interaction_plan(X, n_directions):
     return {"median": median, "distance_median": np.median(np.abs(X - median), axis=0)}
 
 
-def interaction_observed(sums, n_rows):
-    """Each input's largest exponent over its partners, the two kinds and the target's
-    directions, from the pass's ``sums`` over every row."""
-    best = 0.0
-    for even in KINDS:
-        kind = _named(even)
-        share = kind(sums, "above") / n_rows
-        for d in range(sums["a"].shape[0]):
-            best = np.maximum(best, _best(kind, sums, d, share, n_rows))
+def interaction_observed(sums, n_rows, even=False):
+    """Each input's largest exponent over its partners and the target's directions, for
+    the cuts at the median or (``even``) at the median distance from it, from the pass's
+    ``sums`` over every row."""
+    kind = _named(even)
+    share = kind(sums, "above") / n_rows
+    best = np.zeros(len(share))
+    for d in range(sums["a"].shape[0]):
+        best = np.maximum(best, _best(kind, sums, d, share, n_rows))
     return best
 
 

@@ -11,7 +11,8 @@ merged in order (``_stream_passes``; on Dask, where the partitions live):
    quantiles) against the classes or the standardized target, and its ranks (read from
    the kept rows' distribution: exact when the sample is the table) summed per class or
    against the target's ranks; in the same pass the interaction tests' sums, each pair
-   of median-cut columns against the target's direction, ``U^T diag(a) U`` with the
+   of columns cut at their median (and, for the even kind tested last, at their median
+   distance from it) against the target's direction, ``U^T diag(a) U`` with the
    moments that center it;
 3. the conditional tests' Gram matrices over every row: the found columns' normal
    scores, every column's, and the target's, from which least squares' residual
@@ -112,12 +113,12 @@ class StreamedTests:
         observed[:, self.sample.constant()] = 0.0  # a constant column tells nothing
         return dependence_decision(observed.max(axis=0), null)
 
-    def interaction(self, X, y, rng, tested=None):
-        scored = interaction_scores(X, y, rng)
+    def interaction(self, X, y, rng, tested=None, even=False):
+        scored = interaction_scores(X, y, rng, even)
         if scored is None:
             return np.zeros(X.shape[1], dtype=bool), np.ones(X.shape[1])
         observed = (scored[0] if self.pair_sums is None  # too wide: the sample's
-                    else interaction_observed(self.pair_sums, self.plan["n_rows"]))
+                    else interaction_observed(self.pair_sums, self.plan["n_rows"], even))
         return interaction_decision(observed, scored[1], tested)
 
     def conditional(self, X, y, found, rng):

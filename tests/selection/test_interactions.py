@@ -112,14 +112,24 @@ def _ring_among_noise(n_rows=800, n_columns=30, seed=0):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_a_ring_is_found_by_the_cuts_at_the_distance_from_the_median(seed, monkeypatch):
+def test_a_ring_is_found_by_the_cuts_at_the_distance_from_the_median(seed):
     X, y = _ring_among_noise(seed=seed)
-    kept, p_values = interaction_screen(X, y, np.random.RandomState(seed))
-    assert kept[:2].all() and kept[2:].sum() == 0
-    # Cut at the median alone, the ring's pair has no product to show.
-    monkeypatch.setattr(interactions, "KINDS", (False,))
-    odd_only = interaction_screen(X, y, np.random.RandomState(seed))[1]
-    assert odd_only[:2].min() > 0.01 and p_values[:2].max() < 1e-6
+    kept, p_values = interaction_screen(X, y, np.random.RandomState(seed), even=True)
+    assert kept[:2].all() and kept[2:].sum() <= 1 and p_values[:2].max() < 1e-6
+    # Cut at the median, the ring's pair has no product to show.
+    odd = interaction_screen(X, y, np.random.RandomState(seed))[1]
+    assert odd[:2].min() > 0.01
+
+
+def test_the_selection_tests_even_pairs_last_on_what_the_others_left():
+    X, y = _ring_among_noise(n_rows=600, seed=2)
+    selector = LearningGradientSelector(threshold="all-relevant", random_state=0).fit(X, y)
+    assert selector.get_support()[:2].all() and selector.get_support()[2:].sum() <= 1
+    assert "even interaction tests" in selector.selection_result_.timings
+    # The ring's columns: each found by its own test or, last, by its pair with the other.
+    found_by = selector.selection_report_["found_by"].iloc[:2]
+    assert set(found_by) <= {"dense", "path", "dependence", "interaction"}
+    assert (selector.interaction_p_values_[:2] < 1e-6).all()
 
 
 def test_the_even_cut_is_the_distance_from_the_median_cut_at_its_median():

@@ -66,9 +66,10 @@ def test_the_tests_sums_do_not_depend_on_the_chunking_and_match_in_memory(target
         in_memory = conditional_scores(X, y, found, np.random.RandomState(0))[0]
         streamed = _streamed._conditional_observed(conditional, len(X) - 3, tests.plan)
         np.testing.assert_allclose(streamed[~found], in_memory[~found], rtol=1e-8, atol=1e-8)
-        pairs = interaction_scores(X, y, np.random.RandomState(0))[0]
-        np.testing.assert_allclose(interaction_observed(dependence, len(X)), pairs, rtol=1e-5,
-                                   atol=1e-6 * pairs.max())
+        for even in (False, True):  # the pairs cut at the median, and at the distance
+            pairs = interaction_scores(X, y, np.random.RandomState(0), even)[0]
+            np.testing.assert_allclose(interaction_observed(dependence, len(X), even), pairs,
+                                       rtol=1e-5, atol=1e-6 * pairs.max())
 
 
 @pytest.mark.slow
@@ -94,9 +95,7 @@ def test_a_streamed_selection_keeps_the_in_memory_columns(threshold):
 
 
 def test_a_table_larger_than_the_sample_is_read_whole_by_the_tests(monkeypatch):
-    # (Seed 2 holds a noise pair at p = 0.006 in both selections, which a false discovery
-    # rate keeps or not with the networks' finds: those differ, trained on 400 rows or 3,000.)
-    X, y = _table(n_rows=3000, seed=0)
+    X, y = _table(n_rows=3000, seed=2)
     frames = [pd.DataFrame(X[a:a + 500], columns=[f"x{j}" for j in range(8)])
               for a in range(0, 3000, 500)]
     data = ChunkedData.from_chunks([(frame, y[a:a + 500])
