@@ -14,7 +14,7 @@ correlations are heavier-tailed than the pooled shadows', and its noise would be
 
 The null is the same score of shadows (each column's rows shuffled, residualized alike:
 exactly a noise input's position), pooled over columns and copies, its tail beyond the
-20th largest draw extrapolated as exponential
+20th largest draw extrapolated as exponential with its scale's uncertainty
 (:func:`~sklgrad._selection._statistics.tail_p_values`).
 Benjamini-Hochberg runs at 1% over all the inputs with the found ones counted as
 discoveries ahead of the tested ones (their p-values taken as 0): a first input added to

@@ -18,10 +18,10 @@ both halves are rare, a pixel mostly blank, a few rows make ``S`` and its tail i
 than a normal one), and an input's score is its largest over its partners and the classes.
 The null distribution is the same score of shadows (each input with its rows shuffled,
 paired with every input: exactly the position of a noise input), pooled over inputs and
-copies, its tail beyond the 20th largest draw extrapolated as exponential
-(:func:`~sklgrad._selection._statistics.tail_p_values`: a noise pair above every draw is
-not a discovery for that alone); Benjamini-Hochberg keeps the inputs at a false discovery
-rate of 1%.
+copies, its tail beyond the 20th largest draw extrapolated as exponential with its scale's
+uncertainty (:func:`~sklgrad._selection._statistics.tail_p_values`: a noise pair above
+every draw is not a discovery for that alone); Benjamini-Hochberg keeps the inputs at a
+false discovery rate of 1%.
 
 Called with ``even``, the screen cuts each input at the median of its distance from the
 median instead (``1[|x_j - median| > median |x_j - median|]``, centered), the size an even
