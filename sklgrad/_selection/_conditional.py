@@ -31,8 +31,7 @@ from scipy import stats
 
 from ._statistics import (
     FALSE_DISCOVERY_RATE,
-    N_PERMUTATIONS,
-    SHADOW_SCORES,
+    shadow_copies,
     tail_p_values,
     target_columns,
 )
@@ -107,7 +106,7 @@ def conditional_scores(X, y, found, rng):
                  for _, target in target_columns(y)]
     residuals = np.hstack(residuals)
     scores = np.zeros(n_features)
-    n_copies = int(np.clip(np.ceil(SHADOW_SCORES / n_features), 1, N_PERMUTATIONS))
+    n_copies = shadow_copies(n_features)
     null = np.zeros((n_copies, n_features))
     at_a_time = max(1, VALUES_AT_A_TIME // max(n_rows, 1))
     for start in range(0, n_features, at_a_time):

@@ -37,7 +37,6 @@ one product would exceed ``MAX_PAIR_WORK`` is not screened for pairs (the networ
 screens still see interactions there).
 """
 
-import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,9 +44,9 @@ from scipy import stats
 
 from ._statistics import (
     FALSE_DISCOVERY_RATE,
-    N_PERMUTATIONS,
     SHADOW_SCORES,
     benjamini_hochberg,
+    shadow_copies,
     tail_p_values,
     target_columns,
 )
@@ -100,7 +99,7 @@ def interaction_scores(X, y, rng, even=False):
     if not screened_for_pairs(n_rows, n_features):
         return None
     halves = _halves(X, even)
-    n_copies = int(np.clip(math.ceil(SHADOW_SCORES / n_features), 1, N_PERMUTATIONS))
+    n_copies = shadow_copies(n_features)
     # Wider than SHADOW_SCORES inputs, the shadows of as many drawn at random: every
     # input's would cost a product as large as the inputs' own for scores not needed.
     shadowed = (np.arange(n_features) if n_features <= SHADOW_SCORES
