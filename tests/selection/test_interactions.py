@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 import sklgrad._selection._interactions as interactions
+import sklgrad._selection._statistics as statistics
 from sklgrad import LearningGradientSelector
 from sklgrad._selection._dependence import dependence_screen
 from sklgrad._selection._interactions import _directions, _halves, _Partners, interaction_screen
@@ -144,6 +145,7 @@ def test_the_even_cut_is_the_distance_from_the_median_cut_at_its_median():
 def test_beyond_the_shadow_scores_as_many_inputs_are_shadowed(monkeypatch):
     X, y = _pair_among_noise("classification", n_columns=30)
     monkeypatch.setattr(interactions, "SHADOW_SCORES", 12)
+    monkeypatch.setattr(statistics, "SHADOW_SCORES", 12)  # the copies' count
     scores, null = interactions.interaction_scores(X, y, np.random.RandomState(0))
     assert scores.shape == (30,) and null.shape == (1, 12)
     kept, _ = interaction_screen(X, y, np.random.RandomState(0))

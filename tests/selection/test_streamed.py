@@ -9,6 +9,7 @@ from sklgrad._selection import _minimal, _stream_passes, _streamed
 from sklgrad._selection._conditional import conditional_scores
 from sklgrad._selection._dependence import bin_rule, dependence_scores, n_bins_for
 from sklgrad._selection._interactions import interaction_scores, interaction_screen
+from sklgrad._selection._statistics import SHADOW_SCORES
 from sklgrad._selection._stream_interactions import interaction_observed, interaction_plan
 
 CHUNKINGS = {"whole": [1.0], "thirds": [1 / 3, 1 / 3, 1 / 3], "uneven": [0.1, 0.7, 0.2]}
@@ -85,9 +86,12 @@ def test_a_streamed_selection_keeps_the_in_memory_columns(threshold):
                                       err_msg=name)
         for attribute in ("dependence_p_values_", "interaction_p_values_",
                           "conditional_p_values_"):
+            # The in-memory pair products are float32 (scores equal to 1e-5): a score
+            # can pass one more of the null's 5,000 draws.
+            draw = 1 / SHADOW_SCORES if attribute == "interaction_p_values_" else 1e-12
             np.testing.assert_allclose(getattr(streamed, attribute),
                                        getattr(in_memory, attribute), rtol=1e-6,
-                                       atol=1e-12, err_msg=f"{name}: {attribute}")
+                                       atol=1.5 * draw, err_msg=f"{name}: {attribute}")
         assert streamed.stream_info_ == {"n_rows": 600, "n_chunks": len(shares),
                                          "sample_rows": 600, "held_out_rows": 0,
                                          "sample_is_table": True}
