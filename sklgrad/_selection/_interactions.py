@@ -31,7 +31,8 @@ score taken as the larger of the two kinds would face a heavier null, and odd ef
 would lose power (a one-hot level at p = 0.0034 instead of 0.0006).
 
 Each product costs ``n_rows x n_inputs^2`` multiply-adds per direction of the target: the
-copies are fewer on wide tables (at least ``SHADOW_SCORES`` shadow scores in all; beyond
+copies are fewer on wide tables (at least ``SHADOW_SCORES`` shadow scores in all, at every
+width: :func:`~sklgrad._selection._statistics.shadow_copies`; beyond
 ``SHADOW_SCORES`` inputs, as many of them drawn at random are shadowed), and a table where
 one product would exceed ``MAX_PAIR_WORK`` is not screened for pairs (the networks'
 screens still see interactions there).

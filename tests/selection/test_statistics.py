@@ -2,7 +2,13 @@
 
 import numpy as np
 
-from sklgrad._selection._statistics import SHADOW_TAIL, tail_p_values
+from sklgrad._selection._interactions import interaction_scores
+from sklgrad._selection._statistics import (
+    SHADOW_SCORES,
+    SHADOW_TAIL,
+    shadow_copies,
+    tail_p_values,
+)
 
 
 def test_tail_p_values_beyond_the_draws_are_as_rare_as_they_say():
@@ -30,3 +36,15 @@ def test_tail_p_values_are_the_null_share_inside_and_shrink_beyond():
     k, total = SHADOW_TAIL, float(np.sum(np.arange(82.0, 101.0) - 81.0))
     assert np.isclose(p_values[3], k / 100 * (1 + 9.5 / total) ** -(k - 1))
     assert p_values[3] > p_values[4] > p_values[5] > 0
+
+
+def test_the_nulls_hold_the_shadow_scores_at_every_width():
+    for width in (1, 13, 250, 1000, 3000, 5000, 12000):
+        copies = shadow_copies(width)
+        assert copies * width >= SHADOW_SCORES and (copies - 1) * width < SHADOW_SCORES
+    # A small table's interaction tests read p-values from 5,000 draws, not 20 copies.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 13))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    _, null = interaction_scores(X, y, np.random.RandomState(0))
+    assert null.shape == (385, 13)
