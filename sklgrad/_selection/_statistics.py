@@ -54,10 +54,9 @@ def shadow_copies(n_features):
     385 at 13 inputs, 5 at 1,000, 2 at 3,000, 1 from 5,000 (a copy costs a product).
 
     Small tables get as many draws as wide ones: a p-value is read from the draws down to
-    ``SHADOW_TAIL / SHADOW_SCORES`` (0.004) and extrapolated only below, where with 20
-    copies of 13 inputs (260 draws) every p-value under 0.08 was extrapolated, and the
-    decisions of a small table (Benjamini-Hochberg's bars at 1% of ``k / m``) all fell
-    there.
+    ``SHADOW_TAIL / SHADOW_SCORES`` (0.004) and extrapolated only below. A fixed 20
+    copies of 13 inputs would hold 260 draws and extrapolate every p-value under 0.08,
+    where a small table's Benjamini-Hochberg bars (1% of ``k / m``) all lie.
     """
     return max(1, math.ceil(SHADOW_SCORES / max(n_features, 1)))
 
@@ -108,10 +107,8 @@ def tail_p_values(scores, null):
     ``d`` beyond the ``k``-th draw becomes the Lomax tail ``(1 + d / T) ** -(k - 1)``: the
     exponential one with the plug-in scale ``T / (k - 1)`` as the draws grow, larger in the
     extreme tail, where a plug-in scale a fifth too small would make a p-value of 1e-5
-    several times too small. Measured on the interaction tests' null draws (a tail read
-    from one copy of the shadows, the p-values of the others' draws): 0.75x to 1.16x the
-    expected count below 3e-4 with this tail, 1.3x to 1.9x with the plug-in scale
-    (docs/selection.md).
+    several times too small (docs/selection.md measures both on the interaction tests'
+    null draws).
 
     Examples
     --------

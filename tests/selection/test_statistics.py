@@ -14,8 +14,8 @@ from sklgrad._selection._statistics import (
 def test_tail_p_values_beyond_the_draws_are_as_rare_as_they_say():
     # A tail read from 2,000 draws, then the p-values of 2,000 fresh draws of the same
     # distribution (the maximum of many exponents: Gumbel), 300 times: below 1e-4 about
-    # as many as 1e-4 of them. With the plug-in scale (exp(-d / b) at the excesses' mean)
-    # the count was 98 against 60: a scale read a fifth too small makes far tails rare.
+    # as many as 1e-4 of them. The plug-in scale (exp(-d / b) at the excesses' mean)
+    # gives 98 against 60: a scale read a fifth too small makes far tails rare.
     rng = np.random.default_rng(0)
     below, draws = {1e-3: 0, 1e-4: 0}, 0
     for _ in range(300):
