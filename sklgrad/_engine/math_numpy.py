@@ -146,3 +146,18 @@ def adam_update(params, grads, rates, firsts, seconds, t, beta_1, beta_2, epsilo
         v *= beta_2
         v += (1 - beta_2) * grad * grad
         param -= (lr * correction) * m / (np.sqrt(v) + epsilon)
+
+
+def shrink_columns(weight, second, rate, epsilon, strength, column_weights=None):
+    """The group-lasso proximal step on ``weight``'s columns, in place (see
+    :func:`sklgrad._engine.penalty.group_shrink`): column j shrinks in norm by its step
+    times ``strength`` (times ``column_weights[j]``), and is zero when that is more than
+    its norm. The step is ``rate`` for SGD; for Adam (``second``, its second moment) the
+    column's mean of ``rate / (sqrt(v) + epsilon)``."""
+    step = rate if second is None else rate / (np.sqrt(second) + epsilon).mean(axis=0)
+    if column_weights is not None:
+        strength = strength * column_weights
+    norms = np.sqrt(np.einsum("ij,ij->j", weight, weight))
+    with np.errstate(over="ignore"):  # a zero column's quotient: inf, its factor 0
+        factor = 1 - step * strength / np.maximum(norms, np.finfo(weight.dtype).tiny)
+    weight *= np.maximum(factor, 0, out=factor).astype(weight.dtype, copy=False)

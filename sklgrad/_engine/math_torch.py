@@ -117,3 +117,14 @@ def adam_update(params, grads, rates, firsts, seconds, t, beta_1, beta_2, epsilo
         m.mul_(beta_1).add_(grad, alpha=1 - beta_1)
         v.mul_(beta_2).addcmul_(grad, grad, value=1 - beta_2)
         param.sub_((lr * correction) * m / (v.sqrt() + epsilon))
+
+
+def shrink_columns(weight, second, rate, epsilon, strength, column_weights=None):
+    """The group-lasso proximal step on tensors, in place (as
+    :func:`sklgrad._engine.math_numpy.shrink_columns`)."""
+    step = rate if second is None else rate / (second.sqrt() + epsilon).mean(dim=0)
+    if column_weights is not None:
+        strength = strength * column_weights
+    norms = torch.linalg.vector_norm(weight, dim=0)
+    tiny = torch.finfo(weight.dtype).tiny
+    weight.mul_((1 - step * strength / norms.clamp_min(tiny)).clamp_min_(0))

@@ -2,7 +2,7 @@
 
 import math
 
-import torch
+from . import math_numpy, math_torch
 
 
 def group_shrink(net, strength, column_weights=None):
@@ -21,15 +21,18 @@ def group_shrink(net, strength, column_weights=None):
     optimizer = net.optimizer_
     group = optimizer.param_groups[0]
     state = optimizer.state.get(weight, {})
-    if "v" in state:  # Adam
+    second = state.get("v")  # Adam's second moment; None for SGD
+    if second is not None:
         beta_1, beta_2 = group["betas"]
         t = state["step"]
-        lr_t = group["lr"] * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        step = lr_t / (state["v"].sqrt() + group["eps"]).mean(dim=0)
+        rate = group["lr"] * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
     else:
-        step = group["lr"]
-    if column_weights is not None:
-        strength = strength * column_weights
-    norms = torch.linalg.vector_norm(weight, dim=0)
-    factor = (1 - step * strength / norms.clamp_min(torch.finfo(weight.dtype).tiny)).clamp_min_(0)
-    weight.mul_(factor)
+        rate = group["lr"]
+    if weight.device.type == "cpu":  # numpy on views of the same memory, as the step
+        math_numpy.shrink_columns(
+            weight.detach().numpy(), None if second is None else second.numpy(), rate,
+            group.get("eps"), strength,
+            None if column_weights is None else column_weights.numpy())
+    else:
+        math_torch.shrink_columns(weight, second, rate, group.get("eps"), strength,
+                                  column_weights)

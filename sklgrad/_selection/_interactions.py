@@ -57,6 +57,8 @@ from ._statistics import (
 MAX_PAIR_WORK = 1e12
 #: Entries (pairs) of the pair matrix computed at a time: bounds the memory it takes.
 PAIRS_AT_A_TIME = 4_000_000
+#: Shadow values (rows x shadowed inputs x copies) held at a time: 16 MB of float32.
+SHADOWS_AT_A_TIME = 4_000_000
 
 
 def interaction_screen(X, y, rng, tested=None, even=False):
@@ -105,18 +107,25 @@ def interaction_scores(X, y, rng, even=False):
     # input's would cost a product as large as the inputs' own for scores not needed.
     shadowed = (np.arange(n_features) if n_features <= SHADOW_SCORES
                 else np.sort(rng.choice(n_features, SHADOW_SCORES, replace=False)))
-    directions = _directions(y)
+    partners = [_Partners(halves, direction) for direction in _directions(y)]
     scores = np.zeros(n_features)
+    for partner in partners:
+        scores = np.maximum(scores, partner.best_over(halves, itself=True))
+    # The copies' shadows side by side, as many at a time as SHADOWS_AT_A_TIME allows:
+    # one product for many copies (a small table's copy is a product too small to pay
+    # for its call). Each shadowed input's rows contiguous: a shadow is a gather of them.
+    inputs = np.ascontiguousarray(halves[:, shadowed].T)
     null = np.zeros((n_copies, len(shadowed)))
-    shadows = np.empty((n_rows, len(shadowed)), dtype=halves.dtype)
-    for copy in range(n_copies):
-        for k, j in enumerate(shadowed):  # each column's rows permuted on their own
-            shadows[:, k] = halves[rng.permutation(n_rows), j]
-        for direction in directions:
-            partners = _Partners(halves, direction)
-            if copy == 0:
-                scores = np.maximum(scores, partners.best_over(halves, itself=True))
-            null[copy] = np.maximum(null[copy], partners.best_over(shadows))
+    per_product = max(1, SHADOWS_AT_A_TIME // (n_rows * len(shadowed)))
+    for start in range(0, n_copies, per_product):
+        copies = slice(start, min(start + per_product, n_copies))
+        n_batch = copies.stop - copies.start
+        shadows = np.empty((n_batch * len(shadowed), n_rows), dtype=halves.dtype)
+        for row in range(len(shadows)):  # copy by copy, each input's rows permuted
+            shadows[row] = inputs[row % len(shadowed)][rng.permutation(n_rows)]
+        for partner in partners:
+            best = partner.best_over(shadows.T).reshape(n_batch, len(shadowed))
+            np.maximum(null[copies], best, out=null[copies])
     return scores, null
 
 

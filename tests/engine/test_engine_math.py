@@ -86,3 +86,28 @@ def test_every_table_entry_trains_the_same_in_every_step(activation, softplus):
                 np.testing.assert_allclose(mine.loss_curve_, auto.loss_curve_, rtol=1e-7)
                 np.testing.assert_allclose(mine.predict_proba(X), auto.predict_proba(X),
                                            atol=1e-6)
+
+
+@pytest.mark.parametrize("adam", [True, False])
+def test_the_group_lasso_step_is_the_same_in_both_tables(adam):
+    # The numpy step's proximal step (on views of the CPU tensors) against the torch one:
+    # each column's step, a weighted strength, an eliminated column (weight inf) and a
+    # column already at zero.
+    rng = np.random.default_rng(0)
+    weight = rng.normal(size=(7, 5))
+    weight[:, 3] = 0.0
+    second = rng.random((7, 5)) * 1e-3 if adam else None
+    column_weights = np.array([1.0, 0.5, np.inf, 1.0, 2.0])
+    numpy_weight = weight.copy()
+    math_numpy.shrink_columns(numpy_weight, second, 0.01, 1e-8, 0.4, column_weights)
+    torch_weight = torch.from_numpy(weight.copy())
+    math_torch.shrink_columns(torch_weight, None if second is None else torch.from_numpy(
+        second), 0.01, 1e-8, 0.4, torch.from_numpy(column_weights))
+    np.testing.assert_allclose(numpy_weight, torch_weight.numpy(), rtol=1e-12, atol=0)
+    norms = np.linalg.norm(numpy_weight, axis=0)
+    assert norms[2] == 0 and norms[3] == 0  # eliminated, and zero stays zero
+    step = 0.01 / (np.sqrt(second) + 1e-8).mean(axis=0) if adam else 0.01
+    expected = np.linalg.norm(weight, axis=0) - step * 0.4 * column_weights
+    alive = [0, 1, 4]
+    np.testing.assert_allclose(norms[alive], np.maximum(np.broadcast_to(
+        expected, (5,))[alive], 0), rtol=1e-12)
