@@ -57,8 +57,6 @@ from ._statistics import (
 MAX_PAIR_WORK = 1e12
 #: Entries (pairs) of the pair matrix computed at a time: bounds the memory it takes.
 PAIRS_AT_A_TIME = 4_000_000
-#: Shadow values (rows x shadowed inputs x copies) held at a time: 16 MB of float32.
-SHADOWS_AT_A_TIME = 4_000_000
 
 
 def interaction_screen(X, y, rng, tested=None, even=False):
@@ -111,21 +109,18 @@ def interaction_scores(X, y, rng, even=False):
     scores = np.zeros(n_features)
     for partner in partners:
         scores = np.maximum(scores, partner.best_over(halves, itself=True))
-    # The copies' shadows side by side, as many at a time as SHADOWS_AT_A_TIME allows:
-    # one product for many copies (a small table's copy is a product too small to pay
-    # for its call). Each shadowed input's rows contiguous: a shadow is a gather of them.
+    # Each shadowed input's rows contiguous: a shadow is a gather of them, written to
+    # shadows in the layout of the inputs' own product (the same rounding as theirs).
     inputs = np.ascontiguousarray(halves[:, shadowed].T)
     null = np.zeros((n_copies, len(shadowed)))
-    per_product = max(1, SHADOWS_AT_A_TIME // (n_rows * len(shadowed)))
-    for start in range(0, n_copies, per_product):
-        copies = slice(start, min(start + per_product, n_copies))
-        n_batch = copies.stop - copies.start
-        shadows = np.empty((n_batch * len(shadowed), n_rows), dtype=halves.dtype)
-        for row in range(len(shadows)):  # copy by copy, each input's rows permuted
-            shadows[row] = inputs[row % len(shadowed)][rng.permutation(n_rows)]
+    gathered = np.empty((len(shadowed), n_rows), dtype=halves.dtype)
+    shadows = np.empty((n_rows, len(shadowed)), dtype=halves.dtype)
+    for copy in range(n_copies):
+        for k, rows in enumerate(inputs):  # each input's rows permuted on their own
+            np.take(rows, rng.permutation(n_rows), out=gathered[k])
+        shadows[...] = gathered.T
         for partner in partners:
-            best = partner.best_over(shadows.T).reshape(n_batch, len(shadowed))
-            np.maximum(null[copies], best, out=null[copies])
+            np.maximum(null[copy], partner.best_over(shadows), out=null[copy])
     return scores, null
 
 
