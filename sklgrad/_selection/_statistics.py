@@ -85,13 +85,14 @@ def shadow_bar(shadow_scores):
     top = np.sort(shadow_scores, axis=None)[::-1][:SHADOW_TAIL]
     if len(top) < 2:
         return float(top.max()) if len(top) else 0.0
-    return float(top[0] + _tail_scale(top) * np.log(SHADOW_BAR_FACTOR))
+    scale = _tail_excess(top) / (len(top) - 1)
+    return float(top[0] + scale * np.log(SHADOW_BAR_FACTOR))
 
 
-def _tail_scale(top):
-    """The scale of an exponential tail from its largest draws (descending): the mean
-    excess of the others over the last."""
-    return float(np.mean(top[:-1] - top[-1]))
+def _tail_excess(top):
+    """The summed excess of the largest draws (descending) over the last: ``k - 1`` times
+    the scale of their exponential tail, as ``k - 1`` excesses estimate it."""
+    return float(np.sum(top[:-1] - top[-1]))
 
 
 def tail_p_values(scores, null):
@@ -122,7 +123,7 @@ def tail_p_values(scores, null):
     top = null[::-1][:SHADOW_TAIL]
     if len(top) < 2:
         return p_values
-    excesses = max(float(np.sum(top[:-1] - top[-1])), np.finfo(float).tiny)
+    excesses = max(_tail_excess(top), np.finfo(float).tiny)
     beyond = scores > top[-1]
     p_values[beyond] = (len(top) / null.size
                         * (1.0 + (scores[beyond] - top[-1]) / excesses) ** -(len(top) - 1.0))
