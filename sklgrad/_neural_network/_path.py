@@ -334,9 +334,10 @@ class InputPenaltyPath:
         for entry in subset.history:
             net.history.append(dict(_at_full_width(entry, columns, width),
                                     epoch=len(net.history) + 1))
-        for point in path:
+        for point in path:  # the epochs of net's history, the inputs of the table
             point["first_epoch"] += offset
             point["last_epoch"] += offset
+            point["inputs"] = columns[point["inputs"]].tolist()
         return path, [_weights_at_full_width(point, columns, width) for point in points]
 
     def _screen(self, net, data, alive, seed, screening_round):

@@ -263,11 +263,33 @@ def test_the_screening_round_bookkeeping(screened):
     epochs = clf.importance_history_[last_round[0]["first_epoch"]:]
     alive = torch.linalg.vector_norm(clf.net_.module_.layers[0].weight, dim=0) > 0
     assert int(alive.sum()) == path[choice]["inputs_alive"]
+    # Every point names its inputs as the table's columns (a round's network reads a
+    # subset of them, and minimal compares the sets these name).
+    assert path[choice]["inputs"] == np.flatnonzero(alive.numpy()).tolist()
+    for point in path:
+        assert len(point["inputs"]) == point["inputs_alive"]
+        assert set(point["inputs"]) <= set(range(X.shape[1]))
     assert (epochs > 0).any(axis=0).sum() <= last_round[0]["inputs_alive"]
     assert (clf.feature_importances_[~alive.numpy()] == 0).all()
     np.testing.assert_array_equal(clf.feature_importances_,
                                   clf.importance_history_[path[choice]["last_epoch"]])
     assert clf.predict(X).shape == y.shape and clf.score(X, y) > 0.85
+
+
+def test_a_rounds_points_name_the_tables_columns(screened):
+    # The same table with its columns reversed: the inputs that matter come last, and a
+    # round's network, which reads a subset, numbers them otherwise than the table does.
+    X, y, _ = screened
+    X = X[:, ::-1]
+    clf = LearningGradientClassifier(input_penalty="path", random_state=1).fit(X, y)
+    path, choice = clf.path_, clf.path_choice_
+    assert path[choice]["round"] >= 1
+    alive = torch.linalg.vector_norm(clf.net_.module_.layers[0].weight, dim=0) > 0
+    assert path[choice]["inputs"] == np.flatnonzero(alive.numpy()).tolist()
+    assert {397, 398} <= set(path[choice]["inputs"])  # x1 and x0
+    for point in path:
+        assert len(point["inputs"]) == point["inputs_alive"]
+        assert set(point["inputs"]) <= set(range(X.shape[1]))
 
 
 def test_the_path_reports_its_progress_with_verbose(capsys):
