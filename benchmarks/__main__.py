@@ -58,6 +58,8 @@ SECTIONS = {
                           "Boruta"),
     "nonlinear": ("bench_nonlinear", "Nonlinear signals among noise: the numbers beside a "
                   "selection and its sets"),
+    "path-blocks": ("bench_path_blocks", "The path network's screening blocks on nonlinear "
+                    "signals, against a forest"),
 }
 
 INTRO = """# Benchmarks
