@@ -30,8 +30,9 @@ class PathSettings:
     off, or fewer where an epoch takes many steps: a point takes about ``point_steps``
     optimizer steps at most (``min_epochs`` epochs at least). The path ends early once
     inputs have been eliminated and the inputs alive have not changed for ``stable``
-    points. Inputs it eliminates are screened again in blocks of ``screen_block`` beside
-    the survivors, for at most ``screen_rounds`` rounds (0: none).
+    points. Where more than ``screen_above`` inputs were eliminated, they are screened
+    again in blocks of ``screen_block`` beside the survivors, for at most
+    ``screen_rounds`` rounds (0: none).
     """
 
     strengths: tuple = (0.0,) + tuple(0.001 * 2**i for i in range(13))
@@ -42,9 +43,14 @@ class PathSettings:
     point_steps: int = 300
     min_epochs: int = 5
     stable: int = 3
-    # The size of the XOR set on which the path finds an interacting pair among noise in
-    # every seed.
-    screen_block: int = 50
+    # Fewer eliminated inputs are screened with the path's own points: a round on them
+    # would put the same inputs side by side again.
+    screen_above: int = 50
+    # Beside 50 others, a ring's columns (an even effect, learned slowly) were eliminated
+    # again with the noise; beside 20 they are learned: the ring among 64 and 512 noise
+    # columns is found in every fold, the XOR as with 50 (docs/benchmarks.md,
+    # "path-blocks"), for more, smaller blocks.
+    screen_block: int = 20
     # An input whose effect shows only beside another that a round recovers is recovered
     # by the next.
     screen_rounds: int = 3

@@ -200,7 +200,7 @@ class InputPenaltyPath:
             dense = points[0]
             for screening_round in range(1, schedule.screen_rounds + 1):
                 alive = _alive_inputs(points[chosen])
-                if (~alive).sum() <= schedule.screen_block:
+                if (~alive).sum() <= schedule.screen_above:
                     break
                 candidates = self._screen(net, split, alive, data.seed, screening_round)
                 if not candidates.any():

@@ -222,7 +222,7 @@ def test_the_path_on_sparse_inputs_and_with_weights():
 def screened():
     """An input whose effect is only conditional (``x2``, through ``x1 * x2``) among 400
     inputs and 1000 rows: the first path eliminates it with the noise (this seed); the
-    screening round, beside the survivors and 50 others, learns it."""
+    screening round, beside the survivors and a block of others, learns it."""
     rng = np.random.RandomState(1)
     X = rng.randn(1000, 400)
     logit = 2 * X[:, 0] + 1.5 * X[:, 1] + 1.2 * X[:, 1] * X[:, 2]
