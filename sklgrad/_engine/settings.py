@@ -43,14 +43,15 @@ class PathSettings:
     point_steps: int = 300
     min_epochs: int = 5
     stable: int = 3
-    # Fewer eliminated inputs are screened with the path's own points: a round on them
-    # would put the same inputs side by side again.
+    # No round where this many inputs or fewer were eliminated: in blocks of 50 they would
+    # all sit beside the survivors again, the path's own question. Apart from the block
+    # size, so that smaller blocks do not make rounds run where they did not.
     screen_above: int = 50
-    # Beside 50 others, a ring's columns (an even effect, learned slowly) were eliminated
-    # again with the noise; beside 20 they are learned: the ring among 64 and 512 noise
-    # columns is found in every fold, the XOR as with 50 (docs/benchmarks.md,
-    # "path-blocks"), for more, smaller blocks.
-    screen_block: int = 20
+    # The size of the XOR set on which the path finds an interacting pair among noise in
+    # every seed. Blocks of 20 also find a ring's columns (an even effect, learned slowly)
+    # among 64 and 512 noise columns, where 50 miss them, at 1.2-2.4x the path's time
+    # there and 4.6x at 1,000 columns (docs/benchmarks.md, "path-blocks"): not the default.
+    screen_block: int = 50
     # An input whose effect shows only beside another that a round recovers is recovered
     # by the next.
     screen_rounds: int = 3
