@@ -45,12 +45,12 @@ class PathSettings:
     stable: int = 3
     # No round where this many inputs or fewer were eliminated: in blocks of 50 they would
     # all sit beside the survivors again, the path's own question. Apart from the block
-    # size, so that smaller blocks do not make rounds run where they did not.
+    # size: a smaller block does not make rounds run on fewer eliminated inputs.
     screen_above: int = 50
     # The size of the XOR set on which the path finds an interacting pair among noise in
-    # every seed. Blocks of 20 also find a ring's columns (an even effect, learned slowly)
-    # among 64 and 512 noise columns, where 50 miss them, at 1.2-2.4x the path's time
-    # there and 4.6x at 1,000 columns (docs/benchmarks.md, "path-blocks"): not the default.
+    # every seed. Blocks of 20 also find a ring's columns (an even effect, learned
+    # slowly) where 50 miss them, but cost several times as much on wide tables
+    # (docs/benchmarks.md, "path-blocks"): not the default.
     screen_block: int = 50
     # An input whose effect shows only beside another that a round recovers is recovered
     # by the next.
