@@ -153,11 +153,16 @@ def shrink_columns(weight, second, rate, epsilon, strength, column_weights=None)
     :func:`sklgrad._engine.penalty.group_shrink`): column j shrinks in norm by its step
     times ``strength`` (times ``column_weights[j]``), and is zero when that is more than
     its norm. The step is ``rate`` for SGD; for Adam (``second``, its second moment) the
-    column's mean of ``rate / (sqrt(v) + epsilon)``."""
-    step = rate if second is None else rate / (np.sqrt(second) + epsilon).mean(axis=0)
+    column's mean of ``rate / (sqrt(v) + epsilon)``.
+
+    A stack of K networks' weights, shape (K, hidden, inputs), takes ``rate`` and
+    ``strength`` of shape (K, 1) (or numbers) and ``column_weights`` of shape (K, inputs):
+    each network's columns shrink by its own."""
+    step = rate if second is None else rate / (np.sqrt(second) + epsilon).mean(axis=-2)
     if column_weights is not None:
         strength = strength * column_weights
-    norms = np.sqrt(np.einsum("ij,ij->j", weight, weight))
+    norms = np.sqrt(np.einsum("...ij,...ij->...j", weight, weight))
     with np.errstate(over="ignore"):  # a zero column's quotient: inf, its factor 0
         factor = 1 - step * strength / np.maximum(norms, np.finfo(weight.dtype).tiny)
-    weight *= np.maximum(factor, 0, out=factor).astype(weight.dtype, copy=False)
+    factor = np.maximum(factor, 0, out=factor).astype(weight.dtype, copy=False)
+    weight *= factor[..., None, :]

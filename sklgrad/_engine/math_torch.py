@@ -121,10 +121,11 @@ def adam_update(params, grads, rates, firsts, seconds, t, beta_1, beta_2, epsilo
 
 def shrink_columns(weight, second, rate, epsilon, strength, column_weights=None):
     """The group-lasso proximal step on tensors, in place (as
-    :func:`sklgrad._engine.math_numpy.shrink_columns`)."""
-    step = rate if second is None else rate / (second.sqrt() + epsilon).mean(dim=0)
+    :func:`sklgrad._engine.math_numpy.shrink_columns`, stacks included)."""
+    step = rate if second is None else rate / (second.sqrt() + epsilon).mean(dim=-2)
     if column_weights is not None:
         strength = strength * column_weights
-    norms = torch.linalg.vector_norm(weight, dim=0)
+    norms = torch.linalg.vector_norm(weight, dim=-2)
     tiny = torch.finfo(weight.dtype).tiny
-    weight.mul_((1 - step * strength / norms.clamp_min(tiny)).clamp_min_(0))
+    factor = (1 - step * strength / norms.clamp_min(tiny)).clamp_min_(0)
+    weight.mul_(factor.unsqueeze(-2))

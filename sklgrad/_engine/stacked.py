@@ -13,6 +13,8 @@ the others go on with a smaller stack, so early stopping and ``tol`` work as in 
 fits.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -52,7 +54,7 @@ def fit_stack(settings_list, data_list, states):
     :func:`~sklgrad._engine.state.fitted_record` and whether its rule converged.
     """
     settings = settings_list[0]
-    stack = _Stack(settings, data_list)
+    stack = NetworkStack(settings, data_list)
     rules = [ScikitStoppingRule(state, own, n_train=data.X.shape[0])
              for own, data, state in zip(settings_list, data_list, states)]
     finished = {}
@@ -81,7 +83,7 @@ def fit_stack(settings_list, data_list, states):
     return [(finished[k], rule.converged) for k, rule in enumerate(rules)]
 
 
-class _Stack:
+class NetworkStack:
     """The stacked weights, optimizer state and per-network records of the active networks."""
 
     def __init__(self, settings, plans):
@@ -121,6 +123,9 @@ class _Stack:
         self.moments = [[torch.zeros_like(p) for p in self.params()]
                         for _ in range(1 if settings.solver == "sgd" else 2)]
         self.t = 0
+        # A group-lasso step on the first layer's columns after each update, set by the
+        # caller for the active networks: (strengths (K, 1), column weights (K, inputs)).
+        self.penalty = None
         self.history = [{"train_loss": [], "importance": [], "magnitude": []} for _ in plans]
 
     @property
@@ -157,6 +162,8 @@ class _Stack:
                 X, Y = self._gather(self.X, index), self._gather(self.Y, index)
                 losses, sums, grads = self.step(X, Y)
                 self.update(grads)
+                if self.penalty is not None:
+                    self.shrink()
                 loss_total += losses * index.shape[1]  # accumulated in float64
                 if sums is not None:
                     totals += sums
@@ -244,6 +251,24 @@ class _Stack:
         self.t += 1
         math_torch.adam_update(self.params(), grads, self.rates, *self.moments, self.t,
                                settings.beta_1, settings.beta_2, settings.epsilon)
+
+    def shrink(self):
+        """The group-lasso step of :attr:`penalty`, each network with its own step size
+        (:func:`~sklgrad._engine.penalty.group_shrink`'s, batched)."""
+        strengths, column_weights = (torch.as_tensor(a, device=self.device)
+                                     for a in self.penalty)
+        rate = (self.lr[:, None] * self.rate_correction()).to(self.device, self.dtype)
+        second = None if self.settings.solver == "sgd" else self.moments[1][0]
+        math_torch.shrink_columns(self.W[0], second, rate, self.settings.epsilon,
+                                  strengths, column_weights)
+
+    def rate_correction(self):
+        """What multiplies the learning rate in this step's update: Adam's bias correction
+        (scikit-learn's form) at the current step, 1 for SGD."""
+        if self.settings.solver == "sgd":
+            return 1.0
+        beta_1, beta_2 = self.settings.beta_1, self.settings.beta_2
+        return math.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
 
     # ---------------------------------------------------------------- bookkeeping
     def validation_scores(self):

@@ -1,6 +1,6 @@
 """One epoch of a stack of networks in numpy, for stacks on the CPU.
 
-The arithmetic of :meth:`sklgrad._engine.stacked._Stack.step` and ``update`` in numpy, on
+The arithmetic of :meth:`sklgrad._engine.stacked.NetworkStack.step` and ``update`` in numpy, on
 views of the stack's data and on (K, P) copies of its weights, biases and moments for the
 epoch (:class:`_FlatStack`), for the reason given in :mod:`sklgrad._engine.numpy_step`: per
 operation, numpy costs less than torch on these sizes, and numpy's OpenBLAS multiplies
@@ -10,7 +10,7 @@ BLAS product per network.
 
 import numpy as np
 
-from .math_numpy import ACTIVATIONS, LOSSES, adam_update, sgd_update
+from .math_numpy import ACTIVATIONS, LOSSES, adam_update, sgd_update, shrink_columns
 from .numpy_step import backward_product, batch_sum, capture_sum
 
 
@@ -58,7 +58,7 @@ class _FlatStack:
 
 def numpy_epoch(stack):
     """One epoch of every active network of ``stack``; returns (mean losses, |dL/dx| sums)
-    as :meth:`~sklgrad._engine.stacked._Stack.epoch` does."""
+    as :meth:`~sklgrad._engine.stacked.NetworkStack.epoch` does."""
     n, K = stack.n_rows, len(stack.active)
     order = stack.epoch_order().numpy()
     data_X, data_Y = stack.X.numpy(), stack.Y.numpy()
@@ -77,6 +77,8 @@ def numpy_epoch(stack):
             Y = data_Y.take(index.reshape(-1), axis=0).reshape(*index.shape, -1)
             losses, sums = _step(stack, flat, X, Y)
             _update(stack, flat, rates)
+            if stack.penalty is not None:
+                _shrink(stack, flat)
             loss_total += losses * index.shape[1]
             if sums is not None:
                 totals += sums
@@ -144,3 +146,14 @@ def _update(stack, flat, rates):
     first, second = flat.moments
     adam_update([flat.params], [flat.grads], [rates], [first], [second], stack.t,
                 settings.beta_1, settings.beta_2, settings.epsilon)
+
+
+def _shrink(stack, flat):
+    """The group-lasso step of ``stack.penalty`` on the first weight matrices, in place
+    (:meth:`~sklgrad._engine.stacked.NetworkStack.shrink` in numpy)."""
+    strengths, column_weights = stack.penalty
+    second = None if stack.settings.solver == "sgd" else flat.moment_views[1][0]
+    # The step size in float64, then the weights' precision, as a single network's.
+    rates = (stack.lr.numpy()[:, None] * stack.rate_correction()).astype(flat.params.dtype)
+    shrink_columns(flat.W[0], second, rates, stack.settings.epsilon, strengths,
+                   column_weights)

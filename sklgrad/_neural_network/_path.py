@@ -12,6 +12,7 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.model_selection import train_test_split
 
@@ -21,11 +22,9 @@ from .._engine.fit import configure, fork_rng_devices, seed_torch, start_network
 from .._engine.net import build_net, make_optimizer, run_epochs
 from .._engine.settings import PathSettings, stratify_labels
 from .._engine.stopping import ValidationLossRule
+from ._path_rules import mean_and_error, one_standard_error_choice, reweighted, run_settled
+from ._path_screen import MOST_STACKED, screen_stacked
 
-# The penalty weight of an eliminated column within one path: it stays eliminated (a weight
-# of 1 would let it return once its gradient beats the strength, which on wide noisy
-# tables does not happen: the screening rounds give that second chance).
-ELIMINATED_WEIGHT = math.inf
 # The first layer's weights in an MLP's state dict: column j is input j's.
 _FIRST_WEIGHT = "layers.0.weight"
 # The least probability the constant prediction gives a class (its log loss at most 34.5).
@@ -34,13 +33,6 @@ LEAST_PROBABILITY = 1e-15
 # of the live inputs only: the eliminated columns are zero and stay so, but multiplying them
 # costs as much as the live ones, most of the first layer's work late in a wide path.
 COMPACT_BELOW = 0.5
-
-
-def _one_standard_error_choice(path):
-    """The strongest point whose validation loss is within one standard error of the best."""
-    best = min(range(len(path)), key=lambda i: path[i]["validation_loss"])
-    limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]
-    return max(i for i, point in enumerate(path) if point["validation_loss"] <= limit)
 
 
 def _sparsest_within_one_standard_error(path):
@@ -54,11 +46,6 @@ def _sparsest_within_one_standard_error(path):
     limit = path[best]["validation_loss"] + path[best]["validation_loss_se"]
     within = [i for i, point in enumerate(path) if point["validation_loss"] <= limit]
     return min(within, key=lambda i: (path[i]["inputs_alive"], -i))
-
-
-def _mean_and_error(values):
-    """The mean of ``values`` (a tensor, one per validation row) and its standard error."""
-    return float(values.mean()), float(values.std() / math.sqrt(len(values)))
 
 
 def _constant_row_losses(net, targets, y_val, n_targets):
@@ -196,7 +183,7 @@ class InputPenaltyPath:
             seed_torch(data.seed, settings.device)
             start_network(net, settings, data.dtype)
             path, points = self._run_path(net, split, state, label="Path")
-            chosen = _one_standard_error_choice(path)
+            chosen = one_standard_error_choice(path)
             dense = points[0]
             for screening_round in range(1, schedule.screen_rounds + 1):
                 alive = _alive_inputs(points[chosen])
@@ -210,7 +197,7 @@ class InputPenaltyPath:
                     seed=[data.seed, schedule.screen_rounds + screening_round])
                 for point in more:
                     point["round"] = screening_round
-                chosen = len(path) + _one_standard_error_choice(more)
+                chosen = len(path) + one_standard_error_choice(more)
                 path, points = path + more, points + more_points
             if "round" in path[-1]:
                 for point in path:
@@ -245,7 +232,7 @@ class InputPenaltyPath:
             return torch.cat(parts)
 
         def validation_loss(module):
-            return _mean_and_error(row_losses(module))
+            return mean_and_error(row_losses(module))
 
         constant = _constant_row_losses(net, targets, y_val, settings.n_targets)
 
@@ -267,8 +254,8 @@ class InputPenaltyPath:
                     net.history.append(dict(_at_full_width(entry, columns, width),
                                             epoch=len(net.history) + 1))
             losses = row_losses(active.module_)
-            loss, error = _mean_and_error(losses)
-            gain, gain_error = _mean_and_error(constant - losses)
+            loss, error = mean_and_error(losses)
+            gain, gain_error = mean_and_error(constant - losses)
             points.append(_weights_at_full_width(active.module_.state_dict(), columns,
                                                  width))
             alive_inputs = _alive_inputs(points[-1])
@@ -281,23 +268,15 @@ class InputPenaltyPath:
             if settings.verbose and label is not None:
                 print(f"{label} point {index}: strength {strength:g}, validation loss "
                       f"{loss:.6f} (se {error:.6f}), {alive} inputs alive", flush=True)
-            # Reweighted group lasso: at the next point, a column that the network learns
-            # from more than the average (its share of this point's learning gradient
-            # above 1/d) gets the strength divided by its multiple of the average; the
-            # others get the strength itself (never more: a column the network has not
-            # learned yet is not judged on that). An eliminated column stays eliminated.
+            # Reweighted group lasso: the next point's column weights from this one's
+            # learning gradient (at the dense phase's best epoch).
             epoch = (len(net.history) - 1 if rule.best_epoch is None
                      else rule.best_epoch + len(net.history) - len(active.history))
             share = torch.as_tensor(net.history[epoch, IMPORTANCE_KEY], dtype=weight.dtype,
                                     device=weight.device)
-            weights = torch.where(
-                share > 0, (1.0 / (len(share) * share)).clamp_max(1.0), ELIMINATED_WEIGHT)
-            if watched is not None and not alive_inputs[watched].any():
+            weights = reweighted(share)
+            if run_settled(path, alive_inputs, watched, schedule.stable):
                 break
-            recent = {point["inputs_alive"] for point in path[-schedule.stable:]}
-            if (len(path) > schedule.stable and len(recent) == 1
-                    and alive < path[0]["inputs_alive"]):
-                break  # eliminated columns stay eliminated: the support is settled
             last = index + 1 == len(schedule.strengths)
             if not last and 0 < alive <= COMPACT_BELOW * len(columns):
                 keep = alive_inputs[columns]
@@ -344,25 +323,53 @@ class InputPenaltyPath:
         """The inputs eliminated by the path that a path network on the survivors plus a
         block of ``screen_block`` of them keeps: among many noise inputs, an input whose
         signal is only conditional (no marginal effect) is eliminated with the noise before
-        the network learns it; beside the survivors and few others, it is learned."""
+        the network learns it; beside the survivors and few others, it is learned. The
+        blocks' paths train as stacks of one width where they can
+        (:func:`~._path_screen.screen_stacked`), else one by one."""
         survivors = np.flatnonzero(alive)
         rng = np.random.default_rng(np.random.SeedSequence([seed, screening_round]))
         eliminated = rng.permutation(np.flatnonzero(~alive))
         blocks = np.array_split(eliminated,
                                 math.ceil(len(eliminated) / self.schedule.screen_block))
+        column_sets = [np.concatenate([survivors, block]) for block in blocks]
+        networks = [self._subset_net(net, len(columns), int(rng.integers(2**31 - 1)),
+                                     data[0].dtype) for columns in column_sets]
         candidates = np.zeros(len(alive), dtype=bool)
-        scratch = SimpleNamespace(loss_curve=[], t=0)  # the fit's own curve is not touched
-        for number, block in enumerate(blocks, start=1):
-            columns = np.concatenate([survivors, block])
-            screen = self._subset_net(net, len(columns), int(rng.integers(2**31 - 1)),
-                                      data[0].dtype)
-            watched = np.arange(len(survivors), len(columns))
-            path, points = self._run_path(screen, _on_columns(data, columns), scratch,
-                                          watched=watched)
-            kept = _alive_inputs(points[_one_standard_error_choice(path)])
-            candidates[columns[kept]] = True
+        for group in self._screen_groups(column_sets, data):
+            if len(group) > 1:
+                kept = screen_stacked(self.settings, self.schedule,
+                                      [networks[i] for i in group], data,
+                                      [column_sets[i] for i in group], len(survivors))
+            else:
+                kept = [self._screen_alone(networks[group[0]], data,
+                                           column_sets[group[0]], len(survivors))]
+            for i, inputs in zip(group, kept):
+                candidates[column_sets[i][inputs]] = True
             if self.settings.verbose:
-                print(f"Screening round {screening_round}: block {number}/{len(blocks)}, "
-                      f"inputs recovered so far: {int((candidates & ~alive).sum())}",
-                      flush=True)
+                done = (f"blocks {group[0] + 1}-{group[-1] + 1}" if len(group) > 1
+                        else f"block {group[0] + 1}")
+                print(f"Screening round {screening_round}: {done} of {len(blocks)}, inputs "
+                      f"recovered so far: {int((candidates & ~alive).sum())}", flush=True)
         return candidates & ~alive
+
+    def _screen_groups(self, column_sets, data):
+        """The blocks (indices) trained together: of one width, at most
+        ``MOST_STACKED`` each, on dense inputs with the hand-written steps and the
+        capture (a stack's); else one each."""
+        settings = self.settings
+        if (sp.issparse(data[0]) or not settings.capture or settings.step == "autograd"):
+            return [[i] for i in range(len(column_sets))]
+        groups = {}
+        for i, columns in enumerate(column_sets):
+            groups.setdefault(len(columns), []).append(i)
+        return [indices[start:start + MOST_STACKED] for indices in groups.values()
+                for start in range(0, len(indices), MOST_STACKED)]
+
+    def _screen_alone(self, network, data, columns, n_survivors):
+        """One block's screening path, trained alone: the inputs alive at its chosen
+        point."""
+        scratch = SimpleNamespace(loss_curve=[], t=0)  # the fit's own curve is not touched
+        watched = np.arange(n_survivors, len(columns))
+        path, points = self._run_path(network, _on_columns(data, columns), scratch,
+                                      watched=watched)
+        return _alive_inputs(points[one_standard_error_choice(path)])

@@ -304,3 +304,59 @@ def test_the_path_reports_its_progress_with_verbose(capsys):
     LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=5, input_penalty="path",
                                random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""  # silent by default
+
+
+@pytest.mark.parametrize("solver, rate", [("adam", 0.001), ("sgd", 0.01)])
+def test_the_screening_blocks_train_as_one_stack_as_they_would_alone(monkeypatch, solver,
+                                                                      rate):
+    """A screening round trains its blocks' paths as stacks of one width: each block's
+    path (its points' strengths, validation losses and inputs alive) is the one it trains
+    alone, to rounding, and so is the fit."""
+    from sklgrad._neural_network import _path, _path_screen
+
+    rng = np.random.RandomState(1)
+    X = rng.randn(400, 120)
+    y = (2 * X[:, 0] + 1.5 * X[:, 1] + 1.2 * X[:, 1] * X[:, 2] > 0).astype(int)
+    params = dict(hidden_layer_sizes=(10,), solver=solver, learning_rate_init=rate,
+                  max_iter=40, input_penalty="path", random_state=1)
+    recorded, rounds = [], []  # each block's path as trained; each round's groups
+    block_run = _path_screen._BlockRun
+
+    class Recorded(block_run):
+        def __init__(self):
+            super().__init__()
+            recorded.append(self.path)
+
+    run_path = _path.InputPenaltyPath._run_path
+
+    def recording(self, net, data, state, watched=None, label=None):
+        path, points = run_path(self, net, data, state, watched, label)
+        if watched is not None:
+            recorded.append(path)
+        return path, points
+
+    screen_groups = _path.InputPenaltyPath._screen_groups
+    monkeypatch.setattr(_path_screen, "_BlockRun", Recorded)
+    monkeypatch.setattr(_path.InputPenaltyPath, "_run_path", recording)
+    monkeypatch.setattr(_path.InputPenaltyPath, "_screen_groups", lambda self, *a: (
+        rounds.append(screen_groups(self, *a)), rounds[-1])[1])
+    stacked = LearningGradientClassifier(**params).fit(X, y)
+    assert any(len(group) > 1 for groups in rounds for group in groups)
+    # In the order of the blocks, round by round (a stack trains blocks of one width).
+    order = [i + sum(len(sum(g, [])) for g in rounds[:r]) for r, groups in enumerate(rounds)
+             for group in groups for i in group]
+    stacked_paths = [path for _, path in sorted(zip(order, recorded), key=lambda t: t[0])]
+
+    recorded.clear()
+    monkeypatch.setattr(_path.InputPenaltyPath, "_screen_groups",
+                        lambda self, column_sets, data: [[i] for i in range(len(column_sets))])
+    single = LearningGradientClassifier(**params).fit(X, y)
+    assert len(stacked_paths) == len(recorded) >= 3
+    for mine, theirs in zip(stacked_paths, recorded):
+        assert [p["strength"] for p in mine] == [p["strength"] for p in theirs]
+        assert [p["inputs_alive"] for p in mine] == [p["inputs_alive"] for p in theirs]
+        np.testing.assert_allclose([p["validation_loss"] for p in mine],
+                                   [p["validation_loss"] for p in theirs], rtol=1e-4)
+    assert [p["inputs"] for p in stacked.path_] == [p["inputs"] for p in single.path_]
+    np.testing.assert_allclose(stacked.feature_importances_, single.feature_importances_,
+                               atol=1e-6)
