@@ -23,7 +23,7 @@ from .._engine.net import build_net, make_optimizer, run_epochs
 from .._engine.settings import PathSettings, stratify_labels
 from .._engine.stopping import ValidationLossRule
 from ._path_rules import mean_and_error, one_standard_error_choice, reweighted, run_settled
-from ._path_screen import MOST_STACKED, screen_stacked
+from ._stacked_screen import MOST_STACKED, screen_stacked
 
 # The first layer's weights in an MLP's state dict: column j is input j's.
 _FIRST_WEIGHT = "layers.0.weight"
@@ -325,7 +325,7 @@ class InputPenaltyPath:
         signal is only conditional (no marginal effect) is eliminated with the noise before
         the network learns it; beside the survivors and few others, it is learned. The
         blocks' paths train as stacks of one width where they can
-        (:func:`~._path_screen.screen_stacked`), else one by one."""
+        (:func:`~._stacked_screen.screen_stacked`), else one by one."""
         survivors = np.flatnonzero(alive)
         rng = np.random.default_rng(np.random.SeedSequence([seed, screening_round]))
         eliminated = rng.permutation(np.flatnonzero(~alive))

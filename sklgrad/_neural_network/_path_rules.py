@@ -1,6 +1,6 @@
 """How the input-penalty path judges its points: the point chosen, the next point's
 column weights, and when a run ends. Shared by a path trained alone (``_path.py``) and
-the screening round's paths trained as one stack (``_path_screen.py``), so that both
+the screening round's paths trained as one stack (``_stacked_screen.py``), so that both
 follow the same rules."""
 
 import math

@@ -312,7 +312,7 @@ def test_the_screening_blocks_train_as_one_stack_as_they_would_alone(monkeypatch
     """A screening round trains its blocks' paths as stacks of one width: each block's
     path (its points' strengths, validation losses and inputs alive) is the one it trains
     alone, to rounding, and so is the fit."""
-    from sklgrad._neural_network import _path, _path_screen
+    from sklgrad._neural_network import _path, _stacked_screen
 
     rng = np.random.RandomState(1)
     X = rng.randn(400, 120)
@@ -320,7 +320,7 @@ def test_the_screening_blocks_train_as_one_stack_as_they_would_alone(monkeypatch
     params = dict(hidden_layer_sizes=(10,), solver=solver, learning_rate_init=rate,
                   max_iter=40, input_penalty="path", random_state=1)
     recorded, rounds = [], []  # each block's path as trained; each round's groups
-    block_run = _path_screen._BlockRun
+    block_run = _stacked_screen._BlockRun
 
     class Recorded(block_run):
         def __init__(self):
@@ -336,7 +336,7 @@ def test_the_screening_blocks_train_as_one_stack_as_they_would_alone(monkeypatch
         return path, points
 
     screen_groups = _path.InputPenaltyPath._screen_groups
-    monkeypatch.setattr(_path_screen, "_BlockRun", Recorded)
+    monkeypatch.setattr(_stacked_screen, "_BlockRun", Recorded)
     monkeypatch.setattr(_path.InputPenaltyPath, "_run_path", recording)
     monkeypatch.setattr(_path.InputPenaltyPath, "_screen_groups", lambda self, *a: (
         rounds.append(screen_groups(self, *a)), rounds[-1])[1])
