@@ -126,6 +126,10 @@ class NetworkStack:
         # A group-lasso step on the first layer's columns after each update, set by the
         # caller for the active networks: (strengths (K, 1), column weights (K, inputs)).
         self.penalty = None
+        # Which active networks record their learning gradients this epoch: all or none
+        # (a bool), or a mask; a caller that reads them at some epochs only turns them
+        # off at the others (the training is the same).
+        self.capture = settings.capture
         self.history = [{"train_loss": [], "importance": [], "magnitude": []} for _ in plans]
 
     @property
@@ -226,7 +230,7 @@ class NetworkStack:
                     grad.add_(self.W[i] * (alpha / scale))
                 squares = squares + self.W[i].square().sum(dim=(1, 2))
             grads_W[i], grads_B[i] = grad, delta.sum(dim=1)
-            if i == 0 and not settings.capture:
+            if i == 0 and not np.any(self.capture):
                 break
             delta = torch.bmm(delta, self.W[i])
             if i > 0 and activation.backward is not None:
@@ -234,7 +238,7 @@ class NetworkStack:
         if alpha:
             losses = losses + 0.5 * alpha * squares / weight_sum
         grads = [g for pair in zip(grads_W, grads_B) for g in pair]
-        if not settings.capture:
+        if not np.any(self.capture):  # on the GPU a mask records every network
             return losses, None, grads
         sums = delta.abs().sum(dim=1)
         sums *= weight_sum if weight is None else weight_sum[:, None]

@@ -127,9 +127,15 @@ def _step(stack, flat, X, y):
         flat.weight_grads += weights * (alpha / (scale if weight is None else scale[:, :, 0]))
         squares = np.einsum("kp,kp->k", weights, weights)
         losses = losses + 0.5 * alpha * squares / weight_sum
-    if not settings.capture:
+    capture = stack.capture
+    if not np.any(capture):
         return losses, None
-    sums = capture_sum(delta, W[0])  # dLoss/dx, summed over each network's batch
+    if capture is True:
+        sums = capture_sum(delta, W[0])  # dLoss/dx, summed over each network's batch
+    else:  # the networks of the mask only; the others' sums stay zero
+        picked = np.flatnonzero(capture)
+        sums = np.zeros((len(delta), W[0].shape[-1]))
+        sums[picked] = capture_sum(delta[picked], W[0][picked])
     sums *= weight_sum if weight is None else weight_sum[:, None]
     return losses, sums
 

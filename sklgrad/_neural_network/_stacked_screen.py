@@ -66,11 +66,15 @@ def screen_stacked(settings, schedule, networks, data, column_sets, n_survivors)
     expected = y_val[:, :settings.n_targets]
     while stack.active:
         _set_penalty(stack, runs)
+        # A network reads its validation rows and learning gradients in its dense phase
+        # and at the end of a point only: most of its epochs record neither.
+        reading = np.array([runs[k].point == 0 or runs[k].epochs + 1 >= point_epochs
+                            for k in stack.active])
+        reads = bool(reading.any())
+        stack.capture = True if reading.all() else reading
         losses, totals = stack.epoch()
         finite = stack.finite()
-        needs_rows = any(runs[k].point == 0 or runs[k].epochs + 1 >= point_epochs
-                         for k in stack.active)
-        rows = _validation_rows(stack, expected) if needs_rows else None
+        rows = _validation_rows(stack, expected) if reads else None
         leaving = []
         for j, k in enumerate(stack.active):
             run = runs[k]
@@ -82,7 +86,7 @@ def screen_stacked(settings, schedule, networks, data, column_sets, n_survivors)
             if run.point == 0:
                 ended, share, point_rows = _dense_epoch(stack, j, run, rows[j], share, settings)
             else:
-                ended, point_rows = run.epochs >= point_epochs, rows[j] if needs_rows else None
+                ended, point_rows = run.epochs >= point_epochs, rows[j] if reads else None
             if not ended:
                 continue
             loss, error = mean_and_error(point_rows)
