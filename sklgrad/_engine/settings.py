@@ -47,11 +47,11 @@ class PathSettings:
     # all sit beside the survivors again, the path's own question. Apart from the block
     # size: a smaller block does not make rounds run on fewer eliminated inputs.
     screen_above: int = 50
-    # The size of the XOR set on which the path finds an interacting pair among noise in
-    # every seed. Blocks of 20 also find a ring's columns (an even effect, learned
-    # slowly) where 50 miss them, but cost several times as much on wide tables
-    # (docs/benchmarks.md, "path-blocks"): not the default.
-    screen_block: int = 50
+    # Beside 20 eliminated inputs a screen learns a ring's columns (an even effect,
+    # learned slowly), which beside 50 are eliminated again with the noise
+    # (docs/benchmarks.md, "path-blocks"). More blocks cost more networks; a round trains
+    # them as stacks, which made blocks of 20 affordable.
+    screen_block: int = 20
     # An input whose effect shows only beside another that a round recovers is recovered
     # by the next.
     screen_rounds: int = 3
