@@ -31,9 +31,8 @@ class PathSettings:
     optimizer steps at most (``min_epochs`` epochs at least). The path ends early once
     inputs have been eliminated and the inputs alive have not changed for ``stable``
     points. Where more than ``screen_above`` inputs were eliminated, they are screened
-    again in blocks of ``screen_block`` beside the survivors (larger blocks where that
-    would make more than ``screen_most_blocks``), for at most ``screen_rounds`` rounds
-    (0: none).
+    again in blocks of ``screen_block`` beside the survivors, for at most
+    ``screen_rounds`` rounds (0: none).
     """
 
     strengths: tuple = (0.0,) + tuple(0.001 * 2**i for i in range(13))
@@ -50,12 +49,9 @@ class PathSettings:
     screen_above: int = 50
     # Beside 20 eliminated inputs a screen learns a ring's columns (an even effect,
     # learned slowly), which beside 50 are eliminated again with the noise
-    # (docs/benchmarks.md, "path-blocks").
+    # (docs/benchmarks.md, "path-blocks"). More blocks cost more networks; a round trains
+    # them as stacks, which made blocks of 20 affordable.
     screen_block: int = 20
-    # A round trains at most this many blocks, one stack of networks: on a wider table
-    # its blocks grow instead, so that a round costs about one stack, not one per 20
-    # inputs (blocks of 20 took 3.4x the time of blocks of 50 at 1,000 columns).
-    screen_most_blocks: int = 32
     # An input whose effect shows only beside another that a round recovers is recovered
     # by the next.
     screen_rounds: int = 3

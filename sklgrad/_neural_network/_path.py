@@ -321,8 +321,7 @@ class InputPenaltyPath:
 
     def _screen(self, net, data, alive, seed, screening_round):
         """The inputs eliminated by the path that a path network on the survivors plus a
-        block of ``screen_block`` of them (more where that would make more than
-        ``screen_most_blocks`` blocks) keeps: among many noise inputs, an input whose
+        block of ``screen_block`` of them keeps: among many noise inputs, an input whose
         signal is only conditional (no marginal effect) is eliminated with the noise before
         the network learns it; beside the survivors and few others, it is learned. The
         blocks' paths train as stacks of one width where they can
@@ -330,10 +329,8 @@ class InputPenaltyPath:
         survivors = np.flatnonzero(alive)
         rng = np.random.default_rng(np.random.SeedSequence([seed, screening_round]))
         eliminated = rng.permutation(np.flatnonzero(~alive))
-        schedule = self.schedule
-        size = max(schedule.screen_block,
-                   math.ceil(len(eliminated) / schedule.screen_most_blocks))
-        blocks = np.array_split(eliminated, math.ceil(len(eliminated) / size))
+        blocks = np.array_split(eliminated,
+                                math.ceil(len(eliminated) / self.schedule.screen_block))
         column_sets = [np.concatenate([survivors, block]) for block in blocks]
         networks = [self._subset_net(net, len(columns), int(rng.integers(2**31 - 1)),
                                      data[0].dtype) for columns in column_sets]

@@ -368,33 +368,3 @@ def test_the_screening_blocks_train_as_one_stack_as_they_would_alone(monkeypatch
     assert [p["inputs"] for p in stacked.path_] == [p["inputs"] for p in single.path_]
     np.testing.assert_allclose(stacked.feature_importances_, single.feature_importances_,
                                atol=1e-6)
-
-
-def test_a_round_trains_at_most_its_most_blocks(monkeypatch):
-    """Blocks of ``screen_block`` eliminated inputs, or larger ones where that would make
-    more than ``screen_most_blocks``: a round's cost stays about one stack's."""
-    import math
-
-    from sklgrad._neural_network import _path
-
-    rng = np.random.RandomState(1)
-    X = rng.randn(400, 120)
-    y = (2 * X[:, 0] + 1.5 * X[:, 1] + 1.2 * X[:, 1] * X[:, 2] > 0).astype(int)
-    widths = []  # each round's blocks: the survivors and the block's eliminated inputs
-    screen_groups = _path.InputPenaltyPath._screen_groups
-    monkeypatch.setattr(_path.InputPenaltyPath, "_screen_groups", lambda self, sets, data: (
-        widths.append([len(columns) for columns in sets]), screen_groups(self, sets, data))[1])
-    first_round = {}
-    for most in (32, 3):
-        widths.clear()
-        with engine_options(path=PathSettings(screen_block=20, screen_most_blocks=most)):
-            LearningGradientClassifier(hidden_layer_sizes=(10,), max_iter=40,
-                                       input_penalty="path", random_state=1).fit(X, y)
-        first_round[most] = widths[0]  # after the same first path
-    small, few = first_round[32], first_round[3]
-    # Both rounds split the same eliminated inputs, each block beside the same survivors.
-    survivors = (sum(small) - sum(few)) // (len(small) - len(few))
-    eliminated = sum(few) - len(few) * survivors
-    assert eliminated > 50 and sum(small) - len(small) * survivors == eliminated
-    assert len(small) == math.ceil(eliminated / 20) > 3
-    assert len(few) == 3 and max(few) - min(few) <= 1
