@@ -47,11 +47,13 @@ class PathSettings:
     # all sit beside the survivors again, the path's own question. Apart from the block
     # size: a smaller block does not make rounds run on fewer eliminated inputs.
     screen_above: int = 50
-    # Beside 20 eliminated inputs a screen learns a ring's columns (an even effect,
-    # learned slowly), which beside 50 are eliminated again with the noise
-    # (docs/benchmarks.md, "path-blocks"). More blocks cost more networks; a round trains
-    # them as stacks, which made blocks of 20 affordable.
-    screen_block: int = 20
+    # The size of the XOR set on which the path finds an interacting pair among noise in
+    # every seed. Beside 20 a screen also learns a ring's columns (an even effect,
+    # learned slowly) up to 512 noise columns, where 50 miss them; but on wide tables
+    # smaller blocks recover noise that calls more rounds (3.9x the time at 1,000
+    # columns, 8.8x a forest) and still miss the ring at 2,048 (docs/benchmarks.md,
+    # "path-blocks"): not the default.
+    screen_block: int = 50
     # An input whose effect shows only beside another that a round recovers is recovered
     # by the next.
     screen_rounds: int = 3

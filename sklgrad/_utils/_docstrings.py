@@ -79,7 +79,7 @@ PARAMETERS_DOC = """\
         changing for three points, and keeps the strongest point whose validation loss is
         within one standard error of the best (``path_``). When more than 50 inputs were
         eliminated, a screening round gives them a second chance: a path network on the
-        survivors plus a block of 20 of them, for every block (the blocks' networks
+        survivors plus a block of 50 of them, for every block (the blocks' networks
         trained side by side as one stacked model); those that any block keeps
         join the survivors, and a second path runs from the dense phase's weights on them
         alone (an input whose effect is only conditional on others is eliminated with the

@@ -13,7 +13,7 @@ from sklgrad import (
     LearningGradientRegressor,
 )
 from sklgrad._engine.penalty import group_shrink
-from sklgrad._engine.settings import PathSettings, engine_options
+from sklgrad._engine.settings import PathSettings
 
 
 def _one_sgd_epoch():
@@ -227,14 +227,7 @@ def screened():
     X = rng.randn(1000, 400)
     logit = 2 * X[:, 0] + 1.5 * X[:, 1] + 1.2 * X[:, 1] * X[:, 2]
     y = (logit + 0.5 * rng.randn(1000) > 0).astype(int)
-    with _blocks_of_50():
-        return X, y, LearningGradientClassifier(input_penalty="path", random_state=1).fit(X, y)
-
-
-def _blocks_of_50():
-    """Screening blocks of 50 (the default is 20): what these tests check is a round's
-    mechanics, not its block size, and on 400 inputs 8 blocks cost less than 20."""
-    return engine_options(path=PathSettings(screen_block=50))
+    return X, y, LearningGradientClassifier(input_penalty="path", random_state=1).fit(X, y)
 
 
 def test_the_screening_round_recovers_a_conditional_input(screened):
@@ -288,8 +281,7 @@ def test_a_rounds_points_name_the_tables_columns(screened):
     # round's network, which reads a subset, numbers them otherwise than the table does.
     X, y, _ = screened
     X = X[:, ::-1]
-    with _blocks_of_50():
-        clf = LearningGradientClassifier(input_penalty="path", random_state=1).fit(X, y)
+    clf = LearningGradientClassifier(input_penalty="path", random_state=1).fit(X, y)
     path, choice = clf.path_, clf.path_choice_
     assert path[choice]["round"] >= 1
     alive = torch.linalg.vector_norm(clf.net_.module_.layers[0].weight, dim=0) > 0
