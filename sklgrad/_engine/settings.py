@@ -50,8 +50,8 @@ class PathSettings:
     # The size of the XOR set on which the path finds an interacting pair among noise in
     # every seed. Beside 20 a screen also learns a ring's columns (an even effect,
     # learned slowly) up to 512 noise columns, where 50 miss them; but on a wide table
-    # its blocks recovered inputs in every round, so all three ran (3.9x the time at
-    # 1,000 columns, 8.8x a forest, for no relevant column more), and they still miss
+    # its blocks recovered inputs in every round, so all three ran (3.4x the time at
+    # 1,000 columns, 9.7x a forest, for no relevant column more), and they still miss
     # the ring at 2,048 (docs/method.md, "Screening rounds"): not the default.
     screen_block: int = 50
     # An input whose effect shows only beside another that a round recovers is recovered
