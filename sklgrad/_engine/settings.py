@@ -49,10 +49,9 @@ class PathSettings:
     screen_above: int = 50
     # The size of the XOR set on which the path finds an interacting pair among noise in
     # every seed. Beside 20 a screen also learns a ring's columns (an even effect,
-    # learned slowly) up to 512 noise columns, where 50 miss them; but on a wide table
-    # its blocks recovered inputs in every round, so all three ran (3.4x the time at
-    # 1,000 columns, 9.7x a forest, for no relevant column more), and they still miss
-    # the ring at 2,048 (docs/method.md, "Screening rounds"): not the default.
+    # learned slowly) among a few hundred noise columns, where 50 miss them; but on a
+    # wide table blocks of 20 recover inputs round after round, so every round runs for
+    # no relevant column more (docs/method.md, "Screening rounds"): not the default.
     screen_block: int = 50
     # An input whose effect shows only beside another that a round recovers is recovered
     # by the next.
