@@ -50,6 +50,13 @@ def _leaf_input(X, device):
     return X.detach().requires_grad_(True)
 
 
+
+def learning_share(total):
+    """Each input's share of an epoch's summed |dLoss/dx| (``total``); an epoch without
+    any learning signal (every gradient zero) favours no variable: equal shares."""
+    mass = total.sum()
+    return total / mass if mass > 0 else np.full_like(total, 1.0 / total.size)
+
 class LearningGradientRecorder(Callback):
     """Sum |dLoss/dx| over the training examples of each epoch and record it in the history.
 
@@ -107,10 +114,7 @@ class LearningGradientRecorder(Callback):
         if self.total_ is None:
             return
         total = self.total_.cpu().numpy().ravel()
-        mass = total.sum()
-        # An epoch without any learning signal (every gradient zero) favours no variable.
-        share = total / mass if mass > 0 else np.full_like(total, 1.0 / total.size)
-        net.history.record(IMPORTANCE_KEY, share.tolist())
+        net.history.record(IMPORTANCE_KEY, learning_share(total).tolist())
         net.history.record(MAGNITUDE_KEY, (total / self.n_examples_).tolist())
         if self.by_target_ is not None:
             by_target = self.by_target_.cpu().numpy()

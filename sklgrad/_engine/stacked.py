@@ -20,6 +20,7 @@ import scipy.sparse as sp
 import torch
 
 from . import math_torch
+from .capture import learning_share
 from .data import epoch_order
 from .fit import fork_rng_devices, seed_torch, torch_dtype
 from .math_numpy import score_outputs
@@ -301,9 +302,7 @@ class NetworkStack:
         history["train_loss"].append(loss)
         if not self.settings.capture:  # no learning gradient: no importance, not a zero
             return
-        mass = total.sum()
-        history["importance"].append(total / mass if mass > 0
-                                     else np.full_like(total, 1.0 / total.size))
+        history["importance"].append(learning_share(total))
         history["magnitude"].append(total / self.n_rows)
 
     def module_state(self, j, clone=False):

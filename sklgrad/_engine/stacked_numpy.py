@@ -128,10 +128,10 @@ def _step(stack, flat, X, y):
         squares = np.einsum("kp,kp->k", weights, weights)
         losses = losses + 0.5 * alpha * squares / weight_sum
     capture = stack.capture
-    if not np.any(capture):
-        return losses, None
     if capture is True:
         sums = capture_sum(delta, W[0])  # dLoss/dx, summed over each network's batch
+    elif not np.any(capture):
+        return losses, None
     else:  # the networks of the mask only; the others' sums stay zero
         picked = np.flatnonzero(capture)
         sums = np.zeros((len(delta), W[0].shape[-1]))

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .._engine import math_torch
+from .._engine.capture import learning_share
 from .._engine.stacked import NetworkStack
 from .._engine.stopping import check_finite
 from ._path_rules import mean_and_error, one_standard_error_choice, reweighted, run_settled
@@ -81,8 +82,7 @@ def screen_stacked(settings, schedule, networks, data, column_sets, n_survivors)
             run.epochs += 1
             run.total_epochs += 1
             check_finite(float(losses[j]) if finite[j] else math.nan, run.total_epochs)
-            mass = totals[j].sum()
-            share = totals[j] / mass if mass > 0 else np.full_like(totals[j], 1 / totals.shape[1])
+            share = learning_share(totals[j])
             if run.point == 0:
                 ended, share, point_rows = _dense_epoch(stack, j, run, rows[j], share, settings)
             else:
