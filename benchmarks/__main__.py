@@ -60,6 +60,8 @@ SECTIONS = {
                   "selection and its sets"),
     "path-blocks": ("bench_path_blocks", "The path network's screening blocks on nonlinear "
                     "signals, against a forest"),
+    "path-rate": ("bench_path_rate", "The path network's learning rate on nonlinear signals "
+                  "and high-dimensional sets, against a forest"),
 }
 
 INTRO = """# Benchmarks
