@@ -83,8 +83,12 @@ PARAMETERS_DOC = """\
         trained side by side as one stacked model); those that any block keeps
         join the survivors, and a second path runs from the dense phase's weights on them
         alone (an input whose effect is only conditional on others is eliminated with the
-        noise among many inputs, and learned among few). None: no penalty (the paper's
-        method as it is). The penalty is not part of ``loss_curve_``.
+        noise among many inputs, and learned among few). The path's points train a budget
+        of steps: at ``learning_rate_init=0.001`` (scikit-learn's default, kept here) an
+        effect a network learns slowly, such as a ring, is not learned in it among many
+        noise columns and is eliminated with them; ``learning_rate_init=0.01`` learns it
+        (docs/benchmarks.md, "path-rate"). None: no penalty (the paper's method as it
+        is). The penalty is not part of ``loss_curve_``.
     standardize : bool, default=True
         Standardize each input (zero mean, unit variance, learned in the first ``fit``).
         Learning gradients are then per standard deviation of each input, so a change of

@@ -292,6 +292,30 @@ def test_a_rounds_points_name_the_tables_columns(screened):
         assert set(point["inputs"]) <= set(range(X.shape[1]))
 
 
+def _ring_among_noise(n_noise, seed):
+    """A class carried by a ring, ``0.2 < x0^2 + x1^2 < 0.2 + 2/pi`` (half the square's
+    area), its two columns placed last among uniform noise columns: where importances tie
+    at 0, a sort puts the noise first."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, size=(1000, n_noise + 2))
+    radius = X[:, -2] ** 2 + X[:, -1] ** 2
+    return X, ((radius > 0.2) & (radius < 0.2 + 2 / np.pi)).astype(int)
+
+
+def test_at_a_step_size_of_0_01_the_path_learns_a_ring_among_noise():
+    """A ring is learned slowly: the path's points (about 300 steps each) learn it among
+    64 noise columns at learning_rate_init=0.01, the rate its docstring names for such
+    effects, and keep its two columns only."""
+    X, y = _ring_among_noise(64, seed=0)
+    clf = LearningGradientClassifier(input_penalty="path", learning_rate_init=0.01,
+                                     random_state=0).fit(X, y)
+    importances = clf.feature_importances_
+    assert set(np.argsort(-importances, kind="stable")[:2]) == {64, 65}
+    assert (importances[:64] == 0).all()
+    point = clf.path_[clf.path_choice_]
+    assert point["gain"] > 3 * point["gain_se"] and clf.below_constant_ is False
+
+
 def test_the_path_reports_its_progress_with_verbose(capsys):
     X, y = load_breast_cancer(return_X_y=True)
     LearningGradientClassifier(hidden_layer_sizes=(4,), max_iter=5, input_penalty="path",
