@@ -54,27 +54,39 @@ def _methods():
 
 
 def _scores(method, X, y, seed):
-    """One method's numbers on ``X, y`` and its seconds."""
-    start = time.perf_counter()
+    """One method's numbers on ``X, y``."""
     if method.startswith("forest"):
-        scores = _forest(X, y, seed)
-    else:
-        scores = _path(X, y, int(method.rsplit(" ", 1)[1]), seed)
-    return scores, time.perf_counter() - start
+        return _forest(X, y, seed)
+    return _path(X, y, int(method.rsplit(" ", 1)[1]), seed)
 
 
-def _cell(name, width, seed, folds):
-    """Each method's best-k, precision@k and seconds on one set and width, per fold."""
+def cell(name, width, seed, folds, methods, scores):
+    """Each method's best-k, precision@k and seconds on one set and width, per fold;
+    ``scores(method, X, y, seed)`` is a method's numbers on ``X, y``."""
     X, y, relevant = nonlinear(name, width, seed, n_rows=2000)
-    found = {m: {"best": [], "precision": [], "seconds": []} for m in _methods()}
+    found = {m: {"best": [], "precision": [], "seconds": []} for m in methods}
     for rows in folds:
-        for method in _methods():
-            scores, spent = _scores(method, X[rows], y[rows], seed)
-            all_in, precision = _top_k(scores, relevant)
+        for method in methods:
+            start = time.perf_counter()
+            numbers = scores(method, X[rows], y[rows], seed)
+            spent = time.perf_counter() - start
+            all_in, precision = _top_k(numbers, relevant)
             found[method]["best"].append(all_in)
             found[method]["precision"].append(precision)
             found[method]["seconds"].append(spent)
     return f"{name} ({len(relevant)}) among {width}", found
+
+
+def cell_rows(label, found, methods):
+    """A cell's best-k / precision@k row, its seconds row (each with its multiple of the
+    first method's, the forest's) and its figures (means over the folds)."""
+    forest = np.mean(found[methods[0]]["seconds"])
+    ranks = [label] + [f"{np.mean(found[m]['best']):.0%} / "
+                       f"{np.mean(found[m]['precision']):.2f}" for m in methods]
+    seconds = [label] + [f"{np.mean(found[m]['seconds']):.1f} "
+                         f"({np.mean(found[m]['seconds']) / forest:.1f}x)" for m in methods]
+    return ranks, seconds, {m: {k: float(np.mean(v)) for k, v in found[m].items()}
+                            for m in methods}
 
 
 def run(quick=False):
@@ -85,18 +97,13 @@ def run(quick=False):
     rank_rows, time_rows, figures = [], [], {}
     for width in WIDTHS[:1] if quick else WIDTHS:
         for name in list(SETS)[:1] if quick else SETS:
-            label, found = _cell(name, width, seed, folds[:1] if quick else folds)
-            forest = np.mean(found[methods[0]]["seconds"])
-            rank_rows.append([label] + [f"{np.mean(found[m]['best']):.0%} / "
-                                        f"{np.mean(found[m]['precision']):.2f}"
-                                        for m in methods])
-            time_rows.append([label] + [f"{np.mean(found[m]['seconds']):.1f} "
-                                        f"({np.mean(found[m]['seconds']) / forest:.1f}x)"
-                                        for m in methods])
-            figures[label] = {m: {k: float(np.mean(v)) for k, v in found[m].items()}
-                              for m in methods}
+            label, found = cell(name, width, seed, folds[:1] if quick else folds,
+                                methods, _scores)
+            ranks, seconds, figures[label] = cell_rows(label, found, methods)
+            rank_rows.append(ranks)
+            time_rows.append(seconds)
     if not quick:  # the cost as the table widens: one fold
-        label, found = _cell("ring + XOR", WIDE, seed, folds[:1])
+        label, found = cell("ring + XOR", WIDE, seed, folds[:1], methods, _scores)
         forest = found[methods[0]]["seconds"][0]
         time_rows.append([f"{label}, first fold"] + [
             f"{found[m]['seconds'][0]:.1f} ({found[m]['seconds'][0] / forest:.1f}x), "

@@ -19,9 +19,9 @@ import warnings
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._nonlinear import SETS, nonlinear
+from ._nonlinear import SETS
 from ._report import table
-from .bench_path_blocks import _forest, _top_k
+from .bench_path_blocks import _forest, cell, cell_rows
 from .bench_sharp import _data
 
 RATES = (1e-3, 1e-2)
@@ -42,25 +42,15 @@ def _path(X, y, rate, seed, regression=False):
                    random_state=seed).fit(X, y)
 
 
-def _nonlinear_cell(name, width, seed, folds):
-    """Each method's best-k, precision@k and seconds on one set and width, per fold."""
-    X, y, relevant = nonlinear(name, width, seed, n_rows=2000)
-    methods = [FOREST, *map(_label, RATES)]
-    found = {m: {"best": [], "precision": [], "seconds": []} for m in methods}
-    for rows in folds:
-        for method in methods:
-            start = time.perf_counter()
-            if method == FOREST:
-                scores = _forest(X[rows], y[rows], seed)
-            else:
-                rate = RATES[methods.index(method) - 1]
-                scores = _path(X[rows], y[rows], rate, seed).feature_importances_
-            spent = time.perf_counter() - start
-            all_in, precision = _top_k(scores, relevant)
-            found[method]["best"].append(all_in)
-            found[method]["precision"].append(precision)
-            found[method]["seconds"].append(spent)
-    return f"{name} ({len(relevant)}) among {width}", found
+def _scores(method, X, y, seed):
+    """One method's numbers on ``X, y``."""
+    if method == FOREST:
+        return _forest(X, y, seed)
+    return _path(X, y, RATES[_methods().index(method) - 1], seed).feature_importances_
+
+
+def _methods():
+    return [FOREST, *map(_label, RATES)]
 
 
 def _sharp_cell(name, seeds):
@@ -86,22 +76,16 @@ def _sharp_cell(name, seeds):
 def run(quick=False):
     warnings.simplefilter("ignore")
     seed = 0
-    methods = [FOREST, *map(_label, RATES)]
+    methods = _methods()
     folds = (slice(0, 1000), slice(1000, 2000))
     rank_rows, time_rows, sharp_rows, figures = [], [], [], {}
     for width in WIDTHS[:1] if quick else WIDTHS:
         for name in list(SETS)[:1] if quick else SETS:
-            label, found = _nonlinear_cell(name, width, seed,
-                                           folds[:1] if quick else folds)
-            forest = np.mean(found[FOREST]["seconds"])
-            rank_rows.append([label] + [f"{np.mean(found[m]['best']):.0%} / "
-                                        f"{np.mean(found[m]['precision']):.2f}"
-                                        for m in methods])
-            time_rows.append([label] + [f"{np.mean(found[m]['seconds']):.1f} "
-                                        f"({np.mean(found[m]['seconds']) / forest:.1f}x)"
-                                        for m in methods])
-            figures[label] = {m: {k: float(np.mean(v)) for k, v in found[m].items()}
-                              for m in methods}
+            label, found = cell(name, width, seed, folds[:1] if quick else folds,
+                                methods, _scores)
+            ranks, seconds, figures[label] = cell_rows(label, found, methods)
+            rank_rows.append(ranks)
+            time_rows.append(seconds)
     for name in SHARP_SETS[:1] if quick else SHARP_SETS:
         found = _sharp_cell(name, range(1) if quick else range(3))
         sharp_rows.append([name] + [
