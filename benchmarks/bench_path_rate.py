@@ -19,9 +19,8 @@ import warnings
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._nonlinear import SETS
 from ._report import table
-from .bench_path_blocks import _forest, cell, cell_rows
+from .bench_path_blocks import _forest, grid
 from .bench_sharp import _data
 
 RATES = (1e-3, 1e-2)
@@ -75,17 +74,9 @@ def _sharp_cell(name, seeds):
 
 def run(quick=False):
     warnings.simplefilter("ignore")
-    seed = 0
     methods = _methods()
-    folds = (slice(0, 1000), slice(1000, 2000))
-    rank_rows, time_rows, sharp_rows, figures = [], [], [], {}
-    for width in WIDTHS[:1] if quick else WIDTHS:
-        for name in list(SETS)[:1] if quick else SETS:
-            label, found = cell(name, width, seed, folds[:1] if quick else folds,
-                                methods, _scores)
-            ranks, seconds, figures[label] = cell_rows(label, found, methods)
-            rank_rows.append(ranks)
-            time_rows.append(seconds)
+    rank_rows, time_rows, figures = grid(WIDTHS, methods, _scores, quick)
+    sharp_rows = []
     for name in SHARP_SETS[:1] if quick else SHARP_SETS:
         found = _sharp_cell(name, range(1) if quick else range(3))
         sharp_rows.append([name] + [
