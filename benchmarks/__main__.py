@@ -62,6 +62,8 @@ SECTIONS = {
                     "signals, against a forest"),
     "path-rate": ("bench_path_rate", "The path network's learning rate on nonlinear signals "
                   "and high-dimensional sets, against a forest"),
+    "path-rate-real": ("bench_path_rate_real", "The path network's learning rate on real "
+                       "tables"),
 }
 
 INTRO = """# Benchmarks
