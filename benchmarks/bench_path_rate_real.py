@@ -7,33 +7,25 @@ the path must not cost on real data what it gains there: each network's held-out
 share of its importance on the real columns, and the real and noise columns it keeps.
 """
 
-import time
 import warnings
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from ._real_data import SETS, semi_synthetic, task
 from ._report import table
-from .bench_path_rate import RATES, _label, _path
+from .bench_path_rate import RATES, _label, held_out_fits
 
 
 def _fits(name, seeds):
     """Per rate, each seed's held-out score, importance share on the real columns, real and
     noise columns alive, and seconds."""
-    regression = task(name) == "regression"
     found = {rate: [] for rate in RATES}
-    for seed in seeds:
-        X, y, real = semi_synthetic(name, seed)
-        X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=seed)
-        for rate in RATES:
-            start = time.perf_counter()
-            network = _path(X_train, y_train, rate, seed, regression)
-            spent = time.perf_counter() - start
-            importances = network.feature_importances_
-            found[rate].append((network.score(X_test, y_test), importances[real].sum(),
-                                int((importances[real] > 0).sum()),
-                                int((importances[~real] > 0).sum()), spent))
+    fits = held_out_fits(lambda seed: semi_synthetic(name, seed), seeds,
+                         task(name) == "regression")
+    for rate, network, score, spent, real in fits:
+        importances = network.feature_importances_
+        found[rate].append((score, importances[real].sum(), int((importances[real] > 0).sum()),
+                            int((importances[~real] > 0).sum()), spent))
     return found
 
 
