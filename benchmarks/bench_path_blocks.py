@@ -19,8 +19,8 @@ from ._nonlinear import SETS, nonlinear
 from ._report import table
 
 BLOCKS = (50, 20)
-# 2,048 noise columns are left out: blocks of 20 take 7 minutes a fit there (one fold of
-# the ring, measured: docs/method.md), past the section's budget.
+# 2,048 noise columns are left out: with blocks of 20 a fit there costs more than the rest
+# of the section (docs/method.md, "Screening rounds"); the path-rate section runs that width.
 WIDTHS = (64, 512)
 #: The nonlinear section's seed and folds: 2,000 rows cut into two of 1,000.
 SEED = 0
