@@ -44,6 +44,8 @@ SECTIONS = {
     "stream": ("bench_stream", "Data larger than memory: streamed fits"),
     "stream-select": ("bench_stream_select", "Selection on data larger than memory: the "
                       "streamed question against Boruta on a row sample"),
+    "stream-sample": ("bench_stream_sample", "The streamed selection's networks: a "
+                      "larger sample, and what streaming them would cost"),
     "cli": ("bench_cli", "Command-line answers"),
     "pipeline-memory": ("bench_pipeline_memory", "A grid search after the selector: one "
                         "selection per fold with Pipeline(memory=)"),

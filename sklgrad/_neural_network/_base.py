@@ -302,7 +302,8 @@ class _LearningGradientEstimator(BaseEstimator):
             self.feature_importances_ = self.importance_history_[point["last_epoch"]].copy()
             self.below_constant_ = not learned(point)
             if self.below_constant_:
-                warn_path_learned_nothing(type(self).__name__, point, stacklevel=5)
+                warn_path_learned_nothing(type(self).__name__, point,
+                                          self.learning_rate_init, stacklevel=5)
             return
         epochs_before = len(self.net_.history) if continuing else 0
         net, rule = train_network(settings, data, state, self.net_ if continuing else None,

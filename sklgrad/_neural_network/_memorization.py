@@ -20,6 +20,9 @@ LOST_SHARE = 0.5
 # Standard errors by which a path's point must beat the constant prediction on its
 # validation rows to have learned something they share: a one-sided test at about 2%.
 LEARNED_SE = 2.0
+# The step size at which the path learns a ring among hundreds of noise columns within its
+# step budget (docs/benchmarks.md, "path-rate"), where Adam's default (0.001) does not.
+SLOW_EFFECT_RATE = 0.01
 
 
 class MemorizationWarning(UserWarning):
@@ -61,14 +64,22 @@ def learned(point):
     return bool(point["gain"] > LEARNED_SE * point["gain_se"])
 
 
-def warn_path_learned_nothing(name, point, stacklevel):
+def warn_path_learned_nothing(name, point, learning_rate, stacklevel):
+    """Warn that a path's chosen ``point`` did not beat the constant prediction; below
+    ``SLOW_EFFECT_RATE``, say that a larger step lets the path learn a slow effect."""
     constant = point["validation_loss"] + point["gain"]
+    hint = ""
+    if learning_rate < SLOW_EFFECT_RATE:
+        hint = (f" If the target depends on an effect a network learns slowly (an even "
+                f"effect such as a ring), learning_rate_init={SLOW_EFFECT_RATE:g} lets "
+                f"the path learn it within its step budget; on real tables it also keeps "
+                f"more noise (docs/method.md, 'The step size').")
     warnings.warn(
         f"{name}'s input-penalty path ends on a point whose validation loss "
         f"({point['validation_loss']:.4f}) is not below a constant prediction's "
         f"({constant:.4f}) by two standard errors ({LEARNED_SE * point['gain_se']:.4f}): "
         f"it learned nothing its validation rows share, and the importances of its "
-        f"{point['inputs_alive']} inputs alive cannot be trusted.",
+        f"{point['inputs_alive']} inputs alive cannot be trusted.{hint}",
         BelowBaselineWarning, stacklevel=stacklevel)
 
 

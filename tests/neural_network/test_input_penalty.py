@@ -185,12 +185,23 @@ def test_a_path_that_learned_nothing_says_so():
         clf = LearningGradientClassifier(input_penalty="path", hidden_layer_sizes=(8,),
                                          random_state=0).fit(X, y)
     assert record[0].filename == __file__  # the warning points at the user's call
+    # At Adam's default step the warning names the step that learns slow effects.
+    assert "learning_rate_init=0.01" in str(record[0].message)
     point = clf.path_[clf.path_choice_]
     assert clf.below_constant_ and point["gain"] <= 2 * point["gain_se"]
     assert clf.feature_importances_.sum() > 0  # the importances stay, marked
     title = ImportanceHistoryDisplay.from_estimator(clf).ax_.get_title()
     assert "learned nothing: validation loss" in title
     plt.close("all")
+
+
+def test_a_path_that_learned_nothing_at_a_large_step_does_not_suggest_it():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(300, 10)), rng.randint(0, 2, 300)
+    with pytest.warns(BelowBaselineWarning, match="learned nothing") as record:
+        LearningGradientClassifier(input_penalty="path", hidden_layer_sizes=(8,),
+                                   learning_rate_init=0.01, random_state=0).fit(X, y)
+    assert "learning_rate_init" not in str(record[0].message)
 
 
 def test_the_path_needs_a_fresh_fit():
