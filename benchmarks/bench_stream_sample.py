@@ -9,6 +9,12 @@ nulls alike), seeds 0 and 1, each in its own process: the seconds, the columns k
 the ranking's numbers against its shadows' bar. Each selection also reports the epochs
 its networks trained: streamed as ``fit`` streams, an epoch is a pass over every chunk,
 and the passes times one pass of the reader is the reading that streaming would add.
+
+Which of the two a larger sample brings, more distinct rows or more steps (its epochs
+are ten at least, each ten times as long), is read from the dense screen alone, trained on
+40,000 rows for its default 10 epochs and for 100, and on 400,000 rows for 1 epoch (the
+default's steps, each batch new rows: what streaming within the step budget would give)
+and for 10.
 """
 
 from ._report import table
@@ -54,6 +60,49 @@ print(json.dumps({"seconds": seconds, "read_pass_seconds": reading,
                   "stream": selector.stream_info_}))
 """
 
+_DENSE = _CHUNKS + r"""
+import json, math, sys, time, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+from sklearn.utils import check_random_state
+from sklgrad import ChunkedData, LearningGradientSelector
+import sklgrad._selection._stream_passes as passes
+from sklgrad._selection._dense import relevance_network, relevant_inputs
+from sklgrad._selection._orchestrator import (SCREEN_SHADOWS, _whole_training,
+                                              fit_repeats, repeat_seeds)
+from sklgrad._selection._statistics import (SCREEN_DTYPE, shadow_bar, shadow_columns,
+                                            side_by_side)
+from sklgrad._selection._streamed import first_pass
+n_rows, sample_rows, seed = (int(arg) for arg in sys.argv[1].split(","))
+passes.SAMPLE_ROWS, passes.SAMPLE_VALUES = (2_000, sample_rows), sample_rows * 50
+sample = first_pass(ChunkedData(lambda i: read(i, n_rows), -(-n_rows // 250_000)), seed)
+X_all, y_all = sample.rows_in_order()
+small = np.sort(np.random.default_rng(seed).choice(len(X_all), sample_rows // 10,
+                                                   replace=False))
+out = []
+for X, y, epochs in [(X_all[small], y_all[small], 10), (X_all[small], y_all[small], 100),
+                     (X_all, y_all, 1), (X_all, y_all, 10)]:
+    selector = LearningGradientSelector(threshold="all-relevant", random_state=seed)
+    rng = check_random_state(seed)
+    seeds = repeat_seeds(selector, "all-relevant", len(small) * X.shape[1])
+    copies = math.ceil(SCREEN_SHADOWS / X.shape[1])
+    both = side_by_side([X] + [shadow_columns(X, rng) for _ in range(copies)],
+                        dtype=SCREEN_DTYPE)
+    network = relevance_network(y, len(X)).set_params(max_iter=epochs)
+    start = time.perf_counter()
+    fitted = fit_repeats(selector, network, both, y, seeds, None, {})
+    seconds = time.perf_counter() - start
+    scores = np.array([_whole_training(selector, e) for e in fitted])
+    real, shadows = scores[:, :X.shape[1]], scores[:, X.shape[1]:]
+    bar = shadow_bar(shadows.mean(axis=0))
+    out.append({"rows": len(X), "epochs": epochs, "seconds": seconds,
+                "steps": epochs * math.ceil(len(X) / network.batch_size),
+                "kept": np.flatnonzero(relevant_inputs(real, shadows)).tolist(),
+                "relevant_over_bar": (real.mean(axis=0)[:6] / bar).tolist(),
+                "noise_over_bar": float(real.mean(axis=0)[6:].max() / bar)})
+print(json.dumps(out))
+"""
+
 
 def run(quick=False):
     n_rows = 100_000 if quick else N_ROWS
@@ -72,6 +121,16 @@ def run(quick=False):
                          ", ".join(f"x{c} {by}" for c, by in zip(found["kept"],
                                                                  found["found_by"])),
                          f"{found['lowest_kept_share']:.3f} / {found['shadow_bar']:.3f}"))
+    dense_rows = []
+    for seed in seeds:
+        dense = results[f"dense screen seed {seed}"] = _child(
+            _DENSE, f"{n_rows},{samples[1]},{seed}")
+        for fit in dense:
+            relevant, noise = _found(fit["kept"])
+            dense_rows.append((seed, f"{fit['rows']:,}", fit["epochs"], f"{fit['steps']:,}",
+                               f"{fit['seconds']:.1f}", f"{relevant} of 6", noise,
+                               " ".join(f"{v:.2f}" for v in fit["relevant_over_bar"]),
+                               f"{fit['noise_over_bar']:.2f}"))
     first = results[f"{samples[0]} seed {seeds[0]}"]
     epochs = first["epochs"]
     passes = sum(epochs.values())
@@ -94,6 +153,14 @@ def run(quick=False):
         f"this size: {passes * first['read_pass_seconds']:.0f} s of reading, "
         f"{passes * first['read_pass_seconds'] / first['seconds']:.1f}x the whole "
         f"selection's {first['seconds']:.0f} s, before the networks train on every row of "
-        "each pass instead of their step budgets' rows."
+        "each pass instead of their step budgets' rows.\n\n"
+        "**Rows or steps.** The dense screen alone (its default network, the seed's "
+        "networks and 500 shadows), on a uniform tenth of the larger sample for 10 epochs "
+        "(the default) and 100, and on the larger sample for 1 epoch (about the default's "
+        "steps, every batch new rows) and 10: the relevant and noise columns it keeps, and "
+        "each relevant column's mean importance over the shadows' bar (x0 to x5; above 1 "
+        "is kept) beside the largest noise column's:\n\n"
+        + table(["seed", "rows", "epochs", "steps", "seconds", "relevant kept",
+                 "noise kept", "x0-x5 / bar", "largest noise / bar"], dense_rows)
     )
     return body, results
