@@ -1,28 +1,27 @@
-"""What the streamed selection's networks would gain from reading more rows, and what
-streaming them as ``fit`` streams would cost.
+"""The streamed selection's networks: on the sample, or on ten times its rows at the
+sample's steps; and what streaming them as ``fit`` streams would cost.
 
-A streamed selection sums its tests over every row, but its networks (the dense screen,
-the path screen, the ranking) train on the first pass's uniform sample (40,000 rows at 50
-columns). Here the stream-select section's table at 1,000,000 rows is selected with that
-sample and with one ten times larger (400,000 rows, the networks' rows and the tests'
-nulls alike), seeds 0 and 1, each in its own process: the seconds, the columns kept, and
-the ranking's numbers against its shadows' bar. Each selection also reports the epochs
-its networks trained: streamed as ``fit`` streams, an epoch is a pass over every chunk,
-and the passes times one pass of the reader is the reading that streaming would add.
+A streamed selection sums its tests over every row; its networks read a uniform sample
+drawn in the first pass. The dense screen's and the ranking's networks read ten times
+the sample's rows (40,000 and 400,000 at 50 columns), taking the steps they take on the
+sample: every batch new rows, as streaming within their step budgets would read them.
+Here the stream-select section's table at 1,000,000 rows is selected both ways
+(``NETWORK_FACTOR`` 1, the networks on the sample, and 10, the default), seeds 0 and 1,
+each in its own process: seconds, peak memory, the columns kept, and the ranking's lowest
+share among them beside its shadows' bar. Streamed as ``fit`` streams, an epoch is a pass
+over every chunk: the networks' epochs on the sample times one pass of the reader is the
+reading that would add.
 
-Which of the two a larger sample brings, more distinct rows or more steps (its epochs
-are ten at least, each ten times as long), is read from the dense screen alone, trained on
-40,000 rows for its default 10 epochs and for 100, and on 400,000 rows for 1 epoch (the
-default's steps, each batch new rows: what streaming within the step budget would give)
-and for 10.
+Which of the two more rows bring, new rows or more steps, is read from the dense screen
+alone: on the sample for its 10 epochs and for 100, and on the networks' rows for 1 epoch
+(the sample's steps) and for 10.
 """
 
 from ._report import table
 from .bench_stream_select import _CHUNKS, _child, _found
 
 N_ROWS = 1_000_000
-#: The sample's rows: the default at 50 columns (``SAMPLE_VALUES // 50``), and ten times it.
-SAMPLES = (40_000, 400_000)
+FACTORS = (1, 10)
 SEEDS = (0, 1)
 
 _SELECT = _CHUNKS + r"""
@@ -31,8 +30,8 @@ warnings.simplefilter("ignore")
 import numpy as np
 from sklgrad import ChunkedData, LearningGradientSelector
 import sklgrad._selection._stream_passes as passes
-n_rows, sample_rows, seed = (int(arg) for arg in sys.argv[1].split(","))
-passes.SAMPLE_ROWS, passes.SAMPLE_VALUES = (2_000, sample_rows), sample_rows * 50
+from sklgrad._selection._dense import relevance_network
+n_rows, passes.NETWORK_FACTOR, seed = (int(arg) for arg in sys.argv[1].split(","))
 n_chunks = -(-n_rows // 250_000)
 start = time.perf_counter()
 for i in range(n_chunks):
@@ -44,20 +43,20 @@ selector = LearningGradientSelector(threshold="all-relevant", random_state=seed)
 seconds = time.perf_counter() - start
 report = selector.selection_report_
 kept = report[report["kept"]]
-result = selector.selection_result_
-from sklgrad._selection._dense import relevance_network
+info = selector.stream_info_
 # The dense screen's networks are not kept: their epochs are the screen's setting.
-epochs = {"dense screen": relevance_network(
-              np.array([0, 1]), selector.stream_info_["sample_rows"]).max_iter,
+dense = relevance_network(np.array([0, 1]), info["sample_rows"])
+epochs = {"dense screen": dense.max_iter,
           "path screen": len(selector.path_screen_.importance_history_),
           "ranking": max(len(e.importance_history_) for e in selector.estimators_)}
+peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
 print(json.dumps({"seconds": seconds, "read_pass_seconds": reading,
                   "kept": np.flatnonzero(selector.get_support()).tolist(),
                   "found_by": kept["found_by"].tolist(),
                   "lowest_kept_share": float(kept["share"].min()),
                   "shadow_bar": float(kept["shadow_bar"].iloc[0]),
-                  "epochs": epochs, "timings": result.timings,
-                  "stream": selector.stream_info_}))
+                  "epochs": epochs, "timings": selector.selection_result_.timings,
+                  "stream": info, "peak_rss_mib": int(peak.split()[1]) / 1024}))
 """
 
 _DENSE = _CHUNKS + r"""
@@ -66,29 +65,23 @@ warnings.simplefilter("ignore")
 import numpy as np
 from sklearn.utils import check_random_state
 from sklgrad import ChunkedData, LearningGradientSelector
-import sklgrad._selection._stream_passes as passes
 from sklgrad._selection._dense import relevance_network, relevant_inputs
 from sklgrad._selection._orchestrator import (SCREEN_SHADOWS, _whole_training,
                                               fit_repeats, repeat_seeds)
-from sklgrad._selection._statistics import (SCREEN_DTYPE, shadow_bar, shadow_columns,
-                                            side_by_side)
+from sklgrad._selection._statistics import SCREEN_DTYPE, beside_shadows, shadow_bar
 from sklgrad._selection._streamed import first_pass
-n_rows, sample_rows, seed = (int(arg) for arg in sys.argv[1].split(","))
-passes.SAMPLE_ROWS, passes.SAMPLE_VALUES = (2_000, sample_rows), sample_rows * 50
+n_rows, seed = (int(arg) for arg in sys.argv[1].split(","))
 sample = first_pass(ChunkedData(lambda i: read(i, n_rows), -(-n_rows // 250_000)), seed)
-X_all, y_all = sample.rows_in_order()
-small = np.sort(np.random.default_rng(seed).choice(len(X_all), sample_rows // 10,
-                                                   replace=False))
+(X_sample, y_sample), (X_rows, y_rows) = (sample.rows_in_order(),
+                                          sample.network_rows_in_order())
 out = []
-for X, y, epochs in [(X_all[small], y_all[small], 10), (X_all[small], y_all[small], 100),
-                     (X_all, y_all, 1), (X_all, y_all, 10)]:
+for X, y, epochs in [(X_sample, y_sample, 10), (X_sample, y_sample, 100),
+                     (X_rows, y_rows, 1), (X_rows, y_rows, 10)]:
     selector = LearningGradientSelector(threshold="all-relevant", random_state=seed)
-    rng = check_random_state(seed)
-    seeds = repeat_seeds(selector, "all-relevant", len(small) * X.shape[1])
-    copies = math.ceil(SCREEN_SHADOWS / X.shape[1])
-    both = side_by_side([X] + [shadow_columns(X, rng) for _ in range(copies)],
-                        dtype=SCREEN_DTYPE)
-    network = relevance_network(y, len(X)).set_params(max_iter=epochs)
+    seeds = repeat_seeds(selector, "all-relevant", X_sample.size)
+    both = beside_shadows(X, math.ceil(SCREEN_SHADOWS / X.shape[1]),
+                          check_random_state(seed), SCREEN_DTYPE)
+    network = relevance_network(y, len(X_sample)).set_params(max_iter=epochs)
     start = time.perf_counter()
     fitted = fit_repeats(selector, network, both, y, seeds, None, {})
     seconds = time.perf_counter() - start
@@ -105,62 +98,60 @@ print(json.dumps(out))
 
 
 def run(quick=False):
-    n_rows = 100_000 if quick else N_ROWS
-    samples = (4_000, 40_000) if quick else SAMPLES
+    n_rows = 200_000 if quick else N_ROWS
     seeds = SEEDS[:1] if quick else SEEDS
-    rows, results = [], {}
+    rows, dense_rows, results = [], [], {}
     for seed in seeds:
-        for sample in samples:
-            found = results[f"{sample} seed {seed}"] = _child(
-                _SELECT, f"{n_rows},{sample},{seed}")
+        for factor in FACTORS:
+            found = results[f"factor {factor} seed {seed}"] = _child(
+                _SELECT, f"{n_rows},{factor},{seed}")
             relevant, noise = _found(found["kept"])
-            default = results[f"{samples[0]} seed {seed}"]["seconds"]
-            rows.append((seed, f"{found['stream']['sample_rows']:,}",
-                         f"{found['seconds']:.0f} ({found['seconds'] / default:.1f}x)",
-                         f"{relevant} of 6", noise,
+            alone = results[f"factor {FACTORS[0]} seed {seed}"]["seconds"]
+            rows.append((seed, f"{found['stream']['network_rows']:,}",
+                         f"{found['seconds']:.0f} ({found['seconds'] / alone:.2f}x)",
+                         f"{found['peak_rss_mib']:,.0f}", f"{relevant} of 6", noise,
                          ", ".join(f"x{c} {by}" for c, by in zip(found["kept"],
                                                                  found["found_by"])),
                          f"{found['lowest_kept_share']:.3f} / {found['shadow_bar']:.3f}"))
-    dense_rows = []
-    for seed in seeds:
-        dense = results[f"dense screen seed {seed}"] = _child(
-            _DENSE, f"{n_rows},{samples[1]},{seed}")
+        dense = results[f"dense screen seed {seed}"] = _child(_DENSE, f"{n_rows},{seed}")
         for fit in dense:
             relevant, noise = _found(fit["kept"])
             dense_rows.append((seed, f"{fit['rows']:,}", fit["epochs"], f"{fit['steps']:,}",
                                f"{fit['seconds']:.1f}", f"{relevant} of 6", noise,
                                " ".join(f"{v:.2f}" for v in fit["relevant_over_bar"]),
                                f"{fit['noise_over_bar']:.2f}"))
-    first = results[f"{samples[0]} seed {seeds[0]}"]
-    epochs = first["epochs"]
+    alone = results[f"factor {FACTORS[0]} seed {seeds[0]}"]
+    epochs, sample_rows = alone["epochs"], alone["stream"]["sample_rows"]
     passes = sum(epochs.values())
     body = (
         f"The stream-select section's table (50 float32 columns, 6 weak effects among 44 "
         f"noise columns) at {n_rows:,} rows, `LearningGradientSelector(threshold="
-        "'all-relevant').fit(ChunkedData)` with the default sample and with one ten times "
-        "larger (the networks' rows and the tests' nulls; the tests' scores read every row "
-        "either way), each in its own process: seconds (and the multiple of the default's), "
-        "the columns kept with the screen that found each, and the ranking's lowest share "
-        "among the kept columns beside its shadows' bar:\n\n"
-        + table(["seed", "sample rows", "seconds", "relevant found", "noise kept",
-                 "kept (found by)", "lowest kept share / shadows' bar"], rows)
-        + f"\n\n**Streaming the networks as `fit` streams them** (an epoch a pass over "
-        f"every chunk): with the default sample, the dense screen trained "
-        f"{epochs['dense screen']} epochs, the path screen {epochs['path screen']} "
-        f"(its dense phase, points and screening rounds) and the ranking "
-        f"{epochs['ranking']}: {passes} passes, where the selection reads the table three "
-        f"times. One pass of the reader alone took {first['read_pass_seconds']:.1f} s at "
-        f"this size: {passes * first['read_pass_seconds']:.0f} s of reading, "
-        f"{passes * first['read_pass_seconds'] / first['seconds']:.1f}x the whole "
-        f"selection's {first['seconds']:.0f} s, before the networks train on every row of "
-        "each pass instead of their step budgets' rows.\n\n"
-        "**Rows or steps.** The dense screen alone (its default network, the seed's "
-        "networks and 500 shadows), on a uniform tenth of the larger sample for 10 epochs "
-        "(the default) and 100, and on the larger sample for 1 epoch (about the default's "
-        "steps, every batch new rows) and 10: the relevant and noise columns it keeps, and "
-        "each relevant column's mean importance over the shadows' bar (x0 to x5; above 1 "
-        "is kept) beside the largest noise column's:\n\n"
+        "'all-relevant').fit(ChunkedData)`, each in its own process, with the dense "
+        f"screen's and the ranking's networks on the sample ({sample_rows:,} rows, where "
+        "the path networks and the tests' nulls stay) and on ten times its rows at the "
+        "sample's steps (the default): seconds (and the multiple of the first's), peak "
+        "resident memory, the columns kept with the screen that found each, and the "
+        "ranking's lowest share among the kept columns beside its shadows' bar:\n\n"
+        + table(["seed", "networks' rows", "seconds", "peak RSS (MiB)", "relevant found",
+                 "noise kept", "kept (found by)", "lowest kept share / shadows' bar"], rows)
+        + "\n\n**New rows or more steps.** The dense screen alone (its default network, "
+        "the seed's networks and 500 shadows), on the sample for 10 epochs (its steps on "
+        "the sample) and 100, and on the networks' rows for 1 epoch (about the same "
+        "steps, every batch new rows) and 10: the relevant and noise columns it keeps, "
+        "and each relevant column's mean importance over the shadows' bar (x0 to x5; "
+        "above 1 is kept) beside the largest noise column's:\n\n"
         + table(["seed", "rows", "epochs", "steps", "seconds", "relevant kept",
                  "noise kept", "x0-x5 / bar", "largest noise / bar"], dense_rows)
+        + f"\n\n**Streaming the networks as `fit` streams them** (an epoch a pass over "
+        f"every chunk): on the sample, the dense screen trained {epochs['dense screen']} "
+        f"epochs, the path screen {epochs['path screen']} (its dense phase, points and "
+        f"screening rounds) and the ranking {epochs['ranking']}: {passes} passes, where "
+        f"the selection reads the table three times. One pass of the reader alone took "
+        f"{alone['read_pass_seconds']:.1f} s at this size: "
+        f"{passes * alone['read_pass_seconds']:.0f} s of reading, "
+        f"{passes * alone['read_pass_seconds'] / alone['seconds']:.1f}x the whole "
+        f"selection's {alone['seconds']:.0f} s, before the networks train on every row of "
+        "each pass instead of their step budgets' rows; the networks' rows give each "
+        "step new rows within the budgets, from the first pass."
     )
     return body, results

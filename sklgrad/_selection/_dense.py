@@ -26,18 +26,30 @@ from ._statistics import shadow_bar
 SCREEN_STEPS = 550
 
 
-def relevance_network(y, n_samples):
+def relevance_network(y, n_samples, rows_read=None):
     """The screen's default network: small and strongly L2-penalized (a network that
     memorizes with noise inputs spreads its learning gradient over them), trained for a
     fixed number of epochs: 50, or fewer where 50 would take more than about
-    ``SCREEN_STEPS`` steps (an epoch of more than 11 batches of 200 rows), 10 at least."""
+    ``SCREEN_STEPS`` steps (an epoch of more than 11 batches of 200 rows), 10 at least.
+    ``rows_read``: the rows it trains on where they are more than ``n_samples`` (a
+    streamed selection's networks' rows): it takes the steps it would take on
+    ``n_samples``, each batch new rows (:func:`epochs_over`)."""
     batch_size = int(min(200, max(32, n_samples // 10)))
     epochs = np.clip(math.ceil(SCREEN_STEPS / math.ceil(n_samples / batch_size)), 10, 50)
-    settings = dict(hidden_layer_sizes=(32,), alpha=1.0, max_iter=int(epochs), tol=None,
-                    batch_size=batch_size)
+    settings = dict(hidden_layer_sizes=(32,), alpha=1.0, tol=None, batch_size=batch_size,
+                    max_iter=epochs_over(int(epochs), n_samples, rows_read, batch_size))
     if infer_task(y) == "classification":
         return LearningGradientClassifier(**settings)
     return LearningGradientRegressor(**settings)
+
+
+def epochs_over(epochs, n_samples, rows_read, batch_size):
+    """The epochs over ``rows_read`` rows that take about the steps of ``epochs`` over
+    ``n_samples`` (``epochs`` where ``rows_read`` is None or not more), 1 at least."""
+    if rows_read is None or rows_read <= n_samples:
+        return epochs
+    steps = epochs * math.ceil(n_samples / batch_size)
+    return max(1, round(steps / math.ceil(rows_read / batch_size)))
 
 
 def whole_training_importances(estimator):

@@ -41,7 +41,7 @@ from ._minimal import held_out_choice
 from ._path_screen import path_screen
 from ._ranking import ranking_inputs, ranking_network, spread_over_inputs
 from ._result import SelectionResult
-from ._statistics import SCREEN_DTYPE, shadow_columns, side_by_side
+from ._statistics import SCREEN_DTYPE, beside_shadows, shadow_columns, side_by_side
 from ._thresholds import ALL_RELEVANT, MINIMAL, SHADOW, importances_of
 
 # Networks in the dense screen of the two questions when n_repeats is None.
@@ -206,6 +206,9 @@ class InMemoryTests:
     conditional = staticmethod(conditional_screen)
     #: Rows minimal's refits are scored on instead of folds of X (None: folds).
     held_out = None
+    #: Rows (X, y) the dense screen's and the ranking's own networks read instead of X's,
+    #: at the steps they take on X (None: X's).
+    network_rows = None
 
 
 def run_question(selector, rule, X, y, default_network, tests=InMemoryTests, **fit_params):
@@ -219,13 +222,22 @@ def run_question(selector, rule, X, y, default_network, tests=InMemoryTests, **f
     timings = {}
     # The screen's own networks, or (all-relevant only) the user's estimator.
     own = not (rule == ALL_RELEVANT and selector.estimator is not None)
-    screen = relevance_network(y, n_rows) if own else selector.estimator
+    # A streamed selection's own networks read more rows than its sample, at the steps
+    # they take on the sample: more new rows per step find more (stream-sample).
+    X_net, y_net = (tests.network_rows if own and tests.network_rows is not None
+                    else (X, y))
+    rows_read = None if X_net is X else len(X_net)
+    screen = relevance_network(y, n_rows, rows_read) if own else selector.estimator
     # At least SCREEN_SHADOWS shadows: with few inputs, few shadows share a noise input's
     # distribution, and the bar they set is low.
     copies = max(1, math.ceil(SCREEN_SHADOWS / n_features))
     shadows = side_by_side([shadow_columns(X, rng) for _ in range(copies)])
-    both = side_by_side([X, shadows], dtype=SCREEN_DTYPE if own else None)
-    estimators = fit_repeats(selector, screen, both, y, seeds, None, timings, **fit_params)
+    if X_net is X:
+        both = side_by_side([X, shadows], dtype=SCREEN_DTYPE if own else None)
+    else:
+        both = beside_shadows(X_net, copies, rng, dtype=SCREEN_DTYPE)
+    estimators = fit_repeats(selector, screen, both, y_net, seeds, None, timings,
+                             **fit_params)
     scores = np.array([_whole_training(selector, estimator) for estimator in estimators])
     _check_width(scores, both.shape[1], n_features)
     real, shadow_scores = scores[:, :n_features], scores[:, n_features:]
@@ -265,8 +277,9 @@ def run_question(selector, rule, X, y, default_network, tests=InMemoryTests, **f
     if rule == MINIMAL:
         _choose_minimal(selector, result, X, y, default_network, seeds[0], tests.held_out,
                         **fit_params)
-    _rank(selector, rule, result, X, y, ranking_network(y, n_rows) if own else screen,
-          seeds, rng, **fit_params)
+    _rank(selector, rule, result, X_net, y_net,
+          ranking_network(y, n_rows, rows_read) if own else screen, seeds, rng,
+          **fit_params)
     return result
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from .._neural_network._classifier import LearningGradientClassifier
 from .._neural_network._regressor import LearningGradientRegressor
 from .._utils._target import infer_task
+from ._dense import epochs_over
 from ._statistics import SCREEN_DTYPE, shadow_columns, side_by_side
 
 #: Shadows the ranking networks train beside the selected columns, at least: one copy of
@@ -28,15 +29,17 @@ RANKING_SHADOWS = 5
 RANKING_STEPS = 3000
 
 
-def ranking_network(y, n_samples):
+def ranking_network(y, n_samples, rows_read=None):
     """The ranking's default network: lightly penalized (it sees few noise inputs) and
     trained about ``RANKING_STEPS`` steps at a learning rate of 0.01, in batches of about
-    a thirtieth of the rows (32 to 512)."""
+    a thirtieth of the rows (32 to 512). ``rows_read``: as the dense screen's
+    (:func:`~._dense.relevance_network`)."""
     batch_size = int(np.clip(n_samples // 30, 32, 512))
     steps_per_epoch = math.ceil(n_samples / batch_size)
+    epochs = int(np.clip(round(RANKING_STEPS / steps_per_epoch), 10, 100))
     settings = dict(hidden_layer_sizes=(32,), alpha=1e-2, learning_rate_init=1e-2,
                     batch_size=batch_size, tol=None,
-                    max_iter=int(np.clip(round(RANKING_STEPS / steps_per_epoch), 10, 100)))
+                    max_iter=epochs_over(epochs, n_samples, rows_read, batch_size))
     if infer_task(y) == "classification":
         return LearningGradientClassifier(**settings)
     return LearningGradientRegressor(**settings)

@@ -61,6 +61,20 @@ def shadow_copies(n_features):
     return max(1, math.ceil(SHADOW_SCORES / max(n_features, 1)))
 
 
+def beside_shadows(X, copies, rng, dtype=None):
+    """``X`` beside ``copies`` of its shadows (:func:`shadow_columns`, drawn in turn from
+    ``rng``), in ``dtype`` (or X's): filled a copy at a time, so that a dense X's result
+    takes its own memory and one copy's, not twice its own."""
+    if sp.issparse(X):
+        return side_by_side([X] + [shadow_columns(X, rng) for _ in range(copies)], dtype)
+    n_features = X.shape[1]
+    together = np.empty((X.shape[0], n_features * (1 + copies)), dtype=dtype or X.dtype)
+    together[:, :n_features] = X
+    for copy in range(1, copies + 1):
+        together[:, copy * n_features:(copy + 1) * n_features] = shadow_columns(X, rng)
+    return together
+
+
 def side_by_side(blocks, dtype=None):
     """The blocks' columns side by side (in ``dtype``, or as numpy promotes them): sparse
     (CSR) when the first block is."""

@@ -14,11 +14,13 @@ their order.
 
 import concurrent.futures
 import dataclasses
+import math
 
 import numpy as np
 
 from .._neural_network._chunked import ChunkChecker
 from .._utils._target import infer_task
+from ._orchestrator import SCREEN_SHADOWS
 
 #: The values (rows x columns) the sample holds, about: the networks' rows and the
 #: statistical screens' null distributions are read from it.
@@ -27,11 +29,30 @@ SAMPLE_VALUES = 2_000_000
 SAMPLE_ROWS = (2_000, 50_000)
 #: Distinct target values a pass tracks: beyond, the target is a regression's.
 MAX_LABELS = 10_000
+#: The dense screen's and the ranking's networks read up to this many times the sample's
+#: rows, at the steps they take on the sample: every batch new rows, as streaming within
+#: their step budgets would read them (ten times: docs/benchmarks.md, "stream-sample").
+NETWORK_FACTOR = 10
+#: The values (rows x inputs, single precision) of the dense screen's inputs on the
+#: networks' rows, at most: the table's columns beside their shadows (``SCREEN_SHADOWS``
+#: at least), about 800 MB.
+NETWORK_INPUT_VALUES = 200_000_000
 
 
 def sample_size(n_features):
     """The rows the sample holds for a table of ``n_features`` columns."""
     return int(np.clip(SAMPLE_VALUES // max(n_features, 1), *SAMPLE_ROWS))
+
+
+def network_sample_size(n_features):
+    """The rows the dense screen's and the ranking's networks read for a table of
+    ``n_features`` columns: ``NETWORK_FACTOR`` times the sample's, or fewer where their
+    inputs beside the shadows would hold more than ``NETWORK_INPUT_VALUES``; the sample's
+    at least."""
+    n_features = max(n_features, 1)
+    inputs = n_features * (1 + math.ceil(SCREEN_SHADOWS / n_features))
+    size = sample_size(n_features)
+    return int(np.clip(NETWORK_INPUT_VALUES // inputs, size, NETWORK_FACTOR * size))
 
 
 def over_chunks(chunks, part, merge, *args):
@@ -72,7 +93,8 @@ class FirstPass:
     signature: tuple  # (column names or None, dtype, width) of the first chunk
     n_rows: int
     keys: np.ndarray  # the kept rows' random keys and their place (chunk, row): the
-    # sample is the rows of the `size` smallest keys, the held-out rows the next `size`
+    # sample is the rows of the `size` smallest keys, the held-out rows the next `size`,
+    # the networks' rows those of the `network_size` smallest
     chunk: np.ndarray
     row: np.ndarray
     X: np.ndarray
@@ -82,6 +104,7 @@ class FirstPass:
     labels: np.ndarray  # the target's distinct values (None: more than MAX_LABELS)
     moments: tuple  # (rows, mean, sum of squared deviations) of a numeric target
     size: int
+    network_size: int
 
     @property
     def columns(self):
@@ -96,11 +119,17 @@ class FirstPass:
         """The sample's inputs and targets, in the table's row order."""
         return self._in_order(np.argsort(self.keys, kind="stable")[:self.size])
 
+    def network_rows_in_order(self):
+        """The rows the dense screen's and the ranking's networks read, in the table's
+        row order: the ``network_size`` smallest keys' (a uniform sample holding the
+        sample; the table when it has no more rows)."""
+        return self._in_order(np.argsort(self.keys, kind="stable")[:self.network_size])
+
     def held_out_rows(self):
         """The rows of the next smallest keys (as many as the sample, or what is left of
         the table): another uniform sample, disjoint from the first; None when the
         sample is the table."""
-        rows = np.argsort(self.keys, kind="stable")[self.size:]
+        rows = np.argsort(self.keys, kind="stable")[self.size:2 * self.size]
         return self._in_order(rows) if len(rows) else None
 
     def _in_order(self, rows):
@@ -119,18 +148,19 @@ class FirstPass:
 
 def first_pass_part(X, y, index, seed, description):
     """The first pass over chunk ``index``: checked (a ValueError naming it otherwise),
-    counted, and its rows of the ``2 size`` smallest keys (the sample's candidates, and
-    the held-out rows'), ``size`` the sample's rows for the table's width."""
+    counted, and its rows of the smallest keys (the candidates of the sample, of the
+    held-out rows and of the networks' rows), as many as :func:`kept_rows` for the
+    table's width."""
     checker = ChunkChecker(description)
     X = checker.inputs(X, index)
-    size = sample_size(X.shape[1])
+    size, network_size = sample_size(X.shape[1]), network_sample_size(X.shape[1])
     y = checker.targets(y, len(X), index)
     if y.ndim > 1 and (y.shape[1] != 1 or y.ndim > 2):
         raise ValueError(f"chunk {index} has a target of shape {y.shape}: a streamed "
                          "selection takes one target column.")
     y = y.ravel()
     keys = np.random.default_rng([seed, index]).random(len(X))
-    keep = np.argsort(keys, kind="stable")[:2 * size]
+    keep = np.argsort(keys, kind="stable")[:kept_rows(size, network_size)]
     labels = None if y.dtype.kind == "f" else np.unique(y)
     if labels is not None and len(labels) > MAX_LABELS:
         labels = None
@@ -139,7 +169,13 @@ def first_pass_part(X, y, index, seed, description):
     return FirstPass(index, (checker.columns, checker.dtype, checker.width), len(X),
                      keys[keep], np.full(len(keep), index), keep, X[keep], y[keep],
                      X.min(axis=0).astype(float), X.max(axis=0).astype(float), labels,
-                     moments, size)
+                     moments, size, network_size)
+
+
+def kept_rows(size, network_size):
+    """The rows a first pass keeps: the sample's and the held-out rows' (``size`` each),
+    or the networks' rows where they are more."""
+    return max(2 * size, network_size)
 
 
 def merge_first_passes(earlier, later):
@@ -154,7 +190,7 @@ def merge_first_passes(earlier, later):
         raise ValueError(f"{where} has inputs of type {later_dtype} where chunk "
                          f"{earlier.first_chunk} has {dtype}")
     keys = np.concatenate([earlier.keys, later.keys])
-    keep = np.argsort(keys, kind="stable")[:2 * earlier.size]
+    keep = np.argsort(keys, kind="stable")[:kept_rows(earlier.size, earlier.network_size)]
     labels = None
     if earlier.labels is not None and later.labels is not None:
         labels = np.union1d(earlier.labels, later.labels)
@@ -166,7 +202,8 @@ def merge_first_passes(earlier, later):
         np.concatenate([earlier.X, later.X])[keep],
         np.concatenate([earlier.y, later.y])[keep],
         np.minimum(earlier.low, later.low), np.maximum(earlier.high, later.high), labels,
-        _merged_moments(earlier.moments, later.moments), earlier.size)
+        _merged_moments(earlier.moments, later.moments), earlier.size,
+        earlier.network_size)
 
 
 def _merged_moments(a, b):

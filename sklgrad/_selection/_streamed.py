@@ -90,6 +90,9 @@ class StreamedTests:
         self.chunks, self.sample = chunks, sample
         # Minimal's refits train on the sample and are scored on a second one.
         self.held_out = sample.held_out_rows()
+        # The dense screen's and the ranking's networks read a larger uniform sample.
+        self.network_rows = (None if sample.complete or sample.network_size <= sample.size
+                             else sample.network_rows_in_order())
         self.kind = sample.task()
         n_rows = sample.n_rows
         self.plan = {"kind": self.kind, "n_rows": n_rows, "classes": sample.labels,
@@ -275,5 +278,6 @@ def fit_streamed(selector, chunks, **fit_params):
     selector.stream_info_ = {
         "n_rows": sample.n_rows, "n_chunks": chunks.n_chunks, "sample_rows": len(X),
         "held_out_rows": 0 if tests.held_out is None else len(tests.held_out[0]),
+        "network_rows": len(X) if tests.network_rows is None else len(tests.network_rows[0]),
         "sample_is_table": sample.complete}
     return sample.constant()

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from sklgrad import ChunkedData, LearningGradientSelector
-from sklgrad._selection import _minimal, _stream_passes, _streamed
+from sklgrad._selection import _minimal, _ranking, _stream_passes, _streamed
 from sklgrad._selection._conditional import conditional_scores
 from sklgrad._selection._dependence import bin_rule, dependence_scores, n_bins_for
 from sklgrad._selection._interactions import interaction_scores, interaction_screen
@@ -94,7 +94,7 @@ def test_a_streamed_selection_keeps_the_in_memory_columns(threshold):
                                        atol=1.5 * draw, err_msg=f"{name}: {attribute}")
         assert streamed.stream_info_ == {"n_rows": 600, "n_chunks": len(shares),
                                          "sample_rows": 600, "held_out_rows": 0,
-                                         "sample_is_table": True}
+                                         "network_rows": 600, "sample_is_table": True}
         np.testing.assert_allclose(streamed.importances_mean_, in_memory.importances_mean_)
 
 
@@ -107,8 +107,11 @@ def test_a_table_larger_than_the_sample_is_read_whole_by_the_tests(monkeypatch):
     monkeypatch.setattr(_stream_passes, "SAMPLE_ROWS", (400, 400))
     selector = LearningGradientSelector(threshold="all-relevant", n_repeats=2,
                                         random_state=0).fit(data)
+    # The dense screen's and the ranking's networks read every row (fewer than ten
+    # times the sample's), at the steps they take on the sample.
     assert selector.stream_info_ == {"n_rows": 3000, "n_chunks": 6, "sample_rows": 400,
-                                     "held_out_rows": 400, "sample_is_table": False}
+                                     "held_out_rows": 400, "network_rows": 3000,
+                                     "sample_is_table": False}
     assert list(selector.feature_names_in_) == [f"x{j}" for j in range(8)]
     # The same columns as the in-memory selection on the whole table.
     in_memory = LearningGradientSelector(threshold="all-relevant", n_repeats=2,
@@ -125,6 +128,26 @@ def test_a_table_larger_than_the_sample_is_read_whole_by_the_tests(monkeypatch):
     # A sample drawn with another seed is another uniform draw of the rows.
     other = _streamed.first_pass(data, 1).rows_in_order()[0]
     assert len(other) == 400 and not np.array_equal(other, sample.rows_in_order()[0])
+
+
+def test_the_networks_read_more_rows_than_the_sample_at_its_steps(monkeypatch):
+    X, y = _table(n_rows=6000, seed=4)
+    monkeypatch.setattr(_stream_passes, "SAMPLE_ROWS", (400, 400))
+    data = _chunked(X, y, [0.3, 0.3, 0.4])
+    sample = _streamed.first_pass(data, 0)
+    X_sample, X_networks = sample.rows_in_order()[0], sample.network_rows_in_order()[0]
+    # Ten times the sample's rows, a uniform sample holding it.
+    assert len(X_sample) == 400 and len(X_networks) == 4000
+    assert set(map(tuple, X_sample)) <= set(map(tuple, X_networks))
+    selector = LearningGradientSelector(threshold="all-relevant", n_repeats=2,
+                                        random_state=0).fit(data)
+    assert selector.stream_info_["network_rows"] == 4000
+    assert {0, 1, 2, 3} <= set(np.flatnonzero(selector.get_support()))
+    # The ranking's networks take the steps they take on the 400 rows (100 epochs of 13
+    # batches of 32), in 10 epochs of 125 batches: each batch new rows.
+    on_sample = _ranking.ranking_network(y, 400)
+    assert (on_sample.max_iter, on_sample.batch_size) == (100, 32)
+    assert all(estimator.n_iter_ == 10 for estimator in selector.estimators_)
 
 
 def _bad_chunks(kind):
