@@ -46,7 +46,8 @@ def select_streamed(args, out):
             + RANKED.format(n=len(selector.estimators_), bar=bar))
     print(f"Question: {args.threshold} ({said})")
     print(f"Streamed {info['n_rows']} rows in {info['n_chunks']} chunks: the tests read "
-          f"every row, the networks a sample of {info['sample_rows']}")
+          f"every row, the ranking's networks a sample of {info['network_rows']}, the "
+          f"path networks one of {info['sample_rows']}")
     order = sorted(columns, key=lambda c: -scores[c])
     print(f"Kept {len(kept)} of {len(columns)} columns (share): " + ", ".join(
         f"{c} ({share(scores[c], spreads[c], n_networks)}"

@@ -23,12 +23,14 @@ sample (the target's permutations, the columns' shadows): each score is a standa
 statistic (``-log p``, ``|t|``, Bernstein's exponent) whose distribution under the null
 does not grow with the rows, and a shadow drawn in the sample keeps its column's
 distribution and loses its relation to the target across the whole table (a shuffle
-within each chunk would keep it between chunks sorted by time or by class). The
-networks' screens, minimal's path network with its held-out refits, and the ranking
-networks train on the sample: their step budgets (``SCREEN_STEPS``, ``point_steps``,
-``RANKING_STEPS``) read fewer rows than a large table holds. Minimal's refits train on the
-whole sample and are scored on a second uniform sample of as many rows (the rows of the
-next smallest keys), which none of the networks saw.
+within each chunk would keep it between chunks sorted by time or by class). The networks'
+step budgets (``SCREEN_STEPS``, ``point_steps``, ``RANKING_STEPS``) read fewer rows than a
+large table holds: the dense screen's and the ranking's networks read a larger uniform
+sample holding the sample (``network_sample_size`` rows) at the steps they take on the
+sample, every batch new rows; the path screen, minimal's path network and its held-out
+refits train on the sample (a path's points train five epochs at least). Minimal's refits
+are scored on a second uniform sample of as many rows (the rows of the keys after the
+sample's), which none of them saw.
 
 A table no larger than the sample is its own sample, in its order: the streamed selection
 then runs the in-memory one's networks and nulls on the same rows with the same random

@@ -36,7 +36,8 @@ def test_select_streams_a_dataset_and_writes_the_reduced_table(tmp_path, kind):
     summary = json.loads((out / "summary.json").read_text())
     assert {"a", "b"} <= set(summary["kept"]) and len(summary["kept"]) <= 3
     assert summary["streamed"] == {"n_rows": 600, "n_chunks": 3, "sample_rows": 600,
-                                   "held_out_rows": 0, "sample_is_table": True}
+                                   "held_out_rows": 0, "network_rows": 600,
+                                   "sample_is_table": True}
     reduced = (pd.read_parquet(out / "reduced.parquet") if kind == "parquet"
                else pd.read_csv(out / "reduced.csv"))
     assert list(reduced.columns) == [*summary["kept"], "y"]
