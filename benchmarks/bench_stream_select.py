@@ -113,7 +113,7 @@ def run(quick=False):
     parallel = results["data parallel"] = measure()
     peaks = [results[f"streamed {n}"]["peak_rss_mib"] for n in sizes]
     steps = results[f"streamed {sizes[-1]}"]["timings"]
-    sample_rows = results[f"streamed {sizes[-1]}"]["stream"]["sample_rows"]
+    stream = results[f"streamed {sizes[-1]}"]["stream"]
     body = (
         f"**Streamed selection** (synthetic data, as no real table shipped here has millions "
         f"of rows: {N_FEATURES} float32 columns, 6 weak effects among 44 noise columns, "
@@ -127,9 +127,11 @@ def run(quick=False):
                  "peak RSS (MiB)", "relevant found", "noise kept"], rows)
         + f"\n\nPeak memory of the streamed selections: "
         f"{', '.join(f'{p:,.0f}' for p in peaks)} MiB at "
-        f"{', '.join(f'{n:,}' for n in sizes)} rows: bounded by the chunks and the sample "
-        f"({sample_rows:,} rows, on which the networks train and the tests' nulls are "
-        f"drawn), not by the rows. Where the time goes at {sizes[-1]:,} rows: "
+        f"{', '.join(f'{n:,}' for n in sizes)} rows: bounded by the chunks and the samples "
+        f"({stream['sample_rows']:,} rows, on which the path networks train and the tests' "
+        f"nulls are drawn, and {stream['network_rows']:,}, which the dense screen's and "
+        "the ranking's networks read at the steps they take on the first: the stream-sample "
+        f"section), not by the rows. Where the time goes at {sizes[-1]:,} rows: "
         + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in steps.items())
         + f" (one pass of the reader alone: "
         f"{results[f'streamed {sizes[-1]}']['read_pass_seconds']:.0f} s; the statistical "
@@ -141,7 +143,7 @@ def run(quick=False):
         f"{parallel[1]:.2f} s in one process and {parallel[2]:.2f} s data-parallel over "
         f"two processes with `torch.distributed` (gloo; 100 rows of each batch per "
         f"process, gradients all-reduced each step): {parallel[2] / parallel[1]:.2f}x. "
-        "The streamed selection trains its networks in one process on the sample: "
+        "The streamed selection trains its networks in one process: "
         "networks this small spend a step's time in per-step overhead that splitting the "
         "batch does not divide, and the all-reduce adds to it."
     )
