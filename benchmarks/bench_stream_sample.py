@@ -131,8 +131,8 @@ def run(quick=False):
         "the path networks and the tests' nulls stay) and on the networks' rows at the "
         "sample's steps (the default: ten times the sample's rows, fewer where the dense "
         "screen's inputs would pass 200 million values): seconds (and the multiple of "
-        "the first's), peak resident memory, the columns kept with the screen that found each, and the "
-        "ranking's lowest share among the kept columns beside its shadows' bar:\n\n"
+        "the first's), peak resident memory, the columns kept with the screen that found "
+        "each, and the ranking's lowest share among the kept columns beside its shadows' bar:\n\n"
         + table(["seed", "networks' rows", "seconds", "peak RSS (MiB)", "relevant found",
                  "noise kept", "kept (found by)", "lowest kept share / shadows' bar"], rows)
         + "\n\n**New rows or more steps.** The dense screen alone (its default network, "
