@@ -22,7 +22,7 @@ from .._neural_network._chunked import ChunkChecker
 from .._utils._target import infer_task
 from ._orchestrator import SCREEN_SHADOWS
 
-#: The values (rows x columns) the sample holds, about: the networks' rows and the
+#: The values (rows x columns) the sample holds, about: the path networks' rows and the
 #: statistical screens' null distributions are read from it.
 SAMPLE_VALUES = 2_000_000
 #: The sample's rows, at least and at most, whatever the number of columns.

@@ -85,8 +85,9 @@ def first_pass(chunks, random_state):
 class StreamedTests:
     """The statistical screens of a streamed selection: scores from every row (passes
     2 and 3), null distributions from the sample the screens are called with. Ranks,
-    bins and the target's ranks are read from every row the first pass kept (the sample
-    and the held-out rows: the larger sketch of each column's distribution)."""
+    bins and the target's ranks are read from every row the first pass kept (the sample,
+    the held-out rows and the networks' rows: the larger sketch of each column's
+    distribution)."""
 
     def __init__(self, chunks, sample):
         self.chunks, self.sample = chunks, sample
