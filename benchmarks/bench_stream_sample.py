@@ -124,7 +124,7 @@ def run(quick=False):
     epochs, sample_rows = alone["epochs"], alone["stream"]["sample_rows"]
     passes = sum(epochs.values())
     body = (
-        f"The stream-select section's table (50 float32 columns, 6 weak effects among 44 "
+        f"The stream-select section's synthetic table (50 float32 columns, 6 weak effects among 44 "
         f"noise columns) at {n_rows:,} rows, `LearningGradientSelector(threshold="
         "'all-relevant').fit(ChunkedData)`, each in its own process, with the dense "
         f"screen's and the ranking's networks on the sample ({sample_rows:,} rows, where "
